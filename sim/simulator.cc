@@ -1,0 +1,65 @@
+#include "sim/simulator.h"
+
+#include <limits>
+#include <stdexcept>
+
+namespace tcpsim::sim {
+
+HandlerId Simulator::add_handler(EventHandler& handler) {
+  if (handlers_.size() > std::numeric_limits<HandlerId>::max()) {
+    throw std::length_error("too many event handlers");
+  }
+  handlers_.push_back(&handler);
+  return static_cast<HandlerId>(handlers_.size() - 1);
+}
+
+TimerId Simulator::create_timer() {
+  if (!free_timers_.empty()) {
+    const TimerId id = free_timers_.back();
+    free_timers_.pop_back();
+    return id;
+  }
+  timers_.emplace_back();
+  return static_cast<TimerId>(timers_.size() - 1);
+}
+
+void Simulator::destroy_timer(TimerId timer) {
+  cancel(timer);
+  free_timers_.push_back(timer);
+}
+
+StopReason Simulator::run_until(Time end) {
+  StopReason reason = StopReason::kNoEvents;
+  Event ev;
+  while (true) {
+    if (stop_requested_.load(std::memory_order_relaxed)) {
+      stop_requested_.store(false, std::memory_order_relaxed);
+      reason = StopReason::kStopRequested;
+      break;
+    }
+    if (!queue_.pop_until(end, ev)) {
+      reason = queue_.empty() ? StopReason::kNoEvents : StopReason::kTimeLimit;
+      break;
+    }
+    now_ = ev.time;
+    if (ev.timer != kNoTimer) {
+      TimerSlot& t = timers_[ev.timer];
+      if (t.generation != ev.generation) {
+        ++cancelled_;
+        continue;
+      }
+      t.armed = 0;
+    }
+    handlers_[ev.handler]->handle(ev);
+    if ((++processed_ & (kHeartbeatEvery - 1)) == 0 && heartbeat_ != nullptr) {
+      heartbeat_->beat(now_, processed_);
+    }
+  }
+  if (reason == StopReason::kTimeLimit || (reason == StopReason::kNoEvents && end != kTimeMax)) {
+    now_ = end;
+  }
+  if (heartbeat_ != nullptr) heartbeat_->finish(now_, processed_);
+  return reason;
+}
+
+}  // namespace tcpsim::sim

@@ -1,0 +1,113 @@
+#include "sim/fifo_timer_list.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <tuple>
+#include <vector>
+
+#include "sim/simulator.h"
+
+namespace tcpsim::sim {
+namespace {
+
+struct Owner : EventHandler {
+  Simulator* sim = nullptr;
+  std::vector<std::tuple<Time, std::uint32_t, std::uint64_t>> fired;  // (time, target, tag)
+  void handle(const Event& e) override {
+    EXPECT_EQ(e.kind, 42);
+    fired.emplace_back(sim->now(), e.target, e.a);
+  }
+};
+
+struct Fixture : ::testing::Test {
+  Simulator sim;
+  Owner owner;
+  HandlerId poke = 0;
+  struct Poke : EventHandler {
+    void handle(const Event&) override {}
+  } poke_handler;
+  Fixture() {
+    owner.sim = &sim;
+    poke = sim.add_handler(poke_handler);
+  }
+};
+
+using FifoTimerListTest = Fixture;
+
+TEST_F(FifoTimerListTest, FiresInOrderWithOneQueuedEvent) {
+  FifoTimerList list(sim, seconds(60), owner, 42);
+  list.add(1, 100);
+  list.add(2, 200);
+  list.add(3, 300);
+  EXPECT_EQ(sim.pending(), 1U);
+  sim.run_until(seconds(10));
+  list.add(4, 400);
+  EXPECT_EQ(sim.pending(), 1U);
+  EXPECT_EQ(list.live(), 4U);
+  sim.run();
+  using F = std::tuple<Time, std::uint32_t, std::uint64_t>;
+  EXPECT_EQ(owner.fired, (std::vector<F>{F{seconds(60), 1, 100}, F{seconds(60), 2, 200},
+                                         F{seconds(60), 3, 300}, F{seconds(70), 4, 400}}));
+  EXPECT_EQ(list.live(), 0U);
+  EXPECT_EQ(sim.pending(), 0U);
+}
+
+TEST_F(FifoTimerListTest, QueueHoldsOneEventHoweverManyTimers) {
+  FifoTimerList list(sim, seconds(60), owner, 42);
+  for (std::uint32_t i = 0; i < 10'000; ++i) {
+    list.add(i);
+    sim.schedule_after(milliseconds(1), poke, 0, 0);
+    sim.run_until(sim.now() + milliseconds(1));
+    EXPECT_EQ(sim.pending(), 1U);  // only the list's head event
+  }
+  sim.run();
+  ASSERT_EQ(owner.fired.size(), 10'000U);
+  for (std::uint32_t i = 0; i < 10'000; ++i) {
+    EXPECT_EQ(std::get<1>(owner.fired[i]), i);
+    EXPECT_EQ(std::get<0>(owner.fired[i]), seconds(60) + milliseconds(i));
+  }
+}
+
+TEST_F(FifoTimerListTest, CancelledTimersNeverFire) {
+  FifoTimerList list(sim, seconds(60), owner, 42);
+  const auto h1 = list.add(1);
+  sim.run_until(seconds(1));
+  const auto h2 = list.add(2);
+  sim.run_until(seconds(2));
+  list.add(3);
+  list.cancel(h1);  // the head: its queued event must skip to timer 2
+  list.cancel(h2);
+  list.cancel(h2);  // twice is harmless
+  EXPECT_EQ(list.live(), 1U);
+  sim.run();
+  using F = std::tuple<Time, std::uint32_t, std::uint64_t>;
+  EXPECT_EQ(owner.fired, (std::vector<F>{F{seconds(62), 3, 0}}));
+}
+
+TEST_F(FifoTimerListTest, CancelThenAddAgainRestartsTheTimer) {
+  // A TIME_WAIT hit by a retransmitted FIN restarts its 60 s.
+  FifoTimerList list(sim, seconds(60), owner, 42);
+  auto h = list.add(7);
+  sim.run_until(seconds(30));
+  list.cancel(h);
+  h = list.add(7);
+  sim.run();
+  using F = std::tuple<Time, std::uint32_t, std::uint64_t>;
+  EXPECT_EQ(owner.fired, (std::vector<F>{F{seconds(90), 7, 0}}));
+  list.cancel(h);  // already fired: ignored
+  EXPECT_EQ(list.live(), 0U);
+}
+
+TEST_F(FifoTimerListTest, RingGrowthKeepsHandlesValid) {
+  FifoTimerList list(sim, seconds(1), owner, 42);
+  std::vector<FifoTimerList::Handle> handles;
+  for (std::uint32_t i = 0; i < 1000; ++i) handles.push_back(list.add(i));
+  for (std::uint32_t i = 0; i < 1000; i += 2) list.cancel(handles[i]);
+  sim.run();
+  ASSERT_EQ(owner.fired.size(), 500U);
+  for (std::uint32_t k = 0; k < 500; ++k) EXPECT_EQ(std::get<1>(owner.fired[k]), 2 * k + 1);
+}
+
+}  // namespace
+}  // namespace tcpsim::sim
