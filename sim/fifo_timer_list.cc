@@ -11,10 +11,10 @@ FifoTimerList::FifoTimerList(Simulator& sim, Time duration, EventHandler& owner,
   mask_ = ring_.size() - 1;
 }
 
-FifoTimerList::Handle FifoTimerList::add(std::uint32_t target, std::uint64_t tag) {
+FifoTimerList::Handle FifoTimerList::add(std::uint32_t target, std::uint32_t tag) {
   if (tail_ - head_ == ring_.size()) grow();
   const Handle h = tail_++;
-  at(h) = Entry{sim_.now() + duration_, target, false, tag};
+  at(h) = Entry{sim_.now() + duration_, target, tag};
   ++live_;
   if (!head_scheduled_) schedule_head();
   return h;
@@ -23,8 +23,8 @@ FifoTimerList::Handle FifoTimerList::add(std::uint32_t target, std::uint64_t tag
 void FifoTimerList::cancel(Handle handle) {
   if (handle < head_ || handle >= tail_) return;
   Entry& e = at(handle);
-  if (e.cancelled) return;
-  e.cancelled = true;
+  if (e.target == kCancelled) return;
+  e.target = kCancelled;
   --live_;
 }
 
@@ -34,7 +34,7 @@ void FifoTimerList::handle(const Event& /*event*/) {
   while (head_ != tail_ && at(head_).expiry <= now) {
     const Entry e = at(head_);
     ++head_;
-    if (e.cancelled) continue;
+    if (e.target == kCancelled) continue;
     --live_;
     owner_.handle(Event{now, 0, e.target, 0, kind_, kNoTimer, 0, e.tag, 0});
   }
@@ -44,7 +44,7 @@ void FifoTimerList::handle(const Event& /*event*/) {
 void FifoTimerList::schedule_head() {
   // Cancelled entries at the head are skipped here so that the queued event
   // lands on a live expiry whenever one exists.
-  while (head_ != tail_ && at(head_).cancelled) ++head_;
+  while (head_ != tail_ && at(head_).target == kCancelled) ++head_;
   if (head_ == tail_) return;
   sim_.schedule(at(head_).expiry, self_, 0, 0);
   head_scheduled_ = true;

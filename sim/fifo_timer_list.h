@@ -14,6 +14,7 @@ namespace tcpsim::sim {
 
 // On expiry the owner's handler receives an Event of the list's `kind` with
 // `target` and `a` = the tag given to add(), as if it had been queued itself.
+// Targets must be below 2^32 - 1.
 class FifoTimerList final : public EventHandler {
  public:
   using Handle = std::uint64_t;
@@ -23,7 +24,7 @@ class FifoTimerList final : public EventHandler {
   FifoTimerList& operator=(const FifoTimerList&) = delete;
 
   // Starts a timer expiring at now + duration.
-  Handle add(std::uint32_t target, std::uint64_t tag = 0);
+  Handle add(std::uint32_t target, std::uint32_t tag = 0);
   // O(1); a handle that already fired or was cancelled is ignored.
   void cancel(Handle handle);
 
@@ -34,12 +35,13 @@ class FifoTimerList final : public EventHandler {
   void handle(const Event& event) override;
 
  private:
+  // 16 bytes: lists may hold millions of entries (one per TIME_WAIT socket).
   struct Entry {
     Time expiry;
-    std::uint32_t target;
-    bool cancelled;
-    std::uint64_t tag;
+    std::uint32_t target;  // kCancelled once cancelled
+    std::uint32_t tag;
   };
+  static constexpr std::uint32_t kCancelled = ~std::uint32_t{0};
 
   Entry& at(Handle h) { return ring_[h & mask_]; }
   void grow();

@@ -1,0 +1,142 @@
+// Carries segments between hosts over the topology's routes, with each route's latency,
+// jitter, loss and serialization delay, in FIFO order, as one kernel event per segment.
+#pragma once
+
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <cstdint>
+#include <vector>
+
+#include "models/net/address.h"
+#include "models/net/routes.h"
+#include "models/net/segment.h"
+#include "models/net/segment_receiver.h"
+#include "models/net/topology.h"
+#include "sim/event.h"
+#include "sim/random_stream.h"
+#include "sim/simulator.h"
+#include "sim/time.h"
+
+namespace tcpsim::net {
+
+struct NetworkOptions {
+  std::uint64_t seed = 0;
+  // One-way delay to an address of the sending host itself (its own addresses and 127/8).
+  // 10us is the order of a one-way trip through the Linux loopback device.
+  sim::Time local_latency = 10 * sim::kMicrosecond;
+};
+
+// A segment from host A to host B follows the lowest-latency route between their nodes.
+// Per segment, in this order: the route's loss drops it with probability `loss`; a surviving
+// segment arrives at
+//   max(now + latency + U[0, jitter) + serialization(len + 40 bytes), previous arrival on the
+//   route),
+// so segments never overtake each other on a route. The jitter of a multi-hop route is one
+// integer draw, uniform on [0, sum of the links' bounds): the same mean and range as the
+// per-hop sum, at one draw per segment. Every (source node, destination node) route has its
+// own RandomStream(seed, entity derived from the node pair), so adding traffic on one route
+// leaves the draws of the others unchanged. Local delivery (same host) has no loss, jitter or
+// serialization and arrives after `local_latency`.
+//
+// Counters: sent() = delivered() + lost() + dropped_no_route() + dropped_no_receiver()
+// + in_flight().
+class Network final : public sim::EventHandler {
+ public:
+  static constexpr std::uint32_t kHeaderBytes = 40;  // IPv4 + TCP headers without options
+
+  // Registers itself with the simulator. The simulator and the topology must outlive it,
+  // and the topology must not change any more.
+  Network(sim::Simulator& simulator, const Topology& topology, NetworkOptions options = {});
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  // `address` must belong to a host of the topology and have no receiver yet
+  // (std::invalid_argument otherwise). Segments arriving while no receiver is attached are
+  // dropped and counted in dropped_no_receiver().
+  void attach(Ipv4 address, SegmentReceiver& receiver);
+  void detach(Ipv4 address);
+  // The receiver of everything `host` sends to 127/8.
+  void attach_loopback(NodeId host, SegmentReceiver& receiver);
+  void detach_loopback(NodeId host);
+
+  // The sending host is the owner of segment.src.address; an address no host owns (or a
+  // loopback source, which names no host) throws std::invalid_argument. A destination that
+  // no host owns, or one with no path, is dropped and counted in dropped_no_route().
+  void send(const Segment& segment);
+  // As send(), but a 127/8 destination is delivered to `host`'s loopback receiver.
+  void send_from(NodeId host, const Segment& segment);
+
+  void handle(const sim::Event& event) override;
+
+  [[nodiscard]] std::uint64_t sent() const { return sent_; }
+  [[nodiscard]] std::uint64_t delivered() const { return delivered_; }
+  [[nodiscard]] std::uint64_t lost() const { return lost_; }
+  [[nodiscard]] std::uint64_t dropped_no_route() const {
+    return dropped_unknown_address_ + dropped_unreachable_;
+  }
+  [[nodiscard]] std::uint64_t dropped_unknown_address() const { return dropped_unknown_address_; }
+  [[nodiscard]] std::uint64_t dropped_unreachable() const { return dropped_unreachable_; }
+  [[nodiscard]] std::uint64_t dropped_no_receiver() const { return dropped_no_receiver_; }
+  [[nodiscard]] std::size_t in_flight() const { return in_flight_; }
+  // Slots ever allocated for segments in flight: the peak of in_flight().
+  [[nodiscard]] std::size_t pool_capacity() const { return pool_.size(); }
+  [[nodiscard]] std::size_t routes_in_use() const { return routes_.size(); }
+
+  [[nodiscard]] sim::HandlerId handler_id() const { return handler_; }
+  [[nodiscard]] Routes& routes() { return route_table_; }
+
+ private:
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  static constexpr std::uint32_t kLocal = kNone - 1;
+  static constexpr std::uint16_t kDeliver = 1;
+
+  struct RouteState {
+    Route route;
+    sim::Time last_arrival;
+    sim::RandomStream rng;
+  };
+  // What an (source address, destination address) pair resolves to.
+  struct Resolved {
+    std::uint32_t route;     // index into routes_, kLocal, or kNone when unreachable
+    std::uint32_t receiver;  // index into receivers_
+  };
+  struct Slot {
+    Segment segment;
+    std::uint32_t receiver;
+    std::uint32_t next_free;
+  };
+
+  static std::uint64_t pair_key(std::uint32_t a, std::uint32_t b) {
+    return (std::uint64_t{a} << 32U) | b;
+  }
+  std::uint32_t address_index(Ipv4 address, const char* what) const;
+  Resolved resolve(NodeId from, NodeId to, std::uint32_t receiver);
+  void deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver);
+  void transmit(const Segment& segment, Resolved resolved);
+
+  sim::Simulator& sim_;
+  const Topology& topology_;
+  Routes route_table_;
+  NetworkOptions options_;
+  sim::HandlerId handler_;
+
+  boost::unordered_flat_map<std::uint32_t, std::uint32_t> address_index_;  // address -> index
+  std::vector<NodeId> address_node_;                                       // by address index
+  // Receivers by address index, then one loopback receiver per node.
+  std::vector<SegmentReceiver*> receivers_;
+  boost::unordered_flat_map<std::uint64_t, Resolved> by_addresses_;
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_nodes_;
+  std::vector<RouteState> routes_;
+
+  std::vector<Slot> pool_;
+  std::uint32_t free_head_ = kNone;
+  std::size_t in_flight_ = 0;
+
+  std::uint64_t sent_ = 0;
+  std::uint64_t delivered_ = 0;
+  std::uint64_t lost_ = 0;
+  std::uint64_t dropped_unknown_address_ = 0;
+  std::uint64_t dropped_unreachable_ = 0;
+  std::uint64_t dropped_no_receiver_ = 0;
+};
+
+}  // namespace tcpsim::net

@@ -1,0 +1,41 @@
+// A TCP segment in flight: the header fields that connection lifecycles depend
+// on (RFC 9293 section 3.1) plus the timestamp option (RFC 7323).
+#pragma once
+
+#include <cstdint>
+
+#include "models/net/address.h"
+
+namespace tcpsim::net {
+
+enum SegmentFlags : std::uint8_t {
+  kFin = 0x01,
+  kSyn = 0x02,
+  kRst = 0x04,
+  kPsh = 0x08,
+  kAck = 0x10,
+};
+
+struct Segment {
+  Endpoint src;
+  Endpoint dst;
+  std::uint32_t seq = 0;
+  std::uint32_t ack = 0;
+  std::uint32_t len = 0;  // payload bytes
+  std::uint32_t tsval = 0;
+  std::uint32_t tsecr = 0;
+  std::uint16_t window = 65535;
+  std::uint8_t flags = 0;
+  bool has_timestamp = false;
+
+  [[nodiscard]] bool syn() const { return (flags & kSyn) != 0; }
+  [[nodiscard]] bool ack_flag() const { return (flags & kAck) != 0; }
+  [[nodiscard]] bool fin() const { return (flags & kFin) != 0; }
+  [[nodiscard]] bool rst() const { return (flags & kRst) != 0; }
+  // Sequence space consumed: payload plus one each for SYN and FIN.
+  [[nodiscard]] std::uint32_t seg_len() const {
+    return len + (syn() ? 1U : 0U) + (fin() ? 1U : 0U);
+  }
+};
+
+}  // namespace tcpsim::net

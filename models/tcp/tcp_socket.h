@@ -1,0 +1,80 @@
+// A full TCP socket (Linux's struct tcp_sock, reduced to what connection
+// lifecycles need): its state, sequence space, timers and queue links.
+#pragma once
+
+#include <cstdint>
+
+#include "models/net/address.h"
+#include "models/tcp/socket_owner.h"
+#include "models/tcp/tcp_state.h"
+#include "sim/event.h"
+#include "sim/time.h"
+
+namespace tcpsim::tcp {
+
+struct SocketOptions {
+  bool reuseaddr = false;             // SO_REUSEADDR
+  bool bind_address_no_port = false;  // IP_BIND_ADDRESS_NO_PORT
+  bool linger_zero = false;           // SO_LINGER {1, 0}
+  std::uint8_t syncnt = 0;            // TCP_SYNCNT; 0 = tcp_syn_retries
+};
+
+// How a socket holds its local port (linux-tcp.md 1.1 and 1.2).
+enum class PortHold : std::uint8_t {
+  kNone,
+  kConnect,  // chosen by connect(): unique per 4-tuple
+  kBind,     // bind(), explicit or port 0: blocks the port for connect()
+};
+
+struct TcpSocket {
+  TcpState state = TcpState::kClosed;
+  bool in_use = false;
+  bool has_fd = false;      // the application has not closed it
+  bool hashed = false;      // in the connection table
+  bool listening = false;   // in the listener table
+  bool addr_bound = false;  // bind() gave a local address
+  bool shut_wr = false;     // shutdown(SHUT_WR) or close(): our FIN is queued
+  bool fin_sent = false;
+  bool peer_fin = false;
+  bool ts_ok = false;        // both SYNs carried timestamps
+  bool ack_pending = false;  // an ACK is owed for what arrived
+  bool connect_reported = false;
+  bool request_acked = false;  // passive: final ACK seen while the accept queue was full
+  bool iss_set = false;        // iss inherited from a reused TIME_WAIT
+  bool queued = false;         // in its listener's accept queue (else in the SYN queue)
+  PortHold port_hold = PortHold::kNone;
+  SocketOptions options;
+  std::uint8_t retransmits = 0;
+
+  net::FourTuple tuple;
+  std::uint32_t iss = 0;
+  std::uint32_t snd_una = 0;
+  std::uint32_t snd_nxt = 0;
+  std::uint32_t irs = 0;
+  std::uint32_t rcv_nxt = 0;
+  std::uint32_t ts_recent = 0;
+  std::uint32_t pending_send = 0;  // bytes written before the connection was established
+  std::uint32_t unread = 0;        // bytes received while no application owned the socket
+  std::uint32_t generation = 0;    // bumped when the slot is freed
+
+  sim::TimerId timer = sim::kNoTimer;  // retransmission (SYN, SYN-ACK, data, FIN) or linger
+  sim::Time rto = 0;
+  sim::Time first_sent = 0;  // of the segment being retransmitted: tcp's retrans_stamp
+  sim::Time srtt = 0;
+  sim::Time rttvar = 0;
+
+  SocketOwner* owner = nullptr;
+  std::uint64_t user = 0;
+
+  // Passive children: their listener, and the accept-queue link.
+  SocketId parent = kNoSocket;
+  SocketId next_in_queue = kNoSocket;
+  // Listeners.
+  std::uint32_t backlog = 0;
+  std::uint32_t syn_queue = 0;
+  std::uint32_t accept_queue = 0;
+  SocketId accept_head = kNoSocket;
+  SocketId accept_tail = kNoSocket;
+};
+
+}  // namespace tcpsim::tcp

@@ -1,0 +1,194 @@
+// One host's TCP: sockets and their state machine (RFC 9293 with Linux's
+// choices), ports, TIME_WAIT, timers, and the socket calls applications make.
+#pragma once
+
+#include <array>
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "models/net/address.h"
+#include "models/net/segment.h"
+#include "models/tcp/bind_table.h"
+#include "models/tcp/connection_table.h"
+#include "models/tcp/kernel_settings.h"
+#include "models/tcp/segment_output.h"
+#include "models/tcp/socket_error.h"
+#include "models/tcp/socket_owner.h"
+#include "models/tcp/tcp_counters.h"
+#include "models/tcp/tcp_socket.h"
+#include "models/tcp/tcp_state.h"
+#include "models/tcp/time_wait_sock.h"
+#include "sim/fifo_timer_list.h"
+#include "sim/random_stream.h"
+#include "sim/simulator.h"
+
+namespace tcpsim::tcp {
+
+struct Opened {
+  SocketId socket = kNoSocket;
+  SocketError error = SocketError::kOk;
+};
+
+// A row of `ss -tan`: one socket or TIME_WAIT / FIN_WAIT_2 record.
+struct SocketView {
+  TcpState state;
+  net::FourTuple tuple;
+  bool has_fd;
+  bool minisocket;       // a TIME_WAIT or orphaned FIN_WAIT_2 record
+  sim::Time timer_left;  // -1 when no timer runs
+};
+
+// Told of every state change, for tests and traces. TIME_WAIT and FIN_WAIT_2
+// records outlive their socket, so connections are named by their 4-tuple.
+class StateObserver {
+ public:
+  virtual ~StateObserver() = default;
+  virtual void on_state_change(const net::FourTuple& tuple, TcpState from, TcpState to) = 0;
+};
+
+class TcpStack final : public sim::EventHandler {
+ public:
+  TcpStack(sim::Simulator& sim, const KernelSettings& settings, std::vector<net::Ipv4> addresses,
+           SegmentOutput& output, std::uint64_t seed, std::uint64_t host_id);
+  TcpStack(const TcpStack&) = delete;
+  TcpStack& operator=(const TcpStack&) = delete;
+
+  // The socket calls. Errors come back as errno names; connect() completes
+  // later through SocketOwner::on_connected.
+  Opened socket(SocketOwner& owner, std::uint64_t user = 0);
+  SocketOptions& options(SocketId s) { return sockets_[s].options; }
+  SocketError bind(SocketId s, net::Endpoint local);
+  SocketError listen(SocketId s, int backlog);
+  SocketError connect(SocketId s, net::Endpoint remote);
+  Opened accept(SocketId listener, SocketOwner& owner, std::uint64_t user = 0);
+  SocketError send(SocketId s, std::uint32_t bytes);
+  SocketError shutdown_write(SocketId s);
+  void close(SocketId s);
+
+  // A segment addressed to one of this host's addresses.
+  void receive(const net::Segment& segment);
+  void handle(const sim::Event& event) override;
+
+  [[nodiscard]] TcpState state(SocketId s) const { return sockets_[s].state; }
+  [[nodiscard]] const net::FourTuple& tuple(SocketId s) const { return sockets_[s].tuple; }
+  [[nodiscard]] std::uint64_t user(SocketId s) const { return sockets_[s].user; }
+  [[nodiscard]] const std::array<std::uint32_t, kStateCount>& state_counts() const {
+    return state_counts_;
+  }
+  [[nodiscard]] std::uint32_t count(TcpState s) const {
+    return state_counts_[static_cast<std::size_t>(s)];
+  }
+  [[nodiscard]] std::uint32_t fds_in_use() const { return fds_; }
+  [[nodiscard]] std::size_t ports_in_use() const { return binds_.ports_in_use(); }
+  [[nodiscard]] std::uint32_t sockets_alive() const { return sockets_alive_; }
+  [[nodiscard]] std::uint32_t minisockets_alive() const { return tw_alive_; }
+  [[nodiscard]] const TcpCounters& counters() const { return counters_; }
+  [[nodiscard]] const KernelSettings& settings() const { return settings_; }
+  [[nodiscard]] const std::vector<net::Ipv4>& addresses() const { return addresses_; }
+  void set_state_observer(StateObserver* observer) { observer_ = observer; }
+
+  // Every live socket and minisocket, in table order.
+  void for_each_socket(const std::function<void(const SocketView&)>& fn) const;
+  // Checks the invariants of the model; returns the first violation, or "".
+  [[nodiscard]] std::string check_invariants() const;
+
+ private:
+  enum Kind : std::uint16_t { kRetransmit, kTimeWaitExpired, kFinWait2Expired, kNotify };
+
+  // API helpers (tcp_stack.cc).
+  SocketId allocate_socket(TcpState initial);
+  void free_socket(SocketId s);
+  void set_state(SocketId s, TcpState to);
+  void hash(SocketId s);
+  void unhash(SocketId s);
+  void hold_port(SocketId s, PortHold hold);
+  void release_port(SocketId s);
+  net::Ipv4 source_address(const TcpSocket& sk) const;
+  SocketError pick_connect_port(SocketId s, net::Endpoint remote);
+  SocketError pick_bind_port(SocketId s, net::Ipv4 addr);
+  bool bind_conflict(net::Ipv4 addr, std::uint16_t port, bool reuseaddr, bool explicit_port) const;
+  bool port_reserved(std::uint16_t port) const;
+  bool tw_reusable(const TimeWaitSock& tw, bool explicit_bind) const;
+  void reuse_time_wait(SocketId s, std::uint32_t tw_id);
+  void start_active_open(SocketId s);
+  void abort(SocketId s, SocketError error, bool send_rst);
+  void orphan_fin_wait2(SocketId s);
+  void unlink_from_listener(SocketId s);
+  void close_listener(SocketId s);
+  bool alive(SocketId s, std::uint32_t generation) const {
+    return sockets_[s].in_use && sockets_[s].generation == generation;
+  }
+
+  // Sending (tcp_output.cc).
+  void send_syn(SocketId s);
+  void send_syn_ack(SocketId s);
+  void send_ack(SocketId s);
+  void send_data_and_fin(SocketId s);
+  void send_rst_for(const net::Segment& in);
+  void send_rst(const TcpSocket& sk, std::uint32_t seq);
+  void send_challenge_ack(SocketId s);
+  void emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, std::uint32_t len);
+  void send_time_wait_ack(const TimeWaitSock& tw);
+  void report(const net::FourTuple& tuple, TcpState from, TcpState to) {
+    if (observer_ != nullptr) observer_->on_state_change(tuple, from, to);
+  }
+  void arm_retransmit(SocketId s);
+  void on_retransmit_timer(SocketId s);
+  std::uint32_t isn_for(const net::FourTuple& t) const;
+  std::uint32_t tsval_for(const net::FourTuple& t) const;
+  std::uint32_t now_ms() const;
+
+  // Segment arrival (tcp_state_machine.cc), after RFC 9293 section 3.10.7.
+  void segment_arrives_closed(const net::Segment& seg);
+  void segment_arrives_listen(SocketId listener, const net::Segment& seg, std::uint32_t isn);
+  void segment_arrives_syn_sent(SocketId s, const net::Segment& seg);
+  void segment_arrives_synchronized(SocketId s, const net::Segment& seg);
+  void segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment& seg);
+  bool acceptable(const TcpSocket& sk, const net::Segment& seg) const;
+  bool process_rst(SocketId s, const net::Segment& seg);
+  bool process_ack(SocketId s, const net::Segment& seg);
+  void process_text_and_fin(SocketId s, const net::Segment& seg);
+  bool complete_passive_open(SocketId s, const net::Segment& seg);
+  void peer_fin(SocketId s);
+  void enter_time_wait(SocketId s);
+  void take_rtt_sample(TcpSocket& sk);
+  SocketId find_listener(net::Endpoint local) const;
+
+  // TIME_WAIT and FIN_WAIT_2 records (tcp_time_wait.cc).
+  void make_minisocket(SocketId s, bool fin_wait2);
+  void free_minisocket(std::uint32_t tw_id);
+  void restart_time_wait(std::uint32_t tw_id);
+  void on_minisocket_timer(std::uint32_t tw_id, std::uint32_t generation, bool fin_wait2);
+
+  sim::Simulator& sim_;
+  KernelSettings settings_;
+  std::vector<net::Ipv4> addresses_;
+  SegmentOutput& output_;
+  sim::HandlerId self_;
+  sim::RandomStream rng_;
+  std::uint64_t secret_;
+
+  std::vector<TcpSocket> sockets_;
+  std::vector<SocketId> free_sockets_;
+  std::vector<TimeWaitSock> tws_;
+  std::vector<std::uint32_t> free_tws_;
+  ConnectionTable connections_;
+  boost::unordered_flat_map<std::uint64_t, SocketId> listeners_;  // (addr, port) -> socket
+  BindTable binds_;
+  std::vector<std::uint32_t> perturb_;  // Linux's table_perturb, per host here
+  std::vector<bool> reserved_;          // ip_local_reserved_ports, by port
+
+  sim::FifoTimerList time_wait_timers_;
+  sim::FifoTimerList fin_wait2_timers_;
+
+  std::array<std::uint32_t, kStateCount> state_counts_{};
+  std::uint32_t sockets_alive_ = 0;
+  std::uint32_t tw_alive_ = 0;
+  std::uint32_t fds_ = 0;
+  TcpCounters counters_;
+  StateObserver* observer_ = nullptr;
+};
+
+}  // namespace tcpsim::tcp

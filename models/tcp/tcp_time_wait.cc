@@ -1,0 +1,96 @@
+// TIME_WAIT and orphaned FIN_WAIT_2 records: created from a full socket, timed
+// by one FIFO list per duration, and freed on expiry, reset, reuse or a new SYN.
+#include <cassert>
+
+#include "models/tcp/tcp_stack.h"
+
+namespace tcpsim::tcp {
+
+void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
+  TcpSocket& sk = sockets_[s];
+  if (tw_alive_ >= settings_.tcp_max_tw_buckets) {
+    // inet_twsk_alloc() fails: the connection closes at once.
+    ++counters_.time_wait_overflow;
+    report(sk.tuple, sk.state, TcpState::kClosed);
+    sim_.cancel(sk.timer);
+    unhash(s);
+    release_port(s);
+    --state_counts_[static_cast<std::size_t>(sk.state)];
+    ++state_counts_[static_cast<std::size_t>(TcpState::kClosed)];
+    sk.state = TcpState::kClosed;
+    if (!sk.has_fd) free_socket(s);
+    return;
+  }
+  std::uint32_t t;
+  if (!free_tws_.empty()) {
+    t = free_tws_.back();
+    free_tws_.pop_back();
+  } else {
+    t = static_cast<std::uint32_t>(tws_.size());
+    tws_.emplace_back();
+  }
+  TimeWaitSock& tw = tws_[t];
+  tw.local_addr = sk.tuple.local.address.value;
+  tw.remote_addr = sk.tuple.remote.address.value;
+  tw.local_port = sk.tuple.local.port;
+  tw.remote_port = sk.tuple.remote.port;
+  tw.snd_nxt = sk.snd_nxt;
+  tw.rcv_nxt = sk.rcv_nxt;
+  tw.ts_recent = sk.ts_recent;
+  tw.has_ts = sk.ts_ok;
+  tw.entered_ms = now_ms();
+  tw.reuseaddr = sk.options.reuseaddr;
+  tw.fin_wait2 = fin_wait2;
+  tw.in_use = true;
+  ++tw.generation;
+  // The record takes over the 4-tuple and the port.
+  unhash(s);
+  tw.port_hold = sk.port_hold;
+  sk.port_hold = PortHold::kNone;
+  const bool inserted = connections_.insert(t | kTimeWaitBit);
+  assert(inserted);
+  (void)inserted;
+  ++tw_alive_;
+  const TcpState record_state = fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait;
+  ++state_counts_[static_cast<std::size_t>(record_state)];
+  (fin_wait2 ? fin_wait2_timers_ : time_wait_timers_).add(t, tw.generation);
+  if (sk.state != record_state) report(sk.tuple, sk.state, record_state);
+
+  // The full socket is gone, or CLOSED if the application still holds it.
+  sim_.cancel(sk.timer);
+  --state_counts_[static_cast<std::size_t>(sk.state)];
+  ++state_counts_[static_cast<std::size_t>(TcpState::kClosed)];
+  sk.state = TcpState::kClosed;
+  if (!sk.has_fd) free_socket(s);
+}
+
+void TcpStack::free_minisocket(std::uint32_t t) {
+  TimeWaitSock& tw = tws_[t];
+  assert(tw.in_use);
+  connections_.erase(t | kTimeWaitBit);
+  if (tw.port_hold != PortHold::kNone) {
+    binds_.remove(net::Ipv4{tw.local_addr}, tw.local_port, tw.port_hold, tw.reuseaddr);
+  }
+  --state_counts_[static_cast<std::size_t>(tw.fin_wait2 ? TcpState::kFinWait2
+                                                        : TcpState::kTimeWait)];
+  --tw_alive_;
+  tw.in_use = false;
+  ++tw.generation;
+  free_tws_.push_back(t);
+}
+
+// inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN): a fresh full period.
+void TcpStack::restart_time_wait(std::uint32_t t) {
+  TimeWaitSock& tw = tws_[t];
+  ++tw.generation;
+  time_wait_timers_.add(t, tw.generation);
+}
+
+void TcpStack::on_minisocket_timer(std::uint32_t t, std::uint32_t generation, bool fin_wait2) {
+  TimeWaitSock& tw = tws_[t];
+  if (!tw.in_use || tw.generation != generation || tw.fin_wait2 != fin_wait2) return;
+  report(tw.tuple(), fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait, TcpState::kClosed);
+  free_minisocket(t);
+}
+
+}  // namespace tcpsim::tcp
