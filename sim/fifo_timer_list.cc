@@ -7,12 +7,12 @@ namespace tcpsim::sim {
 FifoTimerList::FifoTimerList(Simulator& sim, Time duration, EventHandler& owner, std::uint16_t kind)
     : sim_(sim), duration_(duration), owner_(owner), kind_(kind), self_(sim.add_handler(*this)) {
   if (duration < 0) throw std::invalid_argument("FifoTimerList: negative duration");
-  ring_.resize(16);
-  mask_ = ring_.size() - 1;
+  chunks_.resize(4, nullptr);
+  chunk_mask_ = chunks_.size() - 1;
 }
 
 FifoTimerList::Handle FifoTimerList::add(std::uint32_t target, std::uint32_t tag) {
-  if (tail_ - head_ == ring_.size()) grow();
+  if ((tail_ & (kChunkSize - 1)) == 0) add_tail_chunk();
   const Handle h = tail_++;
   at(h) = Entry{sim_.now() + duration_, target, tag};
   ++live_;
@@ -33,7 +33,7 @@ void FifoTimerList::handle(const Event& /*event*/) {
   const Time now = sim_.now();
   while (head_ != tail_ && at(head_).expiry <= now) {
     const Entry e = at(head_);
-    ++head_;
+    advance_head();
     if (e.target == kCancelled) continue;
     --live_;
     owner_.handle(Event{now, 0, e.target, 0, kind_, kNoTimer, 0, e.tag, 0});
@@ -44,18 +44,50 @@ void FifoTimerList::handle(const Event& /*event*/) {
 void FifoTimerList::schedule_head() {
   // Cancelled entries at the head are skipped here so that the queued event
   // lands on a live expiry whenever one exists.
-  while (head_ != tail_ && at(head_).target == kCancelled) ++head_;
+  while (head_ != tail_ && at(head_).target == kCancelled) advance_head();
   if (head_ == tail_) return;
   sim_.schedule(at(head_).expiry, self_, 0, 0);
   head_scheduled_ = true;
 }
 
-void FifoTimerList::grow() {
-  std::vector<Entry> bigger(ring_.size() * 2);
-  const Handle new_mask = bigger.size() - 1;
-  for (Handle h = head_; h != tail_; ++h) bigger[h & new_mask] = at(h);
-  ring_.swap(bigger);
-  mask_ = new_mask;
+void FifoTimerList::add_tail_chunk() {
+  const Handle chunk = tail_ >> kChunkBits;
+  const Handle in_use = chunk - (head_ >> kChunkBits);  // chunks holding live entries
+  if (in_use + 1 > chunks_.size()) {
+    std::vector<Entry*> bigger(chunks_.size() * 2, nullptr);
+    const Handle new_mask = bigger.size() - 1;
+    for (Handle c = head_ >> kChunkBits; c < chunk; ++c)
+      bigger[c & new_mask] = chunks_[c & chunk_mask_];
+    chunks_.swap(bigger);
+    chunk_mask_ = new_mask;
+  }
+  Entry* storage;
+  if (!spare_.empty()) {
+    storage = spare_.back();
+    spare_.pop_back();
+  } else {
+    owned_.push_back(std::make_unique<Entry[]>(kChunkSize));
+    storage = owned_.back().get();
+  }
+  chunks_[chunk & chunk_mask_] = storage;
+}
+
+// Moves past the head entry, handing its chunk back once it is used up.
+void FifoTimerList::advance_head() {
+  ++head_;
+  if ((head_ & (kChunkSize - 1)) != 0) return;
+  Entry*& done = chunks_[((head_ - 1) >> kChunkBits) & chunk_mask_];
+  if (spare_.size() < kMaxSpareChunks) {
+    spare_.push_back(done);
+  } else {
+    for (auto it = owned_.begin(); it != owned_.end(); ++it) {
+      if (it->get() == done) {
+        owned_.erase(it);
+        break;
+      }
+    }
+  }
+  done = nullptr;
 }
 
 }  // namespace tcpsim::sim

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "sim/event.h"
@@ -43,8 +44,15 @@ class FifoTimerList final : public EventHandler {
   };
   static constexpr std::uint32_t kCancelled = ~std::uint32_t{0};
 
-  Entry& at(Handle h) { return ring_[h & mask_]; }
-  void grow();
+  // Entries live in fixed-size chunks reached through a ring of chunk pointers,
+  // so memory follows the live count and growing never copies entries.
+  static constexpr unsigned kChunkBits = 10;
+  static constexpr Handle kChunkSize = Handle{1} << kChunkBits;
+  static constexpr std::size_t kMaxSpareChunks = 4;
+
+  Entry& at(Handle h) { return chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)]; }
+  void add_tail_chunk();
+  void advance_head();
   void schedule_head();
 
   Simulator& sim_;
@@ -52,8 +60,10 @@ class FifoTimerList final : public EventHandler {
   EventHandler& owner_;
   std::uint16_t kind_;
   HandlerId self_;
-  std::vector<Entry> ring_;
-  Handle mask_ = 0;
+  std::vector<Entry*> chunks_;  // ring, indexed by chunk number & chunk_mask_
+  Handle chunk_mask_ = 0;
+  std::vector<std::unique_ptr<Entry[]>> owned_;
+  std::vector<Entry*> spare_;
   Handle head_ = 0;  // absolute position of the oldest entry
   Handle tail_ = 0;  // absolute position one past the newest entry
   std::size_t live_ = 0;

@@ -25,33 +25,24 @@ TimerId Simulator::create_timer() {
 
 void Simulator::destroy_timer(TimerId timer) {
   cancel(timer);
-  free_timers_.push_back(timer);
+  free_timers_.push_back(timer);  // a queued event of it finds it disarmed, or re-armed
 }
+
+bool Simulator::step() { return dispatch_next(kTimeMax); }
 
 StopReason Simulator::run_until(Time end) {
   StopReason reason = StopReason::kNoEvents;
-  Event ev;
   while (true) {
     if (stop_requested_.load(std::memory_order_relaxed)) {
       stop_requested_.store(false, std::memory_order_relaxed);
       reason = StopReason::kStopRequested;
       break;
     }
-    if (!queue_.pop_until(end, ev)) {
+    if (!dispatch_next(end)) {
       reason = queue_.empty() ? StopReason::kNoEvents : StopReason::kTimeLimit;
       break;
     }
-    now_ = ev.time;
-    if (ev.timer != kNoTimer) {
-      TimerSlot& t = timers_[ev.timer];
-      if (t.generation != ev.generation) {
-        ++cancelled_;
-        continue;
-      }
-      t.armed = 0;
-    }
-    handlers_[ev.handler]->handle(ev);
-    if ((++processed_ & (kHeartbeatEvery - 1)) == 0 && heartbeat_ != nullptr) {
+    if ((processed_ & (kHeartbeatEvery - 1)) == 0 && heartbeat_ != nullptr) {
       heartbeat_->beat(now_, processed_);
     }
   }

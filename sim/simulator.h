@@ -35,28 +35,34 @@ class Simulator {
     schedule(now_ + delay, handler, kind, target, a, b);
   }
 
-  // Cancellable timers. Arming an armed timer re-arms it; the earlier event
-  // stays queued but is dropped when popped (its generation is stale).
+  // Cancellable timers. Arming an armed timer moves it. A timer keeps at most
+  // one event queued: moving it later, or cancelling it, leaves that event in
+  // place, and when it pops it is dropped or re-queued at the new expiry; only
+  // moving a timer earlier queues a new event (and stales the old one).
   TimerId create_timer();
   void destroy_timer(TimerId timer);
   void arm(TimerId timer, Time at, HandlerId handler, std::uint16_t kind, std::uint32_t target,
            std::uint64_t a = 0, std::uint64_t b = 0) {
     TimerSlot& t = timers_[timer];
-    ++t.generation;
     t.armed = 1;
-    queue_.push(Event{at, next_seq_++, target, handler, kind, timer, t.generation, a, b});
+    t.deadline = at;
+    t.handler = handler;
+    t.kind = kind;
+    t.target = target;
+    t.a = a;
+    t.b = b;
+    if (t.queued != 0 && t.queued_at <= at) return;
+    queue_timer(timer, t, at);
   }
-  void cancel(TimerId timer) {
-    TimerSlot& t = timers_[timer];
-    ++t.generation;
-    t.armed = 0;
-  }
+  void cancel(TimerId timer) { timers_[timer].armed = 0; }
   [[nodiscard]] bool armed(TimerId timer) const { return timers_[timer].armed != 0; }
 
   // Processes events with time <= end, in (time, insertion) order. When the
   // run stops on the time limit, the clock is left at `end`.
   StopReason run_until(Time end);
   StopReason run() { return run_until(kTimeMax); }
+  // Processes the next event (cancelled ones are skipped); false if none is left.
+  bool step();
   // Stops the loop after the current event; safe from another thread.
   void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
 
@@ -69,10 +75,59 @@ class Simulator {
 
  private:
   struct TimerSlot {
-    std::uint32_t generation = 0;
-    std::uint32_t armed = 0;
+    Time deadline = 0;
+    Time queued_at = 0;
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    std::uint32_t target = 0;
+    std::uint32_t generation = 0;  // of the one live queued event
+    HandlerId handler = 0;
+    std::uint16_t kind = 0;
+    std::uint8_t armed = 0;
+    std::uint8_t queued = 0;
   };
+
+  void queue_timer(TimerId timer, TimerSlot& t, Time at) {
+    ++t.generation;
+    t.queued = 1;
+    t.queued_at = at;
+    queue_.push(Event{at, next_seq_++, t.target, t.handler, t.kind, timer, t.generation, 0, 0});
+  }
   static constexpr std::uint64_t kHeartbeatEvery = 1U << 16U;
+
+  // Pops events up to `end` until one is dispatched; false when none is left.
+  bool dispatch_next(Time end) {
+    Event ev;
+    while (queue_.pop_until(end, ev)) {
+      now_ = ev.time;
+      if (ev.timer != kNoTimer) {
+        TimerSlot& t = timers_[ev.timer];
+        if (t.generation != ev.generation) {
+          ++cancelled_;  // superseded by an earlier expiry
+          continue;
+        }
+        t.queued = 0;
+        if (t.armed == 0) {
+          ++cancelled_;
+          continue;
+        }
+        if (t.deadline > ev.time) {
+          queue_timer(ev.timer, t, t.deadline);  // moved later while queued
+          continue;
+        }
+        t.armed = 0;
+        ev.target = t.target;
+        ev.handler = t.handler;
+        ev.kind = t.kind;
+        ev.a = t.a;
+        ev.b = t.b;
+      }
+      handlers_[ev.handler]->handle(ev);
+      ++processed_;
+      return true;
+    }
+    return false;
+  }
 
   Time now_ = 0;
   std::uint64_t next_seq_ = 0;

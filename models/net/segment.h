@@ -27,6 +27,13 @@ struct Segment {
   std::uint16_t window = 65535;
   std::uint8_t flags = 0;
   bool has_timestamp = false;
+  // Opaque demultiplexing hints, not wire fields: the sender's own connection
+  // id and the one it last learned from the receiver, so the receiver can skip
+  // its 4-tuple hash lookup after checking the hint (as Linux's early demux
+  // caches the socket). kNoHint when unknown.
+  std::uint32_t src_hint = kNoHint;
+  std::uint32_t dst_hint = kNoHint;
+  static constexpr std::uint32_t kNoHint = ~std::uint32_t{0};
 
   [[nodiscard]] bool syn() const { return (flags & kSyn) != 0; }
   [[nodiscard]] bool ack_flag() const { return (flags & kAck) != 0; }

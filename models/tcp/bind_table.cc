@@ -4,24 +4,56 @@
 
 namespace tcpsim::tcp {
 
+std::uint16_t& BindTable::connect_slot(net::Ipv4 addr, std::uint16_t port) {
+  assert(ephemeral_.contains(port));
+  for (auto& a : dense_) {
+    if (a.address == addr.value) return a.users[port - ephemeral_.low];
+  }
+  dense_.push_back(Dense{addr.value, std::vector<std::uint16_t>(ephemeral_.size())});
+  return dense_.back().users[port - ephemeral_.low];
+}
+
 void BindTable::add(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr) {
+  if (hold == PortHold::kConnect) {
+    std::uint16_t& users = connect_slot(addr, port);
+    if (users == kSpilled) {
+      ++overflow_[key(addr, port)];
+    } else if (users == kSpilled - 1) {
+      users = kSpilled;
+      overflow_[key(addr, port)] = kSpilled;
+    } else if (users++ == 0) {
+      ++connect_ports_;
+    }
+    return;
+  }
   BindBucket& b = buckets_[key(addr, port)];
-  (hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
+  ++b.bind_users;
   if (!reuseaddr) ++b.non_reuse_users;
 }
 
 void BindTable::remove(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr) {
-  auto it = buckets_.find(key(addr, port));
-  assert(it != buckets_.end());
-  BindBucket& b = it->second;
-  std::uint32_t& users = hold == PortHold::kConnect ? b.connect_users : b.bind_users;
-  assert(users > 0);
-  --users;
-  if (!reuseaddr) {
-    assert(b.non_reuse_users > 0);
-    --b.non_reuse_users;
+  if (hold == PortHold::kConnect) {
+    std::uint16_t& users = connect_slot(addr, port);
+    assert(users > 0);
+    if (users == kSpilled) {
+      auto it = overflow_.find(key(addr, port));
+      if (--it->second == kSpilled - 1) {
+        overflow_.erase(it);
+        users = kSpilled - 1;
+      }
+    } else if (--users == 0) {
+      --connect_ports_;
+    }
+    return;
   }
-  if (b.users() == 0 && b.listeners == 0) buckets_.erase(it);
+  auto it = buckets_.find(key(addr, port));
+  assert(it != buckets_.end() && it->second.bind_users > 0);
+  --it->second.bind_users;
+  if (!reuseaddr) {
+    assert(it->second.non_reuse_users > 0);
+    --it->second.non_reuse_users;
+  }
+  erase_if_unused(it);
 }
 
 void BindTable::add_listener(net::Ipv4 addr, std::uint16_t port) {
@@ -32,7 +64,11 @@ void BindTable::remove_listener(net::Ipv4 addr, std::uint16_t port) {
   auto it = buckets_.find(key(addr, port));
   assert(it != buckets_.end() && it->second.listeners > 0);
   --it->second.listeners;
-  if (it->second.users() == 0 && it->second.listeners == 0) buckets_.erase(it);
+  erase_if_unused(it);
+}
+
+void BindTable::erase_if_unused(boost::unordered_flat_map<std::uint64_t, BindBucket>::iterator it) {
+  if (it->second.bind_users == 0 && it->second.listeners == 0) buckets_.erase(it);
 }
 
 }  // namespace tcpsim::tcp

@@ -4,41 +4,75 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
+#include <vector>
 
 #include "models/net/address.h"
+#include "models/tcp/kernel_settings.h"
 #include "models/tcp/tcp_socket.h"
 
 namespace tcpsim::tcp {
 
+// Holders of a port that called bind() (explicitly or for port 0).
 struct BindBucket {
-  std::uint32_t connect_users = 0;    // sockets and TIME_WAITs whose port connect() chose
-  std::uint32_t bind_users = 0;       // ... that called bind(); connect() skips these ports
-  std::uint32_t non_reuse_users = 0;  // users without SO_REUSEADDR
+  std::uint32_t bind_users = 0;       // sockets and TIME_WAITs; connect() skips these ports
+  std::uint32_t non_reuse_users = 0;  // ... of which without SO_REUSEADDR
   std::uint32_t listeners = 0;
-  [[nodiscard]] std::uint32_t users() const { return connect_users + bind_users; }
 };
 
-// Buckets are per (local address, port); address 0.0.0.0 holds wildcard binds.
-// (Linux keys buckets by port alone and lists owners; per-address buckets give
-// the same answers for the hosts modelled here.)
+// Ports chosen by connect() are counted in a dense array over the ephemeral
+// range for each local address (a client may hold every port of it, each in
+// TIME_WAIT); bind() holders, rarer, sit in a hash map. Address 0.0.0.0 holds
+// wildcard binds. Linux keys buckets by port alone and lists the owners;
+// per-address counts give the same answers for the hosts modelled here.
 class BindTable {
  public:
-  [[nodiscard]] const BindBucket* find(net::Ipv4 addr, std::uint16_t port) const {
+  explicit BindTable(PortRange ephemeral) : ephemeral_(ephemeral) {}
+
+  [[nodiscard]] std::uint32_t connect_users(net::Ipv4 addr, std::uint16_t port) const {
+    if (!ephemeral_.contains(port)) return 0;
+    for (const auto& a : dense_) {
+      if (a.address != addr.value) continue;
+      const std::uint16_t n = a.users[port - ephemeral_.low];
+      return n == kSpilled ? overflow_.at(key(addr, port)) : n;
+    }
+    return 0;
+  }
+  [[nodiscard]] const BindBucket* bucket(net::Ipv4 addr, std::uint16_t port) const {
+    if (buckets_.empty()) return nullptr;
     auto it = buckets_.find(key(addr, port));
     return it == buckets_.end() ? nullptr : &it->second;
   }
+  // Did a socket bind() to this port on `addr` or on the wildcard address?
+  [[nodiscard]] bool bound(net::Ipv4 addr, std::uint16_t port) const {
+    return bucket(addr, port) != nullptr || bucket(net::Ipv4{0}, port) != nullptr;
+  }
+
   void add(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr);
   void remove(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr);
   void add_listener(net::Ipv4 addr, std::uint16_t port);
   void remove_listener(net::Ipv4 addr, std::uint16_t port);
 
   // Local (address, port) pairs held by at least one socket or TIME_WAIT.
-  [[nodiscard]] std::size_t ports_in_use() const { return buckets_.size(); }
+  [[nodiscard]] std::size_t ports_in_use() const { return connect_ports_ + buckets_.size(); }
 
  private:
+  // Two bytes a port; a port shared by 65535 or more connections (to as many
+  // destinations) keeps its count in overflow_ instead.
+  static constexpr std::uint16_t kSpilled = 0xffff;
+  struct Dense {
+    std::uint32_t address;
+    std::vector<std::uint16_t> users;
+  };
   static std::uint64_t key(net::Ipv4 addr, std::uint16_t port) {
     return (std::uint64_t{addr.value} << 16U) | port;
   }
+  std::uint16_t& connect_slot(net::Ipv4 addr, std::uint16_t port);
+  void erase_if_unused(boost::unordered_flat_map<std::uint64_t, BindBucket>::iterator it);
+
+  PortRange ephemeral_;
+  std::vector<Dense> dense_;
+  std::size_t connect_ports_ = 0;
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> overflow_;
   boost::unordered_flat_map<std::uint64_t, BindBucket> buckets_;
 };
 

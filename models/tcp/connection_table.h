@@ -18,8 +18,9 @@ inline constexpr std::uint32_t kNotFound = ~std::uint32_t{0};
 
 class ConnectionTable {
  public:
-  ConnectionTable(const std::vector<TcpSocket>& sockets, const std::vector<TimeWaitSock>& tws)
-      : source_{&sockets, &tws}, set_(0, Hash{&source_}, Equal{&source_}) {}
+  ConnectionTable(const std::vector<TcpSocket>& sockets, const std::vector<TimeWaitSock>& tws,
+                  const std::vector<net::Ipv4>& host_addresses)
+      : source_{&sockets, &tws, &host_addresses}, set_(0, Hash{&source_}, Equal{&source_}) {}
   ConnectionTable(const ConnectionTable&) = delete;
   ConnectionTable& operator=(const ConnectionTable&) = delete;
 
@@ -36,8 +37,10 @@ class ConnectionTable {
   struct Source {
     const std::vector<TcpSocket>* sockets;
     const std::vector<TimeWaitSock>* tws;
+    const std::vector<net::Ipv4>* addresses;
     [[nodiscard]] net::FourTuple tuple(std::uint32_t id) const {
-      return (id & kTimeWaitBit) != 0 ? (*tws)[id & ~kTimeWaitBit].tuple() : (*sockets)[id].tuple;
+      return (id & kTimeWaitBit) != 0 ? (*tws)[id & ~kTimeWaitBit].tuple(*addresses)
+                                      : (*sockets)[id].tuple;
     }
   };
   struct Hash {

@@ -32,6 +32,8 @@ void TcpStack::emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, 
   seg.ack = (flags & net::kAck) != 0 ? sk.rcv_nxt : 0;
   seg.len = len;
   seg.flags = flags;
+  seg.src_hint = static_cast<std::uint32_t>(&sk - sockets_.data());
+  seg.dst_hint = sk.peer_hint;
   const bool syn_only = (flags & (net::kSyn | net::kAck)) == net::kSyn;
   seg.has_timestamp = syn_only ? settings_.tcp_timestamps : sk.ts_ok;
   if (seg.has_timestamp) {
@@ -127,7 +129,7 @@ void TcpStack::send_rst_for(const net::Segment& in) {
 
 void TcpStack::send_time_wait_ack(const TimeWaitSock& tw) {
   net::Segment seg;
-  seg.src = {net::Ipv4{tw.local_addr}, tw.local_port};
+  seg.src = tw.local(addresses_);
   seg.dst = {net::Ipv4{tw.remote_addr}, tw.remote_port};
   seg.seq = tw.snd_nxt;
   seg.ack = tw.rcv_nxt;

@@ -63,6 +63,8 @@ struct TcpSocket {
   sim::Time srtt = 0;
   sim::Time rttvar = 0;
 
+  std::uint32_t peer_hint = ~std::uint32_t{0};  // the peer's id for this connection
+
   SocketOwner* owner = nullptr;
   std::uint64_t user = 0;
 

@@ -33,13 +33,16 @@ TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
       self_(sim.add_handler(*this)),
       rng_(seed, host_id),
       secret_(rng_.next_u64()),
-      connections_(sockets_, tws_),
+      connections_(sockets_, tws_, addresses_),
+      binds_(settings.ip_local_port_range),
       perturb_(kPerturbSlots),
       reserved_(65536, false),
       time_wait_timers_(sim, settings.time_wait_length, *this, kTimeWaitExpired),
       fin_wait2_timers_(sim, std::min(settings.tcp_fin_timeout, kTimeWaitLen), *this,
                         kFinWait2Expired) {
-  if (addresses_.empty()) throw std::invalid_argument("TcpStack: a host needs an address");
+  if (addresses_.empty() || addresses_.size() > 255) {
+    throw std::invalid_argument("TcpStack: a host needs 1 to 255 addresses");
+  }
   for (auto& p : perturb_) p = rng_.next_u32();
   for (const PortRange& r : settings_.ip_local_reserved_ports) {
     for (std::uint32_t p = r.low; p <= r.high; ++p) reserved_[p] = true;
@@ -157,8 +160,11 @@ bool TcpStack::port_reserved(std::uint16_t port) const { return reserved_[port];
 bool TcpStack::bind_conflict(net::Ipv4 addr, std::uint16_t port, bool reuseaddr,
                              bool explicit_port) const {
   auto conflicts = [&](net::Ipv4 a) {
-    const BindBucket* b = binds_.find(a, port);
-    if (b == nullptr || (b->users() == 0 && b->listeners == 0)) return false;
+    // Ports connect() chose are never shared with bind() (their holders'
+    // SO_REUSEADDR is not tracked).
+    if (a.value != 0 && binds_.connect_users(a, port) > 0) return true;
+    const BindBucket* b = binds_.bucket(a, port);
+    if (b == nullptr) return false;
     // An explicit bind may share a port whose every holder set SO_REUSEADDR
     // and none listens; port-0 autoselection never shares (relax = false).
     return !(explicit_port && reuseaddr && b->non_reuse_users == 0 && b->listeners == 0);
@@ -263,7 +269,7 @@ bool TcpStack::tw_reusable(const TimeWaitSock& tw, bool port_preset) const {
   if (port_preset) return true;  // bind() chose the port: twp == NULL branch
   const int reuse = settings_.tcp_tw_reuse;
   if (reuse == 0) return false;
-  if (reuse == 2 && !net::Ipv4{tw.local_addr}.is_loopback() &&
+  if (reuse == 2 && !tw.local(addresses_).address.is_loopback() &&
       !net::Ipv4{tw.remote_addr}.is_loopback()) {
     return false;
   }
@@ -279,7 +285,7 @@ void TcpStack::reuse_time_wait(SocketId s, std::uint32_t tw_id) {
   if (sk.iss == 0) sk.iss = 1;
   sk.iss_set = true;
   sk.ts_recent = tw.ts_recent;
-  report(tw.tuple(), TcpState::kTimeWait, TcpState::kClosed);
+  report(tuple_of(tw), TcpState::kTimeWait, TcpState::kClosed);
   free_minisocket(tw_id);
   ++counters_.tw_recycled;
 }
@@ -307,13 +313,8 @@ SocketError TcpStack::pick_connect_port(SocketId s, net::Endpoint remote) {
       if (port >= high) port -= remaining;
       const auto p = static_cast<std::uint16_t>(port);
       if (port_reserved(p)) continue;
-      const BindBucket* mine = binds_.find(saddr, p);
-      const BindBucket* any = binds_.find(net::Ipv4{0}, p);
-      if ((mine != nullptr && (mine->bind_users > 0 || mine->listeners > 0)) ||
-          (any != nullptr && (any->bind_users > 0 || any->listeners > 0))) {
-        continue;  // bucket made by bind(): invisible to connect()
-      }
-      if (mine != nullptr) {
+      if (binds_.bound(saddr, p)) continue;  // bucket made by bind(): invisible to connect()
+      if (binds_.connect_users(saddr, p) > 0) {
         const std::uint32_t id = connections_.find({{saddr, p}, remote});
         if (id != kNotFound) {
           if ((id & kTimeWaitBit) == 0 || !tw_reusable(tws_[id & ~kTimeWaitBit], false)) continue;
@@ -704,8 +705,8 @@ void TcpStack::for_each_socket(const std::function<void(const SocketView&)>& fn)
   }
   for (const TimeWaitSock& tw : tws_) {
     if (!tw.in_use) continue;
-    fn(SocketView{tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait, tw.tuple(), false, true,
-                  -1});
+    fn(SocketView{tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait, tuple_of(tw), false,
+                  true, -1});
   }
 }
 
@@ -714,7 +715,11 @@ std::string TcpStack::check_invariants() const {
   std::uint32_t fds = 0;
   std::uint32_t alive = 0;
   std::uint32_t hashed = 0;
-  boost::unordered_flat_map<std::uint64_t, BindBucket> ports;
+  struct Holders {
+    std::uint32_t connect_users = 0;
+    std::uint32_t bind_users = 0;
+  };
+  boost::unordered_flat_map<std::uint64_t, Holders> ports;
   auto port_key = [](std::uint32_t addr, std::uint16_t port) {
     return (std::uint64_t{addr} << 16U) | port;
   };
@@ -731,7 +736,7 @@ std::string TcpStack::check_invariants() const {
       }
     }
     if (sk.port_hold != PortHold::kNone) {
-      BindBucket& b = ports[port_key(sk.tuple.local.address.value, sk.tuple.local.port)];
+      Holders& b = ports[port_key(sk.tuple.local.address.value, sk.tuple.local.port)];
       (sk.port_hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
     }
   }
@@ -742,25 +747,33 @@ std::string TcpStack::check_invariants() const {
     ++tw_alive;
     ++hashed;
     ++counts[static_cast<std::size_t>(tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait)];
-    if (connections_.find(tw.tuple()) != (t | kTimeWaitBit)) {
+    if (connections_.find(tuple_of(tw)) != (t | kTimeWaitBit)) {
       return fmt::format("TIME_WAIT record {} is not the owner of its 4-tuple", t);
     }
-    BindBucket& b = ports[port_key(tw.local_addr, tw.local_port)];
+    Holders& b = ports[port_key(tw.local(addresses_).address.value, tw.local_port)];
     (tw.port_hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
   }
   if (counts != state_counts_) return "per-state counts differ from the sockets' states";
   if (alive != sockets_alive_ || tw_alive != tw_alive_) return "live socket count is off";
   if (fds != fds_) return fmt::format("{} descriptors counted, {} held", fds_, fds);
   if (hashed != connections_.size()) return "connection table holds stale entries";
+  std::size_t listener_only = 0;
+  for (const auto& [key, sock] : listeners_) {
+    (void)sock;
+    if (!ports.contains(key)) ++listener_only;
+  }
   for (const auto& [key, b] : ports) {
-    const BindBucket* have = binds_.find(net::Ipv4{static_cast<std::uint32_t>(key >> 16U)},
-                                         static_cast<std::uint16_t>(key & 0xffffU));
-    if (have == nullptr || have->connect_users != b.connect_users ||
-        have->bind_users != b.bind_users) {
-      return fmt::format("port {} holders differ from the bind table", key & 0xffffU);
+    const net::Ipv4 addr{static_cast<std::uint32_t>(key >> 16U)};
+    const auto port = static_cast<std::uint16_t>(key & 0xffffU);
+    const BindBucket* bucket = binds_.bucket(addr, port);
+    const std::uint32_t bind_users = bucket == nullptr ? 0 : bucket->bind_users;
+    if (binds_.connect_users(addr, port) != b.connect_users || bind_users != b.bind_users) {
+      return fmt::format("port {} holders differ from the bind table", port);
     }
   }
-  if (binds_.ports_in_use() != ports.size()) return "the bind table holds ports nobody owns";
+  if (binds_.ports_in_use() != ports.size() + listener_only) {
+    return "the bind table holds ports nobody owns";
+  }
   return "";
 }
 

@@ -158,6 +158,9 @@ class TcpStack final : public sim::EventHandler {
 
   // TIME_WAIT and FIN_WAIT_2 records (tcp_time_wait.cc).
   void make_minisocket(SocketId s, bool fin_wait2);
+  [[nodiscard]] net::FourTuple tuple_of(const TimeWaitSock& tw) const {
+    return tw.tuple(addresses_);
+  }
   void free_minisocket(std::uint32_t tw_id);
   void restart_time_wait(std::uint32_t tw_id);
   void on_minisocket_timer(std::uint32_t tw_id, std::uint32_t generation, bool fin_wait2);

@@ -9,8 +9,16 @@
 namespace tcpsim::tcp {
 
 void TcpStack::receive(const net::Segment& seg) {
-  const net::FourTuple t{seg.dst, seg.src};
-  const std::uint32_t id = connections_.find(t);
+  std::uint32_t id = kNotFound;
+  if (seg.dst_hint < sockets_.size()) {
+    TcpSocket& hinted = sockets_[seg.dst_hint];
+    if (hinted.in_use && hinted.hashed && hinted.tuple.local == seg.dst &&
+        hinted.tuple.remote == seg.src) {
+      id = seg.dst_hint;
+    }
+  }
+  if (id == kNotFound) id = connections_.find({seg.dst, seg.src});
+  if (id != kNotFound && (id & kTimeWaitBit) == 0) sockets_[id].peer_hint = seg.src_hint;
   if (id != kNotFound) {
     if ((id & kTimeWaitBit) != 0) {
       segment_arrives_time_wait(id & ~kTimeWaitBit, seg);
@@ -57,6 +65,7 @@ void TcpStack::segment_arrives_listen(SocketId listener, const net::Segment& seg
   TcpSocket& child = sockets_[c];
   const TcpSocket& parent = sockets_[listener];
   child.tuple = {seg.dst, seg.src};
+  child.peer_hint = seg.src_hint;
   child.options.reuseaddr = parent.options.reuseaddr;
   child.parent = listener;
   child.irs = seg.seq;
@@ -394,13 +403,13 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
   const std::uint32_t end_seq = seg.seq + seg.seg_len();
   if (tw.fin_wait2) {
     if (seg.rst()) {
-      report(tw.tuple(), TcpState::kFinWait2, TcpState::kClosed);
+      report(tuple_of(tw), TcpState::kFinWait2, TcpState::kClosed);
       free_minisocket(tw_id);
       return;
     }
     if (seg.syn() && seq_ge(seg.seq, tw.rcv_nxt)) {
       send_rst_for(seg);
-      report(tw.tuple(), TcpState::kFinWait2, TcpState::kClosed);
+      report(tuple_of(tw), TcpState::kFinWait2, TcpState::kClosed);
       free_minisocket(tw_id);
       return;
     }
@@ -408,7 +417,7 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
     if (!seg.fin() || end_seq != tw.rcv_nxt + 1) {
       // New data after a half-duplex close.
       send_rst_for(seg);
-      report(tw.tuple(), TcpState::kFinWait2, TcpState::kClosed);
+      report(tuple_of(tw), TcpState::kFinWait2, TcpState::kClosed);
       free_minisocket(tw_id);
       return;
     }
@@ -417,7 +426,7 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
     tw.fin_wait2 = false;
     --state_counts_[static_cast<std::size_t>(TcpState::kFinWait2)];
     ++state_counts_[static_cast<std::size_t>(TcpState::kTimeWait)];
-    report(tw.tuple(), TcpState::kFinWait2, TcpState::kTimeWait);
+    report(tuple_of(tw), TcpState::kFinWait2, TcpState::kTimeWait);
     restart_time_wait(tw_id);
     send_time_wait_ack(tw);
     return;
@@ -427,7 +436,7 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
   if (!paws_reject && seg.seq == tw.rcv_nxt && (seg.seg_len() == 0 || seg.rst())) {
     if (seg.rst()) {
       if (!settings_.tcp_rfc1337) {
-        report(tw.tuple(), TcpState::kTimeWait, TcpState::kClosed);
+        report(tuple_of(tw), TcpState::kTimeWait, TcpState::kClosed);
         free_minisocket(tw_id);  // TIME_WAIT assassination (RFC 1337)
       }
       return;
@@ -442,8 +451,8 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
                                        static_cast<std::int32_t>(tw.ts_recent - seg.tsval) < 0))) {
     std::uint32_t isn = tw.snd_nxt + 65535U + 2U;
     if (isn == 0) isn = 1;
-    const net::Endpoint local{net::Ipv4{tw.local_addr}, tw.local_port};
-    report(tw.tuple(), TcpState::kTimeWait, TcpState::kClosed);
+    const net::Endpoint local = tw.local(addresses_);
+    report(tuple_of(tw), TcpState::kTimeWait, TcpState::kClosed);
     free_minisocket(tw_id);
     ++counters_.tw_syn_accepted;
     const SocketId l = find_listener(local);

@@ -1,5 +1,6 @@
 // TIME_WAIT and orphaned FIN_WAIT_2 records: created from a full socket, timed
 // by one FIFO list per duration, and freed on expiry, reset, reuse or a new SYN.
+#include <algorithm>
 #include <cassert>
 
 #include "models/tcp/tcp_stack.h"
@@ -30,7 +31,8 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
     tws_.emplace_back();
   }
   TimeWaitSock& tw = tws_[t];
-  tw.local_addr = sk.tuple.local.address.value;
+  tw.local_index = static_cast<std::uint8_t>(
+      std::find(addresses_.begin(), addresses_.end(), sk.tuple.local.address) - addresses_.begin());
   tw.remote_addr = sk.tuple.remote.address.value;
   tw.local_port = sk.tuple.local.port;
   tw.remote_port = sk.tuple.remote.port;
@@ -69,7 +71,7 @@ void TcpStack::free_minisocket(std::uint32_t t) {
   assert(tw.in_use);
   connections_.erase(t | kTimeWaitBit);
   if (tw.port_hold != PortHold::kNone) {
-    binds_.remove(net::Ipv4{tw.local_addr}, tw.local_port, tw.port_hold, tw.reuseaddr);
+    binds_.remove(tw.local(addresses_).address, tw.local_port, tw.port_hold, tw.reuseaddr);
   }
   --state_counts_[static_cast<std::size_t>(tw.fin_wait2 ? TcpState::kFinWait2
                                                         : TcpState::kTimeWait)];
@@ -89,7 +91,7 @@ void TcpStack::restart_time_wait(std::uint32_t t) {
 void TcpStack::on_minisocket_timer(std::uint32_t t, std::uint32_t generation, bool fin_wait2) {
   TimeWaitSock& tw = tws_[t];
   if (!tw.in_use || tw.generation != generation || tw.fin_wait2 != fin_wait2) return;
-  report(tw.tuple(), fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait, TcpState::kClosed);
+  report(tuple_of(tw), fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait, TcpState::kClosed);
   free_minisocket(t);
 }
 

@@ -79,7 +79,43 @@ TEST(Simulator, CancelThenRearmFiresOnlyTheNewExpiry) {
   sim.run();
   EXPECT_EQ(r.seen, (std::vector<std::pair<Time, std::uint32_t>>{{seconds(2), 3}}));
   EXPECT_FALSE(sim.armed(t));
-  EXPECT_EQ(sim.events_cancelled(), 2U);
+  EXPECT_EQ(sim.events_processed(), 1U);
+}
+
+TEST(Simulator, OnlyMovingATimerEarlierQueuesAnotherEvent) {
+  Simulator sim;
+  Recorder r;
+  r.sim = &sim;
+  const HandlerId h = sim.add_handler(r);
+  const TimerId t = sim.create_timer();
+  sim.arm(t, seconds(5), h, 0, 1);
+  EXPECT_EQ(sim.pending(), 1U);
+  sim.arm(t, seconds(10), h, 0, 2);  // later: the queued event will carry it
+  sim.cancel(t);
+  sim.arm(t, seconds(8), h, 0, 3);
+  EXPECT_EQ(sim.pending(), 1U);
+  sim.arm(t, seconds(3), h, 0, 4);  // earlier: a new event, the old one goes stale
+  EXPECT_EQ(sim.pending(), 2U);
+  sim.run();
+  EXPECT_EQ(r.seen, (std::vector<std::pair<Time, std::uint32_t>>{{seconds(3), 4}}));
+  EXPECT_EQ(sim.events_cancelled(), 1U);
+}
+
+TEST(Simulator, TimerMovedLaterFiresAtItsNewTimeWithItsNewPayload) {
+  Simulator sim;
+  Recorder r;
+  r.sim = &sim;
+  const HandlerId h = sim.add_handler(r);
+  const TimerId t = sim.create_timer();
+  std::vector<std::uint64_t> payloads;
+  r.on_event = [&](const Event& e) { payloads.push_back(e.a); };
+  sim.arm(t, seconds(1), h, 7, 1, 100);
+  sim.run_until(milliseconds(500));
+  sim.arm(t, seconds(4), h, 7, 2, 200);
+  sim.run();
+  EXPECT_EQ(r.seen, (std::vector<std::pair<Time, std::uint32_t>>{{seconds(4), 2}}));
+  EXPECT_EQ(payloads, (std::vector<std::uint64_t>{200}));
+  EXPECT_EQ(sim.events_processed(), 1U);
 }
 
 TEST(Simulator, TimerCancelledByAnEarlierEventAtTheSameTime) {
@@ -144,6 +180,25 @@ TEST(Simulator, StopRequestHaltsAfterTheCurrentEvent) {
   EXPECT_EQ(sim.now(), 2);
   EXPECT_EQ(sim.run(), StopReason::kNoEvents);
   EXPECT_EQ(r.seen.size(), 4U);
+}
+
+TEST(Simulator, StepDispatchesOneLiveEventAtATime) {
+  Simulator sim;
+  Recorder r;
+  r.sim = &sim;
+  const HandlerId h = sim.add_handler(r);
+  const TimerId t = sim.create_timer();
+  sim.arm(t, 1, h, 0, 1);
+  sim.cancel(t);
+  sim.schedule(2, h, 0, 2);
+  sim.schedule(3, h, 0, 3);
+  EXPECT_TRUE(sim.step());
+  EXPECT_EQ(r.seen, (std::vector<std::pair<Time, std::uint32_t>>{{2, 2}}));
+  EXPECT_EQ(sim.now(), 2);
+  EXPECT_TRUE(sim.step());
+  EXPECT_FALSE(sim.step());
+  EXPECT_EQ(sim.events_processed(), 2U);
+  EXPECT_EQ(sim.events_cancelled(), 1U);
 }
 
 struct CountingHeartbeat : Heartbeat {
