@@ -178,7 +178,7 @@ void BM_ConnectionChurn(benchmark::State& state) {
   state.counters["time_wait_alive"] = static_cast<double>(tw_alive);
   state.counters["failed"] = static_cast<double>(failed);
 }
-BENCHMARK(BM_ConnectionChurn)->Arg(70)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_ConnectionChurn)->Arg(70)->Arg(10)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace tcpsim::bench

@@ -13,7 +13,7 @@
 
 namespace tcpsim::sim {
 
-// A radix heap whose buckets are indexed by the highest base-32 digit in which
+// A radix heap whose buckets are indexed by the highest base-64 digit in which
 // a key differs from the last key popped, and by that digit's value; an entry
 // moves down at most once per digit before it is popped. Every push must be at
 // or after the time of the latest pop (simulated time never goes backwards).
@@ -73,7 +73,7 @@ class EventQueue {
     std::uint64_t key;
     std::uint32_t slot;
   };
-  static constexpr unsigned kDigitBits = 5;
+  static constexpr unsigned kDigitBits = 6;
   static constexpr unsigned kDigits = 1U << kDigitBits;
   static constexpr unsigned kLevels = (63 + kDigitBits - 1) / kDigitBits;  // times are >= 0
   static constexpr std::uint64_t kNoKey = ~std::uint64_t{0};
@@ -92,7 +92,7 @@ class EventQueue {
     const unsigned b = level * kDigits + digit;
     buckets_[b].push_back(e);
     min_key_[b] = e.key < min_key_[b] ? e.key : min_key_[b];
-    digit_mask_[level] |= 1U << digit;
+    digit_mask_[level] |= std::uint64_t{1} << digit;
     level_mask_ |= 1U << level;
   }
 
@@ -129,7 +129,7 @@ class EventQueue {
     }
     src.clear();
     min_key_[b] = kNoKey;
-    digit_mask_[level] &= ~(1U << digit);
+    digit_mask_[level] &= ~(std::uint64_t{1} << digit);
     if (digit_mask_[level] == 0) level_mask_ &= ~(1U << level);
     return true;
   }
@@ -139,7 +139,7 @@ class EventQueue {
   std::uint64_t last_ = 0;
   std::array<std::vector<Entry>, kLevels * kDigits> buckets_{};
   std::array<std::uint64_t, kLevels * kDigits> min_key_{};
-  std::array<std::uint32_t, kLevels> digit_mask_{};
+  std::array<std::uint64_t, kLevels> digit_mask_{};
   std::uint32_t level_mask_ = 0;
   std::size_t size_ = 0;
   std::vector<Event> slab_;

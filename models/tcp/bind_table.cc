@@ -4,18 +4,18 @@
 
 namespace tcpsim::tcp {
 
-std::uint16_t& BindTable::connect_slot(net::Ipv4 addr, std::uint16_t port) {
+std::uint8_t& BindTable::connect_slot(net::Ipv4 addr, std::uint16_t port) {
   assert(ephemeral_.contains(port));
   for (auto& a : dense_) {
     if (a.address == addr.value) return a.users[port - ephemeral_.low];
   }
-  dense_.push_back(Dense{addr.value, std::vector<std::uint16_t>(ephemeral_.size())});
+  dense_.push_back(Dense{addr.value, std::vector<std::uint8_t>(ephemeral_.size())});
   return dense_.back().users[port - ephemeral_.low];
 }
 
 void BindTable::add(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr) {
   if (hold == PortHold::kConnect) {
-    std::uint16_t& users = connect_slot(addr, port);
+    std::uint8_t& users = connect_slot(addr, port);
     if (users == kSpilled) {
       ++overflow_[key(addr, port)];
     } else if (users == kSpilled - 1) {
@@ -33,7 +33,7 @@ void BindTable::add(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reus
 
 void BindTable::remove(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr) {
   if (hold == PortHold::kConnect) {
-    std::uint16_t& users = connect_slot(addr, port);
+    std::uint8_t& users = connect_slot(addr, port);
     assert(users > 0);
     if (users == kSpilled) {
       auto it = overflow_.find(key(addr, port));

@@ -32,7 +32,7 @@ class BindTable {
     if (!ephemeral_.contains(port)) return 0;
     for (const auto& a : dense_) {
       if (a.address != addr.value) continue;
-      const std::uint16_t n = a.users[port - ephemeral_.low];
+      const std::uint8_t n = a.users[port - ephemeral_.low];
       return n == kSpilled ? overflow_.at(key(addr, port)) : n;
     }
     return 0;
@@ -56,17 +56,17 @@ class BindTable {
   [[nodiscard]] std::size_t ports_in_use() const { return connect_ports_ + buckets_.size(); }
 
  private:
-  // Two bytes a port; a port shared by 65535 or more connections (to as many
+  // One byte a port; a port shared by 255 or more connections (to as many
   // destinations) keeps its count in overflow_ instead.
-  static constexpr std::uint16_t kSpilled = 0xffff;
+  static constexpr std::uint8_t kSpilled = 0xff;
   struct Dense {
     std::uint32_t address;
-    std::vector<std::uint16_t> users;
+    std::vector<std::uint8_t> users;
   };
   static std::uint64_t key(net::Ipv4 addr, std::uint16_t port) {
     return (std::uint64_t{addr.value} << 16U) | port;
   }
-  std::uint16_t& connect_slot(net::Ipv4 addr, std::uint16_t port);
+  std::uint8_t& connect_slot(net::Ipv4 addr, std::uint16_t port);
   void erase_if_unused(boost::unordered_flat_map<std::uint64_t, BindBucket>::iterator it);
 
   PortRange ephemeral_;

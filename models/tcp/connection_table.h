@@ -1,12 +1,17 @@
 // The established hash: finds the socket or TIME_WAIT record that owns a
-// 4-tuple. Stores only 32-bit ids; tuples are read from the records.
+// 4-tuple. Stores only 32-bit ids; tuples are read from the records. It also
+// keeps, per (local address, destination), which ephemeral ports are taken.
 #pragma once
 
+#include <algorithm>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <cstdint>
 #include <vector>
 
 #include "models/net/address.h"
+#include "models/tcp/destination_ports.h"
+#include "models/tcp/kernel_settings.h"
 #include "models/tcp/tcp_socket.h"
 #include "models/tcp/time_wait_sock.h"
 
@@ -19,8 +24,11 @@ inline constexpr std::uint32_t kNotFound = ~std::uint32_t{0};
 class ConnectionTable {
  public:
   ConnectionTable(const std::vector<TcpSocket>& sockets, const std::vector<TimeWaitSock>& tws,
-                  const std::vector<net::Ipv4>& host_addresses)
-      : source_{&sockets, &tws, &host_addresses}, set_(0, Hash{&source_}, Equal{&source_}) {}
+                  const std::vector<net::Ipv4>& host_addresses, PortRange ephemeral)
+      : source_{&sockets, &tws, &host_addresses},
+        set_(0, Hash{&source_}, Equal{&source_}),
+        low_(ephemeral.low),
+        remaining_(ephemeral.size() > 1 ? ephemeral.size() & ~1U : ephemeral.size()) {}
   ConnectionTable(const ConnectionTable&) = delete;
   ConnectionTable& operator=(const ConnectionTable&) = delete;
 
@@ -29,9 +37,40 @@ class ConnectionTable {
     return it == set_.end() ? kNotFound : *it;
   }
   // The record's tuple must be set and stay unchanged until erase().
-  bool insert(std::uint32_t id) { return set_.insert(id).second; }
-  void erase(std::uint32_t id) { set_.erase(id); }
+  bool insert(std::uint32_t id) {
+    if (!set_.insert(id).second) return false;
+    const net::FourTuple t = source_.tuple(id);
+    const std::uint32_t offset = t.local.port - low_;
+    if (t.local.port >= low_ && offset < remaining_) ports_for(t).set(offset);
+    return true;
+  }
+  void erase(std::uint32_t id) {
+    const net::FourTuple t = source_.tuple(id);
+    set_.erase(id);
+    const std::uint32_t offset = t.local.port - low_;
+    if (t.local.port < low_ || offset >= remaining_) return;
+    const auto it = destinations_.find(destination_key(t));
+    DestinationPorts& d = pool_[it->second];
+    d.clear(offset);
+    if (d.count() == 0) {
+      spare_.push_back(it->second);
+      destinations_.erase(it);
+    }
+  }
+  // Hands a 4-tuple from one record to another with the same tuple.
+  void replace(std::uint32_t old_id, std::uint32_t new_id) {
+    set_.erase(old_id);
+    set_.insert(new_id);
+  }
   [[nodiscard]] std::size_t size() const { return set_.size(); }
+
+  // Ports of the ephemeral range that have a connection from `local` to
+  // `remote`; nullptr when none has.
+  [[nodiscard]] const DestinationPorts* ports_toward(net::Ipv4 local,
+                                                     const net::Endpoint& remote) const {
+    const auto it = destinations_.find(destination_key({{local, 0}, remote}));
+    return it == destinations_.end() ? nullptr : &pool_[it->second];
+  }
 
  private:
   struct Source {
@@ -61,8 +100,34 @@ class ConnectionTable {
     }
   };
 
+  std::uint64_t destination_key(const net::FourTuple& t) const {
+    const auto& addrs = *source_.addresses;
+    const auto local = static_cast<std::uint64_t>(
+        std::find(addrs.begin(), addrs.end(), t.local.address) - addrs.begin());
+    return (local << 48U) | (std::uint64_t{t.remote.address.value} << 16U) | t.remote.port;
+  }
+  // Bitmaps are recycled, not freed, so steady churn allocates nothing.
+  DestinationPorts& ports_for(const net::FourTuple& t) {
+    const auto [it, added] = destinations_.try_emplace(destination_key(t), 0);
+    if (added) {
+      if (spare_.empty()) {
+        it->second = static_cast<std::uint32_t>(pool_.size());
+        pool_.emplace_back(remaining_);
+      } else {
+        it->second = spare_.back();
+        spare_.pop_back();
+      }
+    }
+    return pool_[it->second];
+  }
+
   Source source_;
   boost::unordered_flat_set<std::uint32_t, Hash, Equal> set_;
+  std::uint32_t low_;
+  std::uint32_t remaining_;
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> destinations_;
+  std::vector<DestinationPorts> pool_;
+  std::vector<std::uint32_t> spare_;
 };
 
 }  // namespace tcpsim::tcp

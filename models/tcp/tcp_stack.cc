@@ -33,7 +33,7 @@ TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
       self_(sim.add_handler(*this)),
       rng_(seed, host_id),
       secret_(rng_.next_u64()),
-      connections_(sockets_, tws_, addresses_),
+      connections_(sockets_, tws_, addresses_, settings.ip_local_port_range),
       binds_(settings.ip_local_port_range),
       perturb_(kPerturbSlots),
       reserved_(65536, false),
@@ -307,14 +307,32 @@ SocketError TcpStack::pick_connect_port(SocketId s, net::Endpoint remote) {
   std::uint32_t offset =
       static_cast<std::uint32_t>((perturb_[index] + (port_offset >> 32U)) % remaining);
   offset &= ~1U;
+  // With no TIME_WAIT reuse possible toward this destination, the ports that
+  // carry a connection to it are skipped a bitmap word at a time; the port
+  // found is the one the probe loop below would find.
+  const bool reuse_possible =
+      settings_.tcp_timestamps &&
+      (settings_.tcp_tw_reuse == 1 ||
+       (settings_.tcp_tw_reuse == 2 && (saddr.is_loopback() || remote.address.is_loopback())));
+  const bool by_bitmap = !reuse_possible && remaining == high - low && remaining > 1;
+  const DestinationPorts* used = by_bitmap ? connections_.ports_toward(saddr, remote) : nullptr;
   while (true) {
     std::uint32_t port = low + offset;
     for (std::uint32_t i = 0; i < remaining; i += 2, port += 2) {
-      if (port >= high) port -= remaining;
+      if (used != nullptr) {
+        const std::uint32_t free = used->next_free((offset + i) % remaining);
+        if (free == DestinationPorts::kNone) break;
+        const std::uint32_t skip = (free + remaining - (offset + i) % remaining) % remaining;
+        if (i + skip >= remaining) break;  // wrapped past the start of the pass
+        i += skip;
+        port = low + free;
+      } else if (port >= high) {
+        port -= remaining;
+      }
       const auto p = static_cast<std::uint16_t>(port);
       if (port_reserved(p)) continue;
       if (binds_.bound(saddr, p)) continue;  // bucket made by bind(): invisible to connect()
-      if (binds_.connect_users(saddr, p) > 0) {
+      if (!by_bitmap && binds_.connect_users(saddr, p) > 0) {
         const std::uint32_t id = connections_.find({{saddr, p}, remote});
         if (id != kNotFound) {
           if ((id & kTimeWaitBit) == 0 || !tw_reusable(tws_[id & ~kTimeWaitBit], false)) continue;

@@ -46,12 +46,10 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
   tw.in_use = true;
   ++tw.generation;
   // The record takes over the 4-tuple and the port.
-  unhash(s);
   tw.port_hold = sk.port_hold;
   sk.port_hold = PortHold::kNone;
-  const bool inserted = connections_.insert(t | kTimeWaitBit);
-  assert(inserted);
-  (void)inserted;
+  connections_.replace(s, t | kTimeWaitBit);
+  sk.hashed = false;
   ++tw_alive_;
   const TcpState record_state = fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait;
   ++state_counts_[static_cast<std::size_t>(record_state)];

@@ -109,5 +109,26 @@ TEST_F(FifoTimerListTest, RingGrowthKeepsHandlesValid) {
   for (std::uint32_t k = 0; k < 500; ++k) EXPECT_EQ(std::get<1>(owner.fired[k]), 2 * k + 1);
 }
 
+TEST_F(FifoTimerListTest, ManyChunksFireInOrderAndCancelAcrossChunks) {
+  FifoTimerList list(sim, seconds(1), owner, 42);
+  std::vector<FifoTimerList::Handle> handles;
+  for (std::uint32_t round = 0; round < 3; ++round) {
+    for (std::uint32_t i = 0; i < 5000; ++i) handles.push_back(list.add(round * 5000 + i, i));
+    for (std::uint32_t i = round * 5000; i < round * 5000 + 5000; i += 3) list.cancel(handles[i]);
+    sim.run_until(sim.now() + milliseconds(400));
+  }
+  sim.run();
+  std::vector<std::uint32_t> expected;
+  for (std::uint32_t i = 0; i < 15000; ++i) {
+    if ((i % 5000) % 3 != 0) expected.push_back(i);
+  }
+  ASSERT_EQ(owner.fired.size(), expected.size());
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    ASSERT_EQ(std::get<1>(owner.fired[k]), expected[k]);
+    ASSERT_EQ(std::get<2>(owner.fired[k]), expected[k] % 5000);
+  }
+  EXPECT_EQ(list.live(), 0U);
+}
+
 }  // namespace
 }  // namespace tcpsim::sim
