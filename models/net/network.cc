@@ -93,6 +93,19 @@ void Network::send(const Segment& segment) {
   transmit(segment, resolved);
 }
 
+void Network::send(const Segment& segment, std::uint64_t& route_cache) {
+  if (route_cache != 0) [[likely]] {
+    const std::uint64_t r = route_cache - 1;
+    transmit(segment, Resolved{static_cast<std::uint32_t>(r >> 32U), static_cast<std::uint32_t>(r)});
+    return;
+  }
+  const std::uint64_t key = pair_key(segment.src.address.value, segment.dst.address.value);
+  send(segment);
+  if (const auto it = by_addresses_.find(key); it != by_addresses_.end()) {
+    route_cache = ((std::uint64_t{it->second.route} << 32U) | it->second.receiver) + 1;
+  }
+}
+
 void Network::send_from(NodeId host, const Segment& segment) {
   if (!segment.dst.address.is_loopback()) {
     send(segment);

@@ -62,6 +62,10 @@ class Network final : public sim::EventHandler {
   // loopback source, which names no host) throws std::invalid_argument. A destination that
   // no host owns, or one with no path, is dropped and counted in dropped_no_route().
   void send(const Segment& segment);
+  // As send(), with the route looked up once per connection and kept by the
+  // caller in `route_cache` (0 = not looked up yet), as Linux keeps a socket's
+  // dst entry.
+  void send(const Segment& segment, std::uint64_t& route_cache);
   // As send(), but a 127/8 destination is delivered to `host`'s loopback receiver.
   void send_from(NodeId host, const Segment& segment);
 

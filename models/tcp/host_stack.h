@@ -29,6 +29,9 @@ class HostStack final : public SegmentOutput, public net::SegmentReceiver {
   const TcpStack& stack() const { return stack_; }
 
   void transmit(const net::Segment& segment) override { network_.send(segment); }
+  void transmit(const net::Segment& segment, std::uint64_t& route_cache) override {
+    network_.send(segment, route_cache);
+  }
   void receive(const net::Segment& segment) override { stack_.receive(segment); }
 
  private:

@@ -14,10 +14,9 @@ std::uint32_t TcpStack::isn_for(const net::FourTuple& t) const {
 }
 
 // Timestamps tick in milliseconds from a per-address-pair offset.
-std::uint32_t TcpStack::tsval_for(const net::FourTuple& t) const {
-  const auto offset = static_cast<std::uint32_t>(sim::mix64(
+std::uint32_t TcpStack::ts_offset_for(const net::FourTuple& t) const {
+  return static_cast<std::uint32_t>(sim::mix64(
       secret_ ^ ((std::uint64_t{t.local.address.value} << 32U) | t.remote.address.value)));
-  return offset + now_ms();
 }
 
 std::uint32_t TcpStack::now_ms() const {
@@ -37,10 +36,10 @@ void TcpStack::emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, 
   const bool syn_only = (flags & (net::kSyn | net::kAck)) == net::kSyn;
   seg.has_timestamp = syn_only ? settings_.tcp_timestamps : sk.ts_ok;
   if (seg.has_timestamp) {
-    seg.tsval = tsval_for(sk.tuple);
+    seg.tsval = sk.ts_offset + now_ms();
     seg.tsecr = syn_only ? 0 : sk.ts_recent;
   }
-  output_.transmit(seg);
+  output_.transmit(seg, sk.route_cache);
 }
 
 void TcpStack::send_syn(SocketId s) {
@@ -136,7 +135,7 @@ void TcpStack::send_time_wait_ack(const TimeWaitSock& tw) {
   seg.flags = net::kAck;
   seg.has_timestamp = tw.has_ts;
   if (tw.has_ts) {
-    seg.tsval = tsval_for({seg.src, seg.dst});
+    seg.tsval = ts_offset_for({seg.src, seg.dst}) + now_ms();
     seg.tsecr = tw.ts_recent;
   }
   output_.transmit(seg);

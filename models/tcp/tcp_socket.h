@@ -64,6 +64,8 @@ struct TcpSocket {
   sim::Time rttvar = 0;
 
   std::uint32_t peer_hint = ~std::uint32_t{0};  // the peer's id for this connection
+  std::uint32_t ts_offset = 0;                   // added to the ms clock for TSval
+  mutable std::uint64_t route_cache = 0;         // the output's, for this 4-tuple
 
   SocketOwner* owner = nullptr;
   std::uint64_t user = 0;

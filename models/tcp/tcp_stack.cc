@@ -388,6 +388,7 @@ void TcpStack::start_active_open(SocketId s) {
   TcpSocket& sk = sockets_[s];
   hash(s);
   if (!sk.iss_set) sk.iss = isn_for(sk.tuple);
+  sk.ts_offset = ts_offset_for(sk.tuple);
   sk.snd_una = sk.iss;
   sk.snd_nxt = sk.iss + 1;
   sk.retransmits = 0;

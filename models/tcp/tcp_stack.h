@@ -137,7 +137,7 @@ class TcpStack final : public sim::EventHandler {
   void arm_retransmit(SocketId s);
   void on_retransmit_timer(SocketId s);
   std::uint32_t isn_for(const net::FourTuple& t) const;
-  std::uint32_t tsval_for(const net::FourTuple& t) const;
+  std::uint32_t ts_offset_for(const net::FourTuple& t) const;
   std::uint32_t now_ms() const;
 
   // Segment arrival (tcp_state_machine.cc), after RFC 9293 section 3.10.7.

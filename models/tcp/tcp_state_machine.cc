@@ -73,6 +73,7 @@ void TcpStack::segment_arrives_listen(SocketId listener, const net::Segment& seg
   child.ts_ok = settings_.tcp_timestamps && seg.has_timestamp;
   child.ts_recent = seg.tsval;
   child.iss = isn != 0 ? isn : isn_for(child.tuple);
+  child.ts_offset = ts_offset_for(child.tuple);
   child.snd_una = child.iss;
   child.snd_nxt = child.iss + 1;
   child.rto = settings_.tcp_timeout_init;
