@@ -39,9 +39,10 @@ struct TcpSocket {
   bool ts_ok = false;        // both SYNs carried timestamps
   bool ack_pending = false;  // an ACK is owed for what arrived
   bool connect_reported = false;
-  bool request_acked = false;  // passive: final ACK seen while the accept queue was full
-  bool iss_set = false;        // iss inherited from a reused TIME_WAIT
-  bool queued = false;         // in its listener's accept queue (else in the SYN queue)
+  bool request_acked = false;   // passive: final ACK seen while the accept queue was full
+  bool iss_set = false;         // iss inherited from a reused TIME_WAIT
+  bool queued = false;          // in its listener's accept queue (else in the SYN queue)
+  bool notify_pending = false;  // accept() owes the application what arrived before it
   PortHold port_hold = PortHold::kNone;
   SocketOptions options;
   std::uint8_t retransmits = 0;
@@ -64,8 +65,8 @@ struct TcpSocket {
   sim::Time rttvar = 0;
 
   std::uint32_t peer_hint = ~std::uint32_t{0};  // the peer's id for this connection
-  std::uint32_t ts_offset = 0;                   // added to the ms clock for TSval
-  mutable std::uint64_t route_cache = 0;         // the output's, for this 4-tuple
+  std::uint32_t ts_offset = 0;                  // added to the ms clock for TSval
+  mutable std::uint64_t route_cache = 0;        // the output's, for this 4-tuple
 
   SocketOwner* owner = nullptr;
   std::uint64_t user = 0;

@@ -415,7 +415,10 @@ Opened TcpStack::accept(SocketId listener, SocketOwner& owner, std::uint64_t use
   child.owner = &owner;
   child.user = user;
   ++fds_;
-  if (child.unread > 0 || child.peer_fin || child.state == TcpState::kClosed) {
+  if (child.unread > 0 || child.peer_fin) {
+    // Told in an event of its own, not from inside accept(); until then what
+    // arrives keeps queueing behind it.
+    child.notify_pending = true;
     sim_.schedule(sim_.now(), self_, kNotify, c, child.generation);
   }
   return {c, SocketError::kOk};
@@ -557,6 +560,8 @@ void TcpStack::abort(SocketId s, SocketError error, bool send_reset) {
   unlink_from_listener(s);
   unhash(s);
   release_port(s);
+  sk.unread = 0;  // a reset discards what the application has not read
+  sk.peer_fin = false;
   set_state(s, TcpState::kClosed);
   if (!sk.has_fd) {
     free_socket(s);
@@ -601,6 +606,7 @@ void TcpStack::handle(const sim::Event& event) {
       const SocketId s = event.target;
       if (!alive(s, static_cast<std::uint32_t>(event.a))) break;
       TcpSocket& sk = sockets_[s];
+      sk.notify_pending = false;
       if (!sk.has_fd || sk.owner == nullptr) break;
       const std::uint32_t gen = sk.generation;
       if (sk.unread > 0) {
@@ -677,8 +683,12 @@ void TcpStack::on_retransmit_timer(SocketId s) {
       return;
     }
     case TcpState::kFinWait2:
-      // An orphan with tcp_fin_timeout > 60 s: the last 60 s as a record.
-      if (!sk.has_fd) make_minisocket(s, true);
+      if (sk.has_fd) return;
+      if (settings_.tcp_fin_timeout > kTimeWaitLen) {
+        make_minisocket(s, true);  // the last 60 s of a long tcp_fin_timeout as a record
+      } else {
+        abort(s, SocketError::kOk, false);  // tcp_fin_timeout ran out on the full socket
+      }
       return;
     default:
       break;

@@ -269,12 +269,22 @@ bool TcpStack::process_ack(SocketId s, const net::Segment& seg) {
     case TcpState::kFinWait1:
       if (fin_acked) {
         set_state(s, TcpState::kFinWait2);
-        // tcp_rcv_state_process(): an orphan becomes a FIN_WAIT_2 record now,
-        // unless this segment also carries the peer's FIN.
-        if (!sk.has_fd && sk.parent == kNoSocket && !seg.fin() && seg.len == 0) {
+        if (sk.has_fd || sk.parent != kNoSocket) return true;
+        // tcp_rcv_state_process() for an orphan: data or a FIN beyond RCV.NXT
+        // after close() ends the connection with a reset ("out of order FIN
+        // after close"); an in-order FIN goes on to TIME_WAIT below; anything
+        // else turns the socket into a FIN_WAIT_2 record.
+        if (seg.seg_len() > 0 && seq_gt(seg.seq + seg.len, sk.rcv_nxt)) {
+          ++counters_.abort_on_data;
+          send_rst_for(seg);
+          abort(s, SocketError::kOk, false);
+          return false;
+        }
+        if (seg.seg_len() == 0) {
           orphan_fin_wait2(s);
           return false;
         }
+        sim_.arm(sk.timer, sim_.now() + settings_.tcp_fin_timeout, self_, kRetransmit, s);
       }
       return true;
     case TcpState::kClosing:
@@ -343,7 +353,7 @@ void TcpStack::process_text_and_fin(SocketId s, const net::Segment& seg) {
         return;
       }
       sk.rcv_nxt += seg.len;
-      if (sk.has_fd) {
+      if (sk.has_fd && !sk.notify_pending) {
         delivered = seg.len;
       } else {
         sk.unread += seg.len;
@@ -369,7 +379,7 @@ void TcpStack::peer_fin(SocketId s) {
       sk.peer_fin = true;
       sk.ack_pending = true;
       set_state(s, TcpState::kCloseWait);
-      if (sk.has_fd && sk.owner != nullptr) sk.owner->on_peer_closed(s);
+      if (sk.has_fd && sk.owner != nullptr && !sk.notify_pending) sk.owner->on_peer_closed(s);
       if (alive(s, gen) && sockets_[s].ack_pending) send_ack(s);
       return;
     case TcpState::kFinWait1:

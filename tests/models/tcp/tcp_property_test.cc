@@ -49,15 +49,15 @@ constexpr sim::Time kUs = sim::kMicrosecond;
 constexpr sim::Time kMs = sim::kMillisecond;
 constexpr sim::Time kS = sim::kSecond;
 
+// Seeds 1..kScenarios, each with an active phase of kMinActiveEvents to
+// kMaxActiveEvents kernel events; sanitized builds run the first seeds only.
 #ifdef TCPSIM_PROPERTY_SANITIZED
-constexpr std::uint64_t kScenarios = 8;
-constexpr std::uint64_t kMinActiveEvents = 10'000;
-constexpr std::uint64_t kMaxActiveEvents = 20'000;
+constexpr std::uint64_t kScenarios = 24;
 #else
-constexpr std::uint64_t kScenarios = 40;
+constexpr std::uint64_t kScenarios = 64;
+#endif
 constexpr std::uint64_t kMinActiveEvents = 20'000;
 constexpr std::uint64_t kMaxActiveEvents = 40'000;
-#endif
 // After the applications have closed everything, every timer of the stack
 // (retransmissions with backoff, FIN_WAIT_2, TIME_WAIT) ends well within this.
 constexpr sim::Time kDrainLimit = 20 * sim::kMinute;
@@ -67,6 +67,11 @@ constexpr std::uint16_t kUnusedPort = 9;       // nobody ever listens here
 constexpr std::uint16_t kPeerPortBase = 6000;  // simultaneous opens and self-connects
 constexpr std::uint16_t kPeerPorts = 3;
 constexpr std::size_t kMaxListeners = 3;
+
+// Low service ports are the popular ones, for listeners and clients alike.
+std::uint16_t service_port(sim::RandomStream& rng) {
+  return kServicePorts[std::min(rng.below(kServicePorts.size()), rng.below(kServicePorts.size()))];
+}
 
 std::size_t index(S s) { return static_cast<std::size_t>(s); }
 std::size_t index(E e) { return static_cast<std::size_t>(e); }
@@ -324,6 +329,7 @@ class World final : public sim::EventHandler {
   std::vector<std::unique_ptr<App>> apps_;
   std::optional<net::Ipv4> dead_address_;
   sim::Time peer_interval_ = 0;
+  std::uint64_t active_events_ = 0;
   sim::HandlerId self_ = 0;
   bool running_ = false;
   bool in_event_ = false;
@@ -345,6 +351,7 @@ void App::start(sim::Simulator& sim) {
   sim_ = &sim;
   self_ = sim.add_handler(*this);
   running_ = true;
+  for (std::uint64_t i = 1 + rng_.below(2); i > 0; --i) act_listen();
   sim.schedule_after(
       static_cast<sim::Time>(rng_.exponential(static_cast<double>(params_.mean_interval))), self_,
       0, 0);
@@ -508,19 +515,19 @@ void App::handle(const sim::Event& /*event*/) {
 
 void App::act() {
   const double r = rng_.uniform01() * 100.0;
-  if (r < 6) {
+  if (r < 5) {
     act_listen();
-  } else if (r < 46) {
+  } else if (r < 40) {
     act_connect();
-  } else if (r < 60) {
+  } else if (r < 52) {
     act_send();
-  } else if (r < 66) {
+  } else if (r < 57) {
     act_shutdown();
-  } else if (r < 82) {
+  } else if (r < 79) {
     act_close();
-  } else if (r < 92) {
+  } else if (r < 91) {
     act_accept();
-  } else if (r < 94) {
+  } else if (r < 91.5) {
     act_close_listener();
   } else if (r < 99.5) {
     act_misuse();
@@ -535,9 +542,8 @@ void App::act_listen() {
   if (!s) return;
   stack_.options(*s).reuseaddr = chance(0.5);
   if (chance(0.9)) {
-    const net::Ipv4 addr = chance(0.5) ? net::Ipv4{0} : own_address();
-    const std::uint16_t port =
-        chance(0.85) ? kServicePorts[rng_.below(kServicePorts.size())] : own_ephemeral_port();
+    const net::Ipv4 addr = chance(0.7) ? net::Ipv4{0} : own_address();
+    const std::uint16_t port = chance(0.95) ? service_port(rng_) : own_ephemeral_port();
     if (!do_bind(*s, {addr, port})) {
       close_socket(*s, false);
       return;
@@ -574,8 +580,7 @@ void App::act_connect() {
     bound = do_bind(s, {chance(0.5) ? net::Ipv4{0} : own_address(), 0});
   } else {
     o.reuseaddr = chance(0.85);
-    const std::uint16_t port =
-        chance(0.85) ? own_ephemeral_port() : kServicePorts[rng_.below(kServicePorts.size())];
+    const std::uint16_t port = chance(0.85) ? own_ephemeral_port() : service_port(rng_);
     bound = do_bind(s, {chance(0.3) ? net::Ipv4{0} : own_address(), port});
   }
   if (!bound) {
@@ -616,8 +621,10 @@ void App::act_shutdown() {
 }
 
 void App::act_close() {
-  const Sock* k = pick([](const Sock& x) { return !x.leak; });
-  if (k != nullptr) close_socket(k->id, chance(params_.p_linger));
+  for (std::uint64_t i = 1 + rng_.below(3); i > 0; --i) {
+    const Sock* k = pick([](const Sock& x) { return !x.leak && x.role != Role::kListener; });
+    if (k != nullptr) close_socket(k->id, chance(params_.p_linger));
+  }
 }
 
 void App::act_close_listener() {
@@ -862,9 +869,9 @@ World::~World() = default;
 
 void World::fail(std::size_t host, const std::string& what) {
   if (!failure_.empty()) return;
-  failure_ =
-      fmt::format("seed {} event {} t={}ns ({}) host {}: {}", seed_,
-                  sim_.events_processed() + (in_event_ ? 1 : 0), sim_.now(), phase_, host, what);
+  failure_ = fmt::format("seed {} (active phase of {} events) event {} t={}ns ({}) host {}: {}",
+                         seed_, active_events_, sim_.events_processed() + (in_event_ ? 1 : 0),
+                         sim_.now(), phase_, host, what);
 }
 
 void World::build() {
@@ -941,7 +948,7 @@ void World::build() {
     k.tcp_orphan_retries = static_cast<int>(rng_.below(4));
     k.tcp_retries2 = 2 + static_cast<int>(rng_.below(4));
     k.tcp_rfc1337 = rng_.uniform01() < 0.2;
-    k.nofile = 4 + static_cast<std::uint32_t>(rng_.below(40));
+    k.nofile = 6 + static_cast<std::uint32_t>(rng_.below(50));
     constexpr std::array<sim::Time, 4> kTimeWait = {1 * kS, 5 * kS, 20 * kS, 60 * kS};
     k.time_wait_length = kTimeWait[rng_.below(kTimeWait.size())];
     k.tcp_timeout_init = rng_.uniform01() < 0.5 ? 200 * kMs : 1 * kS;
@@ -971,7 +978,7 @@ void World::build() {
     p.p_close_on_data = rng_.uniform01() * 0.3;
     p.p_close_on_peer_close = rng_.uniform01();
     p.p_shut_on_peer_close = (1.0 - p.p_close_on_peer_close) * rng_.uniform01();
-    p.p_close_on_error = 0.3 + 0.7 * rng_.uniform01();
+    p.p_close_on_error = 0.6 + 0.4 * rng_.uniform01();
     p.p_linger = rng_.uniform01() * 0.3;
     apps_.push_back(std::make_unique<App>(*this, h, hosts_[h]->stack(), p, seed_));
   }
@@ -985,7 +992,7 @@ net::Endpoint World::pick_target(sim::RandomStream& rng) {
   const std::size_t h = rng.below(addresses_.size());
   const net::Ipv4 addr = addresses_[h][rng.below(addresses_[h].size())];
   const double r = rng.uniform01();
-  if (r < 0.75) return {addr, kServicePorts[rng.below(kServicePorts.size())]};
+  if (r < 0.75) return {addr, service_port(rng)};
   if (r < 0.85) return {addr, kUnusedPort};
   const PortRange& range = settings_[h].ip_local_port_range;
   return {addr, static_cast<std::uint16_t>(range.low + rng.below(range.size()))};
@@ -1145,6 +1152,7 @@ void World::check_empty() {
 }
 
 Outcome World::run(std::uint64_t active_events) {
+  active_events_ = active_events;
   if (failed()) return {failure_, description_, coverage_};
   phase_ = "active";
   self_ = sim_.add_handler(*this);
@@ -1242,8 +1250,20 @@ void print_summary(const Coverage& c, double wall_seconds) {
       k.bind_eaddrinuse, k.emfile);
 }
 
+// TCPSIM_PROPERTY_SEED=<seed> [TCPSIM_PROPERTY_EVENTS=<active events>] runs that one
+// scenario alone, to reproduce a failure.
 TEST(TcpProperty, RandomApplicationsOnRandomNetworksKeepTheInvariants) {
   const auto start = std::chrono::steady_clock::now();
+  if (const char* only = std::getenv("TCPSIM_PROPERTY_SEED"); only != nullptr) {
+    const std::uint64_t seed = std::strtoull(only, nullptr, 10);
+    const char* events = std::getenv("TCPSIM_PROPERTY_EVENTS");
+    const Outcome o = run_scenario(
+        seed, events != nullptr ? std::strtoull(events, nullptr, 10) : active_events_for(seed));
+    print_summary(o.coverage,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    EXPECT_EQ(o.failure, "") << o.description;
+    return;
+  }
   Coverage total;
   std::vector<std::string> failures;
   for (std::uint64_t seed = 1; seed <= kScenarios; ++seed) {

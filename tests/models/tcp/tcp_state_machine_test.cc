@@ -1,6 +1,8 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "models/tcp/tcp_stack.h"
@@ -543,6 +545,60 @@ TEST(TcpStateMachine, AbortOnOverflowResetsTheClient) {
   EXPECT_EQ(h.server.count(S::kSynReceived), 0U);
   EXPECT_EQ(h.client.count(S::kEstablished), 3U);
   EXPECT_EQ(h.client_app.errors.size(), 2U);
+}
+
+TEST(TcpStateMachine, WhatArrivedBeforeAcceptIsDeliveredFirstAndOnce) {
+  TwoHosts h;
+  h.server_app.auto_accept = false;
+  const SocketId l = h.listen(80);
+  const SocketId c = h.connect(80);
+  h.client_app.then_on_connected = [&](SocketId s, SocketError) { h.client.send(s, 100); };
+  h.run_for(10 * kMs);
+  std::vector<std::string> seen;
+  h.server_app.then_on_data = [&](SocketId, std::uint32_t n) {
+    seen.push_back(fmt::format("data {}", n));
+  };
+  h.server_app.then_on_peer_closed = [&](SocketId) { seen.push_back("eof"); };
+  const Opened o = h.server.accept(l, h.server_app);
+  ASSERT_EQ(o.error, SocketError::kOk);
+  // More data and the FIN arrive at the same instant, before the application
+  // has been told of the first 100 bytes: they queue behind them.
+  const net::FourTuple t = h.client.tuple(c);
+  const net::Segment last = h.wire.sent_by(t.local).back();
+  net::Segment more;
+  more.src = t.local;
+  more.dst = t.remote;
+  more.seq = last.seq + last.seg_len();
+  more.ack = last.ack;
+  more.len = 50;
+  more.flags = net::kAck | net::kPsh | net::kFin;
+  h.server.receive(more);
+  h.run_for(10 * kMs);
+  EXPECT_EQ(seen, (std::vector<std::string>{"data 150", "eof"}));
+}
+
+TEST(TcpStateMachine, OutOfOrderFinAfterCloseResetsTheOrphan) {
+  // linux-tcp.md / tcp_rcv_state_process(): our FIN is acked by a segment
+  // whose FIN lies beyond RCV.NXT (the data before it was lost).
+  TwoHosts h;
+  h.listen(80);
+  const SocketId c = h.connect(80);
+  h.run_for(10 * kMs);
+  const SocketId s = h.server_app.accepted.at(0);
+  // The client's data and its pure ACK of the server's FIN are lost; its FIN
+  // (which also acks the server's) gets through.
+  h.wire.drop = [](const net::Segment& seg) {
+    return seg.src.port != 80 && (seg.len > 0 || !seg.fin());
+  };
+  h.client.send(c, 100);
+  h.server.close(s);  // the server's orphan is in FIN_WAIT_1
+  h.run_for(1 * kMs);
+  h.client.close(c);  // FIN at a sequence number the server has not reached
+  h.run_for(10 * kMs);
+  EXPECT_EQ(h.server.count(S::kFinWait2), 0U);
+  EXPECT_EQ(h.server.sockets_alive(), 1U);  // the listener
+  EXPECT_EQ(h.server.counters().abort_on_data, 1U);
+  EXPECT_EQ(h.server.check_invariants(), "");
 }
 
 TEST(TcpStateMachine, BacklogIsClampedBySomaxconn) {
