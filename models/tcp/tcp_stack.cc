@@ -349,7 +349,7 @@ SocketError TcpStack::pick_connect_port(SocketId s, net::Endpoint remote) {
     ++offset;
     if ((offset & 1U) == 0 || remaining <= 1) break;
   }
-  ++counters_.connect_eaddrnotavail;
+  note_eaddrnotavail();
   return SocketError::kEaddrnotavail;
 }
 
@@ -370,7 +370,7 @@ SocketError TcpStack::connect(SocketId s, net::Endpoint remote) {
     const std::uint32_t id = connections_.find({sk.tuple.local, remote});
     if (id != kNotFound) {
       if ((id & kTimeWaitBit) == 0 || !tw_reusable(tws_[id & ~kTimeWaitBit], true)) {
-        ++counters_.connect_eaddrnotavail;
+        note_eaddrnotavail();
         return SocketError::kEaddrnotavail;
       }
       reuse_time_wait(s, id & ~kTimeWaitBit);

@@ -110,6 +110,9 @@ class TcpStack final : public sim::EventHandler {
   SocketError pick_bind_port(SocketId s, net::Ipv4 addr);
   bool bind_conflict(net::Ipv4 addr, std::uint16_t port, bool reuseaddr, bool explicit_port) const;
   bool port_reserved(std::uint16_t port) const;
+  void note_eaddrnotavail() {
+    if (counters_.connect_eaddrnotavail++ == 0) counters_.first_eaddrnotavail_ns = sim_.now();
+  }
   bool tw_reusable(const TimeWaitSock& tw, bool explicit_bind) const;
   void reuse_time_wait(SocketId s, std::uint32_t tw_id);
   void start_active_open(SocketId s);
