@@ -10,9 +10,11 @@ Sampler::Sampler(sim::Simulator& sim, sim::Time interval, sim::Time warmup)
   if (interval <= 0) throw std::invalid_argument("metrics interval must be > 0");
 }
 
-std::size_t Sampler::add_group(std::string name, std::vector<const tcp::TcpStack*> stacks) {
+std::size_t Sampler::add_group(std::string name, std::vector<const tcp::TcpStack*> stacks,
+                               std::uint32_t port_range_size) {
   Group g;
   g.results.name = std::move(name);
+  g.results.port_range_size = port_range_size;
   g.results.hosts = static_cast<std::uint32_t>(stacks.size());
   g.stacks = std::move(stacks);
   groups_.push_back(std::move(g));

@@ -19,7 +19,8 @@ class Sampler final : public sim::EventHandler {
   // at or after `warmup`.
   Sampler(sim::Simulator& sim, sim::Time interval, sim::Time warmup);
 
-  std::size_t add_group(std::string name, std::vector<const tcp::TcpStack*> stacks);
+  std::size_t add_group(std::string name, std::vector<const tcp::TcpStack*> stacks,
+                        std::uint32_t port_range_size = 0);
   void add_app(std::size_t group, const AppStats& app);
 
   void start();
