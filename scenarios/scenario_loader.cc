@@ -1,0 +1,118 @@
+#include "scenarios/scenario_loader.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+#include "scenarios/field_locator.h"
+#include "scenarios/overrides.h"
+#include "scenarios/scenario_validator.h"
+#include "scenarios/text_format_reader.h"
+
+namespace tcpsim::scenarios {
+namespace {
+
+struct AppliedOverride {
+  std::string path;  // canonical
+  std::string text;  // as given
+};
+
+// `path` is `prefix` or lies inside it.
+bool within(std::string_view path, std::string_view prefix) {
+  if (!path.starts_with(prefix)) return false;
+  return path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[';
+}
+
+// Places a validation problem: at the override that last set its field, else where the text
+// wrote it, else at the file alone.
+void place(Problem& p, const std::string& file, const std::vector<AppliedOverride>& applied,
+           const FieldLocator& locator) {
+  for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
+    if (within(p.field_path, it->path)) {
+      p.file = "--set " + it->text;
+      return;
+    }
+  }
+  p.file = file;
+  if (const auto at = locator.locate(p.field_path)) {
+    p.line = at->line;
+    p.col = at->col;
+  }
+}
+
+}  // namespace
+
+const ResolvedGroup* LoadResult::group(std::string_view name) const {
+  for (const ResolvedGroup& g : groups) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+std::string LoadResult::resolved_text() const {
+  std::string text;
+  if (scenario) google::protobuf::TextFormat::PrintToString(*scenario, &text);
+  return text;
+}
+
+LoadResult load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.file = path;
+    result.problems.push_back(
+        Problem{path, 0, 0, {}, fmt::format("cannot read: {}", std::strerror(errno))});
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_scenario_text(text.str(), path, overrides);
+}
+
+LoadResult load_scenario_text(const std::string& text, const std::string& file_name,
+                              const std::vector<std::string>& overrides) {
+  LoadResult result;
+  result.file = file_name;
+  scenario::Scenario message;
+  google::protobuf::TextFormat::ParseInfoTree tree;
+  if (!read_text_format(text, file_name, message, tree, result.problems)) return result;
+
+  std::vector<AppliedOverride> applied;
+  for (const std::string& assignment : overrides) {
+    try {
+      applied.push_back({apply_override(message, assignment), assignment});
+    } catch (const std::invalid_argument& e) {
+      result.problems.push_back(Problem{"--set " + assignment, 0, 0, {}, e.what()});
+    }
+  }
+
+  std::filesystem::path base_dir = std::filesystem::path(file_name).parent_path();
+  if (base_dir.empty()) base_dir = ".";
+  Validation validation = validate_scenario(message, base_dir);
+  const FieldLocator locator(scenario::Scenario::descriptor(), &tree);
+  for (Problem& p : validation.problems) place(p, file_name, applied, locator);
+  // In the order of the text; problems it cannot place keep their order, after the others.
+  std::stable_sort(validation.problems.begin(), validation.problems.end(),
+                   [](const Problem& a, const Problem& b) {
+                     const auto key = [](const Problem& p) {
+                       return p.line > 0 ? std::pair{p.line, p.col}
+                                         : std::pair{std::numeric_limits<int>::max(), 0};
+                     };
+                     return key(a) < key(b);
+                   });
+  for (Problem& p : validation.problems) result.problems.push_back(std::move(p));
+  result.groups = std::move(validation.groups);
+  result.scenario = std::move(message);
+  return result;
+}
+
+}  // namespace tcpsim::scenarios

@@ -1,0 +1,92 @@
+// Each file in bad/ holds one mistake; loading it reports exactly that problem, at the place
+// the text wrote it.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <string>
+
+#include "scenarios/scenario_loader.h"
+
+namespace tcpsim::scenarios {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct BadCase {
+  std::string name;  // bad/<name>.pbtxt
+  int line;
+  int col;
+  std::string field_path;  // empty for syntax errors
+  std::string message_part;
+};
+
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
+std::string bad_file(const std::string& name) {
+  return std::string(TCPSIM_SCENARIO_TEST_DATA) + "/bad/" + name + ".pbtxt";
+}
+
+class BadScenarioTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadScenarioTest, ReportsTheOneProblemWithItsPlace) {
+  const BadCase& c = GetParam();
+  const std::string file = bad_file(c.name);
+  const LoadResult result = load_scenario(file);
+  EXPECT_FALSE(result.ok());
+  ASSERT_EQ(result.problems.size(), 1U) << [&] {
+    std::string all;
+    for (const Problem& p : result.problems) all += p.to_string() + "\n";
+    return all;
+  }();
+  const Problem& p = result.problems[0];
+  EXPECT_EQ(p.file, file);
+  EXPECT_EQ(p.line, c.line);
+  EXPECT_EQ(p.col, c.col);
+  EXPECT_EQ(p.field_path, c.field_path);
+  EXPECT_THAT(p.message, HasSubstr(c.message_part));
+  const std::string prefix = file + ":" + std::to_string(c.line) + ":" + std::to_string(c.col) +
+                             ": " + (c.field_path.empty() ? "" : c.field_path + ": ");
+  EXPECT_EQ(p.to_string(), prefix + p.message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadFiles, BadScenarioTest,
+    ::testing::Values(
+        BadCase{"unknown_field", 3, 1, "", "has no field named \"colour\""},
+        BadCase{"syntax_error", 3, 10, "", "Expected \":\""},
+        BadCase{"bad_enum", 23, 3, "", "Unknown enumeration value of \"NOBODY\""},
+        BadCase{"bad_duration", 3, 1, "duration", "invalid duration \"2mins\": unknown unit"},
+        BadCase{"port_range_low_above_high", 8, 12, "groups[0].kernel.ip_local_port_range",
+                "low (60999) must be >= 1 and <= high (32768)"},
+        BadCase{"rate_not_positive", 28, 20, "clients[0].load.poisson.rate",
+                "must be > 0 per second, got -5"},
+        BadCase{"unknown_group_in_link", 16, 11, "topology.links[0].from",
+                "unknown node \"clinets\""},
+        BadCase{"pool_max_idle_above_max_total", 30, 29, "clients[0].pool.bounded.max_idle",
+                "max_idle (20) must be <= max_total (10)"},
+        BadCase{"leak_fraction_above_one", 22, 3, "servers[0].leak_fraction",
+                "must be in [0, 1], got 1.5"},
+        BadCase{"warmup_not_shorter", 4, 1, "warmup",
+                "warmup (1m) must be shorter than duration (1m)"},
+        BadCase{"duplicate_group", 10, 3, "groups[1].name",
+                "duplicate name \"clients\" (already used by groups[0].name)"},
+        BadCase{"unknown_preset", 13, 12, "groups[1].kernel.preset",
+                "unknown preset \"freebsd\" (known: linux, rfc9293)"},
+        BadCase{"bad_ipv4", 12, 3, "groups[1].address_base", "invalid IPv4 address \"10.2.0.256\""},
+        BadCase{"no_server_on_port", 27, 3, "clients[0].target_ports[0]",
+                "no server listens on port 8080 of group \"backend\""},
+        BadCase{"missing_load", 24, 1, "clients[0].load", "missing load model"},
+        BadCase{"kernel_value_out_of_range", 10, 5, "groups[0].kernel.tcp_tw_reuse",
+                "must be 0, 1 or 2, got 3"},
+        BadCase{"bad_distribution", 22, 18, "servers[0].service_time.exponential",
+                "mean must be > 0, got 0"},
+        BadCase{"bad_bandwidth", 17, 53, "topology.links[1].bandwidth", "unknown unit \"Gbps\""},
+        BadCase{"overlapping_addresses", 12, 3, "groups[1].address_base",
+                "address 10.1.0.2 is also an address of group \"clients\""},
+        BadCase{"zero_count", 11, 3, "groups[1].count", "must be >= 1, got 0"}),
+    [](const ::testing::TestParamInfo<BadCase>& param_info) { return param_info.param.name; });
+
+}  // namespace
+}  // namespace tcpsim::scenarios
