@@ -19,7 +19,8 @@ class SocketOwner {
   // connect() finished: kOk once ESTABLISHED, else ECONNREFUSED, ETIMEDOUT or
   // ECONNRESET. The socket stays open until the application closes it.
   virtual void on_connected(SocketId socket, SocketError result) = 0;
-  // A listener's accept queue went from empty to non-empty.
+  // A connection entered the listener's accept queue (one call per connection;
+  // the application accepts until EAGAIN).
   virtual void on_acceptable(SocketId listener) { (void)listener; }
   virtual void on_data(SocketId socket, std::uint32_t bytes) { (void)socket, (void)bytes; }
   // The peer's FIN arrived (read() would return 0).

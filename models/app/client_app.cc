@@ -1,0 +1,243 @@
+#include "models/app/client_app.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+namespace tcpsim::app {
+
+ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig config,
+                     std::uint64_t seed, std::uint64_t entity)
+    : sim_(sim),
+      stack_(stack),
+      config_(std::move(config)),
+      rng_(seed, entity),
+      self_(sim.add_handler(*this)),
+      pool_(sim, stack, config_.pool, config_.connect, config_.destinations, *this) {
+  if (config_.request_size == 0) throw std::invalid_argument("client: request_size must be > 0");
+  if (config_.response_size == 0) {
+    throw std::invalid_argument("client: response_size must be > 0");
+  }
+  if (config_.load == LoadModel::kClosedLoop && config_.users == 0) {
+    throw std::invalid_argument("client: a closed loop needs users > 0");
+  }
+  if (config_.stop < config_.start) throw std::invalid_argument("client: stop before start");
+}
+
+void ClientApp::start() {
+  pool_.start();
+  if (config_.load == LoadModel::kOpenLoop) {
+    config_.arrivals.start(config_.start);
+    const sim::Time t = config_.arrivals.next(config_.start, rng_);
+    if (t < config_.stop) sim_.schedule(t, self_, kArrival, 0);
+    return;
+  }
+  for (std::uint32_t u = 0; u < config_.users; ++u) {
+    sim_.schedule(config_.start + draw(config_.think_time), self_, kThinkDone, u);
+  }
+}
+
+ClientCounters ClientApp::counters() const {
+  ClientCounters c = counters_;
+  const PoolCounters& p = pool_.counters();
+  c.connects_attempted = p.connects_attempted;
+  c.connects_succeeded = p.connects_succeeded;
+  c.connects_failed = p.connects_failed;
+  c.pool_busy = pool_.busy();
+  c.pool_idle = pool_.idle();
+  c.pool_waiting = pool_.waiting();
+  c.pool_connecting = pool_.connecting();
+  return c;
+}
+
+void ClientApp::handle(const sim::Event& event) {
+  switch (event.kind) {
+    case kArrival: {
+      if (!may_issue()) return;
+      issue(kNoUser);
+      const sim::Time t = config_.arrivals.next(sim_.now(), rng_);
+      if (t < config_.stop && may_issue()) sim_.schedule(t, self_, kArrival, 0);
+      return;
+    }
+    case kThinkDone:
+      if (may_issue()) issue(event.target);
+      return;
+    case kRetry:
+      if (requests_[event.target].generation == event.a) attempt(event.target);
+      return;
+    default:
+      return;
+  }
+}
+
+bool ClientApp::may_issue() const {
+  return sim_.now() < config_.stop &&
+         (config_.max_requests == 0 || counters_.requests_issued < config_.max_requests);
+}
+
+void ClientApp::issue(std::uint32_t user) {
+  std::uint32_t r;
+  if (!free_requests_.empty()) {
+    r = free_requests_.back();
+    free_requests_.pop_back();
+  } else {
+    r = static_cast<std::uint32_t>(requests_.size());
+    requests_.emplace_back();
+  }
+  Request& req = requests_[r];
+  req.issued = sim_.now();
+  req.dest = pick_destination();
+  req.user = user;
+  req.attempts = 0;
+  req.received = 0;
+  req.next_on_conn = kNil;
+  ++counters_.requests_issued;
+  attempt(r);
+}
+
+void ClientApp::attempt(std::uint32_t r) {
+  const Acquired a = pool_.acquire(r, requests_[r].dest);
+  switch (a.outcome) {
+    case Acquired::Outcome::kReady:
+      send_on(r, a.conn);
+      return;
+    case Acquired::Outcome::kWaiting:
+      return;
+    case Acquired::Outcome::kFailed:
+      on_acquire_failed(r, a.failure, a.error);
+      return;
+  }
+}
+
+void ClientApp::send_on(std::uint32_t r, ConnId conn) {
+  if (stack_.send(pool_.socket(conn), config_.request_size) != tcp::SocketError::kOk) {
+    pool_.release(conn, false);
+    attempt_failed(r, Failure::kConnection);
+    return;
+  }
+  if (conn >= in_flight_.size()) in_flight_.resize(pool_.capacity());
+  InFlight& f = in_flight_[conn];
+  Request& req = requests_[r];
+  req.received = 0;
+  req.next_on_conn = kNil;
+  if (f.tail == kNil) {
+    f.head = r;
+  } else {
+    requests_[f.tail].next_on_conn = r;
+  }
+  f.tail = r;
+  ++f.size;
+}
+
+std::uint32_t ClientApp::pop_in_flight(ConnId conn) {
+  InFlight& f = in_flight_[conn];
+  const std::uint32_t r = f.head;
+  f.head = requests_[r].next_on_conn;
+  if (f.head == kNil) f.tail = kNil;
+  --f.size;
+  requests_[r].next_on_conn = kNil;
+  return r;
+}
+
+void ClientApp::on_acquired(std::uint32_t request, ConnId conn) { send_on(request, conn); }
+
+void ClientApp::on_acquire_failed(std::uint32_t request, AcquireFailure failure,
+                                  tcp::SocketError /*error*/) {
+  switch (failure) {
+    case AcquireFailure::kConnect:
+      attempt_failed(request, Failure::kConnect);
+      return;
+    case AcquireFailure::kPoolTimeout:
+      fail(request, Failure::kPoolTimeout);
+      return;
+    case AcquireFailure::kPoolFull:
+      fail(request, Failure::kPoolFull);
+      return;
+  }
+}
+
+void ClientApp::on_response_bytes(ConnId conn, std::uint32_t bytes) {
+  if (conn >= in_flight_.size()) return;
+  // Only the requests on the connection now can own these bytes; releasing
+  // the connection may put a new one on it.
+  std::uint32_t pending = in_flight_[conn].size;
+  while (bytes > 0 && pending > 0) {
+    const std::uint32_t r = in_flight_[conn].head;
+    Request& req = requests_[r];
+    const std::uint32_t take = std::min(bytes, config_.response_size - req.received);
+    req.received += take;
+    bytes -= take;
+    if (req.received < config_.response_size) return;
+    pop_in_flight(conn);
+    --pending;
+    complete(r);
+    pool_.release(conn);
+  }
+}
+
+void ClientApp::on_connection_lost(ConnId conn, tcp::SocketError /*error*/) {
+  if (conn >= in_flight_.size()) return;
+  while (in_flight_[conn].size > 0) attempt_failed(pop_in_flight(conn), Failure::kConnection);
+}
+
+void ClientApp::attempt_failed(std::uint32_t r, Failure failure) {
+  Request& req = requests_[r];
+  if (req.attempts < config_.retry.max_retries) {
+    ++req.attempts;
+    ++counters_.retries;
+    sim_.schedule_after(draw(config_.retry.backoff), self_, kRetry, r, req.generation);
+    return;
+  }
+  fail(r, failure);
+}
+
+void ClientApp::fail(std::uint32_t r, Failure failure) {
+  ++counters_.requests_failed;
+  switch (failure) {
+    case Failure::kConnect:
+      ++counters_.failed_connect;
+      break;
+    case Failure::kConnection:
+      ++counters_.failed_connection;
+      break;
+    case Failure::kPoolTimeout:
+      ++counters_.failed_pool_timeout;
+      break;
+    case Failure::kPoolFull:
+      ++counters_.failed_pool_full;
+      break;
+  }
+  finish(r);
+}
+
+void ClientApp::complete(std::uint32_t r) {
+  ++counters_.requests_completed;
+  request_latency_.record(sim_.now() - requests_[r].issued);
+  finish(r);
+}
+
+void ClientApp::finish(std::uint32_t r) {
+  Request& req = requests_[r];
+  const std::uint32_t user = req.user;
+  ++req.generation;
+  free_requests_.push_back(r);
+  if (user != kNoUser && may_issue()) {
+    sim_.schedule_after(draw(config_.think_time), self_, kThinkDone, user);
+  }
+}
+
+std::uint32_t ClientApp::pick_destination() {
+  const auto n = static_cast<std::uint32_t>(config_.destinations.size());
+  if (config_.destination_policy == DestinationPolicy::kUniform) {
+    return static_cast<std::uint32_t>(rng_.below(n));
+  }
+  const std::uint32_t d = next_destination_;
+  next_destination_ = (next_destination_ + 1) % n;
+  return d;
+}
+
+sim::Time ClientApp::draw(const sim::Distribution& d) {
+  return sim::from_seconds(std::max(d.sample(rng_), 0.0));
+}
+
+}  // namespace tcpsim::app

@@ -1,0 +1,33 @@
+#include "models/app/client_socket.h"
+
+namespace tcpsim::app {
+
+tcp::Opened start_connect(tcp::TcpStack& stack, tcp::SocketOwner& owner, std::uint64_t user,
+                          net::Endpoint remote, net::Ipv4 source, const ConnectOptions& options) {
+  const tcp::Opened opened = stack.socket(owner, user);
+  if (opened.error != tcp::SocketError::kOk) return opened;
+  const tcp::SocketId s = opened.socket;
+  tcp::SocketOptions& o = stack.options(s);
+  o.linger_zero = options.linger_zero;
+  o.syncnt = options.syncnt;
+  tcp::SocketError e = tcp::SocketError::kOk;
+  switch (options.bind_mode) {
+    case BindMode::kConnect:
+      break;
+    case BindMode::kBindZero:
+      e = stack.bind(s, {net::Ipv4{0}, 0});
+      break;
+    case BindMode::kBindAddressNoPort:
+      o.bind_address_no_port = true;
+      e = stack.bind(s, {source, 0});
+      break;
+  }
+  if (e == tcp::SocketError::kOk) e = stack.connect(s, remote);
+  if (e != tcp::SocketError::kOk) {
+    stack.close(s);
+    return {tcp::kNoSocket, e};
+  }
+  return opened;
+}
+
+}  // namespace tcpsim::app
