@@ -78,8 +78,9 @@ class EventQueue {
   static constexpr unsigned kLevels = (63 + kDigitBits - 1) / kDigitBits;  // times are >= 0
   static constexpr std::uint64_t kNoKey = ~std::uint64_t{0};
   static constexpr std::size_t kPrefetchAhead = 8;
-  // Entries moved into the lowest levels are popped soon: fetch their records.
-  static constexpr unsigned kPrefetchBelowLevel = 3;
+  // Entries moved into the two lowest levels (due within 4 us of the last
+  // pop) are popped soon: fetch their records.
+  static constexpr unsigned kPrefetchBelowLevel = 2;
 
   [[gnu::always_inline]] void insert(const Entry& e) {
     const std::uint64_t diff = e.key ^ last_;

@@ -5,10 +5,14 @@
 namespace tcpsim::sim {
 
 FifoTimerList::FifoTimerList(Simulator& sim, Time duration, EventHandler& owner, std::uint16_t kind)
-    : sim_(sim), duration_(duration), owner_(owner), kind_(kind), self_(sim.add_handler(*this)) {
+    : sim_(sim),
+      duration_(duration),
+      owner_(owner),
+      kind_(kind),
+      self_(sim.add_handler(*this)),
+      chunks_(kInitialChunks, nullptr),
+      chunk_mask_(kInitialChunks - 1) {
   if (duration < 0) throw std::invalid_argument("FifoTimerList: negative duration");
-  chunks_.resize(4, nullptr);
-  chunk_mask_ = chunks_.size() - 1;
 }
 
 FifoTimerList::Handle FifoTimerList::add(std::uint32_t target, std::uint32_t tag) {

@@ -49,6 +49,7 @@ class FifoTimerList final : public EventHandler {
   static constexpr unsigned kChunkBits = 10;
   static constexpr Handle kChunkSize = Handle{1} << kChunkBits;
   static constexpr std::size_t kMaxSpareChunks = 4;
+  static constexpr std::size_t kInitialChunks = 4;
 
   Entry& at(Handle h) { return chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)]; }
   void add_tail_chunk();
