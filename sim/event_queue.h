@@ -76,6 +76,7 @@ class EventQueue {
   static constexpr unsigned kDigitBits = 6;
   static constexpr unsigned kDigits = 1U << kDigitBits;
   static constexpr unsigned kLevels = (63 + kDigitBits - 1) / kDigitBits;  // times are >= 0
+  static constexpr std::size_t kBuckets = std::size_t{kLevels} * kDigits;
   static constexpr std::uint64_t kNoKey = ~std::uint64_t{0};
   static constexpr std::size_t kPrefetchAhead = 8;
   // Entries moved into the two lowest levels (due within 4 us of the last
@@ -138,8 +139,8 @@ class EventQueue {
   std::vector<Entry> current_;  // keys equal to last_, in insertion order
   std::size_t head_ = 0;        // next entry of current_ to pop
   std::uint64_t last_ = 0;
-  std::array<std::vector<Entry>, kLevels * kDigits> buckets_{};
-  std::array<std::uint64_t, kLevels * kDigits> min_key_{};
+  std::array<std::vector<Entry>, kBuckets> buckets_{};
+  std::array<std::uint64_t, kBuckets> min_key_{};
   std::array<std::uint64_t, kLevels> digit_mask_{};
   std::uint32_t level_mask_ = 0;
   std::size_t size_ = 0;

@@ -110,7 +110,8 @@ class Histogram {
   [[noreturn]] static void throw_negative(std::int64_t value);
 
   [[nodiscard]] std::size_t index_of(std::uint64_t v) const {
-    const int shift = std::bit_width(v | sub_bucket_count_) - 1 - sub_bucket_bits_;
+    const int shift =
+        static_cast<int>(std::bit_width(v | sub_bucket_count_)) - 1 - sub_bucket_bits_;
     return (static_cast<std::size_t>(shift) << sub_bucket_bits_) + (v >> shift);
   }
   [[nodiscard]] int bucket_shift(std::size_t index) const {
