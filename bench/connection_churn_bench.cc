@@ -2,6 +2,7 @@
 // every lifecycle is connect, a 100-byte request, a 100-byte response and a
 // close by the client, each segment a kernel event.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <fstream>
@@ -107,7 +108,7 @@ struct World {
     const net::NodeId server_node = topology.add_host("server", {kServerAddress});
     topology.add_link(server_node, sw, {25 * sim::kMicrosecond, 0, 0, 0});
     for (std::uint32_t i = 0; i < clients; ++i) {
-      const net::NodeId n = topology.add_host("c" + std::to_string(i), {client_address(i)});
+      const net::NodeId n = topology.add_host(fmt::format("c{}", i), {client_address(i)});
       topology.add_link(n, sw, {25 * sim::kMicrosecond, 0, 0, 0});
     }
     network = std::make_unique<net::Network>(sim, topology, net::NetworkOptions{1});

@@ -7,8 +7,10 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "cli/socket_table.h"
 #include "cli/summary_table.h"
 #include "io/results_file.h"
 #include "scenarios/scenario_loader.h"
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
   std::string output = "results.h5";
   std::optional<std::uint64_t> seed;
   bool quiet = false;
+  std::vector<std::string> socket_tables;
 
   CLI::App* run = app.add_subcommand("run", "run a scenario, print its summary, write results");
   run->add_option("scenario", scenario, "scenario file (.pbtxt)")->required();
@@ -49,6 +52,9 @@ int main(int argc, char** argv) {
   run->add_option("--set", overrides, "override a field: path=value (repeatable)");
   run->add_option("--seed", seed, "seed instead of the scenario's");
   run->add_flag("-q,--quiet", quiet, "no progress display");
+  run->add_option("--ss", socket_tables,
+                  "print a host's sockets at a simulated time, as ss -tano: HOST@TIME, "
+                  "e.g. clients-0@30s (repeatable)");
 
   CLI::App* check = app.add_subcommand("check", "validate a scenario and print it resolved");
   check->add_option("scenario", scenario, "scenario file (.pbtxt)")->required();
@@ -61,6 +67,17 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kBadInput;
   }
 
+  std::vector<tcpsim::scenarios::SocketTableRequest> table_requests;
+  for (const std::string& text : socket_tables) {
+    std::string error;
+    auto request = tcpsim::cli::parse_socket_table_request(text, &error);
+    if (!request) {
+      fmt::print(stderr, "tcpsim: {}\n", error);
+      return kBadInput;
+    }
+    table_requests.push_back(std::move(*request));
+  }
+
   try {
     const auto loaded = load(scenario, overrides);
     if (!loaded) return kBadInput;
@@ -68,9 +85,13 @@ int main(int argc, char** argv) {
       fmt::print("{}", loaded->resolved_text());
       return 0;
     }
-    tcpsim::metrics::RunResults results = tcpsim::scenarios::run_scenario(*loaded, seed, !quiet);
+    tcpsim::metrics::RunResults results =
+        tcpsim::scenarios::run_scenario(*loaded, seed, !quiet, table_requests);
     tcpsim::io::write_results(results, output);
     fmt::print("{}", tcpsim::cli::summary_table(results));
+    for (const auto& table : results.socket_tables) {
+      fmt::print("\n{}", tcpsim::cli::socket_table(table));
+    }
     fmt::print("\nresults written to {}\n", output);
     return 0;
   } catch (const std::invalid_argument& e) {

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/app/client_app.h"
@@ -195,6 +196,30 @@ class ClientStats final : public metrics::AppStats {
   const app::ClientApp& client_;
 };
 
+// Records one host's sockets when its event fires.
+class SocketTableTaker final : public sim::EventHandler {
+ public:
+  SocketTableTaker(sim::Simulator& sim, std::vector<const tcp::TcpStack*> stacks,
+                   std::vector<metrics::SocketTable>& tables)
+      : stacks_(std::move(stacks)), tables_(tables) {
+    if (tables_.empty()) return;
+    const sim::HandlerId self = sim.add_handler(*this);
+    for (std::uint32_t i = 0; i < tables_.size(); ++i) sim.schedule(tables_[i].time, self, 0, i);
+  }
+  void handle(const sim::Event& event) override {
+    metrics::SocketTable& table = tables_[event.target];
+    stacks_[event.target]->for_each_socket([&table](const tcp::SocketView& v) {
+      table.rows.push_back(metrics::SocketRow{v.state, v.tuple, v.has_fd, v.minisocket,
+                                              static_cast<std::uint8_t>(v.timer), v.retransmits,
+                                              v.timer_left});
+    });
+  }
+
+ private:
+  std::vector<const tcp::TcpStack*> stacks_;  // one per table
+  std::vector<metrics::SocketTable>& tables_;
+};
+
 struct World {
   sim::Simulator sim;
   net::Topology topology;
@@ -209,11 +234,40 @@ struct World {
 }  // namespace
 
 metrics::RunResults run_scenario(const LoadResult& loaded,
-                                 std::optional<std::uint64_t> seed_override, bool show_progress) {
+                                 std::optional<std::uint64_t> seed_override, bool show_progress,
+                                 const std::vector<SocketTableRequest>& socket_tables) {
   if (!loaded.ok()) throw std::invalid_argument("the scenario has problems; run `tcpsim check`");
   const scenario::Scenario& sc = *loaded.scenario;
   const std::uint64_t seed = seed_override.value_or(sc.seed());
   const sim::Time duration = sim::parse_duration_or_throw(sc.duration());
+
+  // Socket tables: checked before anything runs.
+  std::map<std::string, std::pair<std::string, std::size_t>> host_names;  // -> (group, index)
+  for (const ResolvedGroup& g : loaded.groups) {
+    for (std::size_t i = 0; i < g.host_addresses.size(); ++i) {
+      host_names.emplace(fmt::format("{}-{}", g.name, i), std::make_pair(g.name, i));
+    }
+  }
+  for (const SocketTableRequest& req : socket_tables) {
+    if (!host_names.contains(req.host)) {
+      std::string groups;
+      for (const ResolvedGroup& g : loaded.groups) {
+        groups += groups.empty() ? "" : ", ";
+        groups += g.host_addresses.size() == 1
+                      ? fmt::format("{}-0", g.name)
+                      : fmt::format("{}-0..{}", g.name, g.host_addresses.size() - 1);
+      }
+      throw std::invalid_argument(fmt::format("--ss {}@{}: no host named '{}' (hosts: {})",
+                                              req.host, sim::format_duration(req.time), req.host,
+                                              groups));
+    }
+    if (req.time < 0 || req.time > duration) {
+      throw std::invalid_argument(
+          fmt::format("--ss {}@{}: {} is beyond the scenario's duration ({})", req.host,
+                      sim::format_duration(req.time), sim::format_duration(req.time),
+                      sim::format_duration(duration)));
+    }
+  }
   const sim::Time warmup = duration_or(sc.warmup(), 0);
   const sim::Time interval = duration_or(sc.metrics_interval(), sim::kSecond);
 
@@ -306,6 +360,8 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
     cfg.close_delay = duration_or(s.close_delay(), 0);
     cfg.leak_fraction = s.leak_fraction();
     cfg.linger_zero = all_or_none(s.linger_zero_fraction(), field + ".linger_zero_fraction");
+    if (s.has_max_accept_rate()) unsupported(field + ".max_accept_rate", "not modelled yet");
+    if (!s.idle_timeout().empty()) unsupported(field + ".idle_timeout", "not modelled yet");
     for (auto& stack : w.hosts.at(s.group())) {
       w.servers.push_back(
           std::make_unique<app::ServerApp>(w.sim, stack->stack(), cfg, seed, app_id++));
@@ -362,6 +418,9 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
     cfg.connect.linger_zero =
         all_or_none(c.close().linger_zero_fraction(), field + ".close.linger_zero_fraction");
     cfg.connect.await_server_close = c.close().closer() == scenario::SERVER;
+    if (!c.close().delay().empty() && sim::parse_duration_or_throw(c.close().delay()) != 0) {
+      unsupported(field + ".close.delay", "not modelled yet");
+    }
     if (c.has_tcp_syncnt()) cfg.connect.syncnt = static_cast<std::uint8_t>(c.tcp_syncnt());
     if (c.has_retry()) {
       cfg.retry.max_retries = c.retry().max_retries();
@@ -404,6 +463,15 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
       unsupported("servers", fmt::format("a server could not listen: {}", tcp::name(e)));
     }
   }
+  std::vector<metrics::SocketTable> tables;
+  std::vector<const tcp::TcpStack*> table_stacks;
+  for (const SocketTableRequest& req : socket_tables) {
+    const auto& [group, index] = host_names.at(req.host);
+    tables.push_back({req.host, req.time, {}});
+    table_stacks.push_back(&w.hosts.at(group)[index]->stack());
+  }
+  SocketTableTaker table_taker(w.sim, std::move(table_stacks), tables);
+
   sampler.start();
   for (auto& c : w.clients) c->start();
 
@@ -425,6 +493,7 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
   r.warmup = warmup;
   r.interval = interval;
   r.groups = sampler.finish();
+  r.socket_tables = std::move(tables);
   return r;
 }
 

@@ -4,15 +4,27 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "models/metrics/run_results.h"
 #include "scenarios/scenario_loader.h"
+#include "sim/time.h"
 
 namespace tcpsim::scenarios {
 
+// A socket table to record: host "<group>-<index>" at a simulated time.
+struct SocketTableRequest {
+  std::string host;
+  sim::Time time = 0;
+};
+
 // `loaded` must be ok(). Throws std::invalid_argument, naming the field, for
-// what validation lets through but the models cannot do.
+// what validation lets through but the models cannot do, and for a socket
+// table of an unknown host or at a time outside [0, duration]. The tables
+// land in RunResults::socket_tables in the order requested.
 metrics::RunResults run_scenario(const LoadResult& loaded, std::optional<std::uint64_t> seed,
-                                 bool show_progress);
+                                 bool show_progress,
+                                 const std::vector<SocketTableRequest>& socket_tables = {});
 
 }  // namespace tcpsim::scenarios

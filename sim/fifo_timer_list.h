@@ -32,6 +32,15 @@ class FifoTimerList final : public EventHandler {
   [[nodiscard]] Time duration() const { return duration_; }
   // Timers started and neither fired nor cancelled.
   [[nodiscard]] std::size_t live() const { return live_; }
+  // Calls fn(target, tag, expiry) for each live timer, oldest first. O(entries
+  // queued); for inspection (socket tables), not for the event path.
+  template <class Fn>
+  void for_each_live(Fn&& fn) const {
+    for (Handle h = head_; h != tail_; ++h) {
+      const Entry& e = chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)];
+      if (e.target != kCancelled) fn(e.target, e.tag, e.expiry);
+    }
+  }
 
   void handle(const Event& event) override;
 

@@ -56,6 +56,8 @@ class Simulator {
   }
   void cancel(TimerId timer) { timers_[timer].armed = 0; }
   [[nodiscard]] bool armed(TimerId timer) const { return timers_[timer].armed != 0; }
+  // When an armed timer expires; meaningless for one that is not armed.
+  [[nodiscard]] Time deadline(TimerId timer) const { return timers_[timer].deadline; }
 
   // Processes events with time <= end, in (time, insertion) order. When the
   // run stops on the time limit, the clock is left at `end`.

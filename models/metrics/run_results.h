@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "models/net/address.h"
 #include "models/tcp/socket_error.h"
 #include "models/tcp/tcp_state.h"
 #include "sim/histogram.h"
@@ -59,6 +60,24 @@ struct GroupResults {
   GroupSummary summary;
 };
 
+// One socket of a snapshot, as a row of `ss -tano`.
+struct SocketRow {
+  tcp::TcpState state = tcp::TcpState::kClosed;
+  net::FourTuple tuple{};
+  bool has_fd = false;
+  bool minisocket = false;  // a TIME_WAIT or orphaned FIN_WAIT_2 record
+  std::uint8_t timer = 0;   // a tcp::SocketTimer
+  std::uint8_t retransmits = 0;
+  sim::Time timer_left = -1;  // -1: no timer runs
+};
+
+// The sockets of one host at one simulated time (`tcpsim run --ss HOST@TIME`).
+struct SocketTable {
+  std::string host;  // "<group>-<index>"
+  sim::Time time = 0;
+  std::vector<SocketRow> rows;
+};
+
 struct RunResults {
   std::string scenario_name;
   std::string scenario_text;  // the resolved scenario, overrides applied
@@ -70,6 +89,7 @@ struct RunResults {
   sim::Time warmup = 0;
   sim::Time interval = 0;
   std::vector<GroupResults> groups;
+  std::vector<SocketTable> socket_tables;  // in the order requested
 };
 
 }  // namespace tcpsim::metrics

@@ -728,14 +728,45 @@ void TcpStack::arm_retransmit(SocketId s) {
 // Inspection
 
 void TcpStack::for_each_socket(const std::function<void(const SocketView&)>& fn) const {
+  const sim::Time now = sim_.now();
   for (const TcpSocket& sk : sockets_) {
     if (!sk.in_use) continue;
-    fn(SocketView{sk.state, sk.tuple, sk.has_fd, false, -1});
+    SocketView v{sk.state, sk.tuple, sk.has_fd, false, -1, SocketTimer::kNone, 0};
+    if (sk.timer != sim::kNoTimer && sim_.armed(sk.timer)) {
+      v.timer_left = std::max<sim::Time>(sim_.deadline(sk.timer) - now, 0);
+      v.timer =
+          sk.state == TcpState::kFinWait2 ? SocketTimer::kKeepalive : SocketTimer::kRetransmit;
+      v.retransmits = sk.retransmits;
+    }
+    fn(v);
   }
-  for (const TimeWaitSock& tw : tws_) {
+  if (tw_alive_ == 0) return;
+  // A record's live entry is the one tagged with its current generation;
+  // earlier entries of a restarted record are stale.
+  std::vector<sim::Time> expiry(tws_.size(), -1);
+  auto collect = [&](const sim::FifoTimerList& list, bool fin_wait2) {
+    list.for_each_live([&](std::uint32_t t, std::uint32_t tag, sim::Time at) {
+      const TimeWaitSock& tw = tws_[t];
+      if (tw.in_use && tw.fin_wait2 == fin_wait2 && tw.generation == tag) expiry[t] = at;
+    });
+  };
+  collect(time_wait_timers_, false);
+  collect(fin_wait2_timers_, true);
+  for (std::uint32_t t = 0; t < tws_.size(); ++t) {
+    const TimeWaitSock& tw = tws_[t];
     if (!tw.in_use) continue;
-    fn(SocketView{tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait, tuple_of(tw), false,
-                  true, -1});
+    SocketView v{tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait,
+                 tuple_of(tw),
+                 false,
+                 true,
+                 -1,
+                 SocketTimer::kNone,
+                 0};
+    if (expiry[t] >= 0) {
+      v.timer_left = std::max<sim::Time>(expiry[t] - now, 0);
+      v.timer = SocketTimer::kTimeWait;
+    }
+    fn(v);
   }
 }
 

@@ -31,13 +31,23 @@ struct Opened {
   SocketError error = SocketError::kOk;
 };
 
+// The timer `ss -tano` names for a socket.
+enum class SocketTimer : std::uint8_t {
+  kNone,
+  kRetransmit,  // "on": SYN, SYN-ACK, data or FIN retransmission
+  kKeepalive,   // a full socket's FIN_WAIT_2 timeout (Linux runs it on the keepalive timer)
+  kTimeWait,    // a TIME_WAIT or orphaned FIN_WAIT_2 record's expiry
+};
+
 // A row of `ss -tan`: one socket or TIME_WAIT / FIN_WAIT_2 record.
 struct SocketView {
   TcpState state;
   net::FourTuple tuple;
   bool has_fd;
   bool minisocket;       // a TIME_WAIT or orphaned FIN_WAIT_2 record
-  sim::Time timer_left;  // -1 when no timer runs
+  sim::Time timer_left;  // until the timer fires; -1 when no timer runs
+  SocketTimer timer;
+  std::uint8_t retransmits;  // of the segment the retransmission timer covers
 };
 
 // Told of every state change, for tests and traces. TIME_WAIT and FIN_WAIT_2
@@ -89,7 +99,8 @@ class TcpStack final : public sim::EventHandler {
   [[nodiscard]] const std::vector<net::Ipv4>& addresses() const { return addresses_; }
   void set_state_observer(StateObserver* observer) { observer_ = observer; }
 
-  // Every live socket and minisocket, in table order.
+  // Every live socket and minisocket, in table order. Records' expiries are
+  // looked up in their timer lists, O(records) once per call.
   void for_each_socket(const std::function<void(const SocketView&)>& fn) const;
   // Checks the invariants of the model; returns the first violation, or "".
   [[nodiscard]] std::string check_invariants() const;

@@ -56,4 +56,41 @@ done
 # The example exhausts each client's range when range / rate predicts.
 "$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/full.h5" >/dev/null
 /usr/bin/python3 "$src/tests/cli/check_example.py" "$work/full.h5"
+# --ss HOST@TIME prints the host's sockets as ss -tano does, after the summary.
+# At 50 s every client host has run out (about 47 s) and holds its whole range
+# in TIME_WAIT: the ss -s line, the rows and the results file must agree.
+"$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/ss.h5" \
+  --set duration=60s --ss clients-0@50s >"$work/ss"
+grep -q "^sockets of clients-0 at 50s$" "$work/ss" || fail "--ss: no table heading"
+summary=$(grep -E "^TCP: [0-9]+ \(estab [0-9]+, closed [0-9]+, orphaned [0-9]+, timewait [0-9]+\)$" \
+  "$work/ss") || fail "--ss: no ss -s summary line"
+timewait=$(sed -E 's/.*timewait ([0-9]+)\)$/\1/' <<<"$summary")
+rows=$(grep -cE "^TIME-WAIT +0 +0 +10\.1\.0\.1:[0-9]+ +10\.2\.0\.1:80 +timer:\(timewait,[0-9]+sec,0\)$" \
+  "$work/ss") || true
+[[ $rows -eq $timewait ]] || fail "--ss: $rows TIME-WAIT rows, summary says $timewait"
+[[ $timewait -eq 28232 ]] || fail "--ss: $timewait in TIME_WAIT at 50 s, expected the 28232-port range"
+/usr/bin/python3 - "$work/ss.h5" "$timewait" <<'PY' || fail "--ss: results file disagrees"
+import sys
+import h5py
+import numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    c = f["groups/clients"]
+    i = int(np.searchsorted(c["time_s"][()], 50.0))
+    tw = 10  # TIME_WAIT
+    n = int(sys.argv[2])
+    assert int(c["state_max"][i][tw]) == n, (c["state_max"][i][tw], n)
+    assert int(c["state_sum"][i][tw]) == 20 * n, (c["state_sum"][i][tw], n)
+PY
+
+# A bad host or time for --ss: status 2, the request named, no results file.
+for bad in nosuchhost@1s clients-0@xyz clients-0@61s clients-20@1s; do
+  set +e
+  "$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/ssbad.h5" \
+    --set duration=60s --ss "$bad" >/dev/null 2>"$work/err"
+  status=$?
+  set -e
+  [[ $status -eq 2 ]] || fail "--ss $bad: status $status, expected 2"
+  grep -q -- "--ss.*${bad%@*}" "$work/err" || fail "--ss $bad: the request is not named"
+  [[ ! -e "$work/ssbad.h5" ]] || fail "--ss $bad: a results file was written"
+done
 echo "cli: all checks passed"
