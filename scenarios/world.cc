@@ -314,25 +314,49 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
     }
   }
 
-  // Request and response sizes as the clients of each server port set them.
+  // The request and response sizes on each server port: the request as its
+  // clients send it, the response as they expect it or else as the server
+  // sends it; 100 bytes where nobody says. A server and its clients share one.
   struct Sizes {
-    std::uint32_t request = 0;
-    std::uint32_t response = 0;
+    std::uint32_t request = 100;
+    std::uint32_t response = 100;
+    int set_by = -1;  // the client that fixed them
   };
   std::map<std::pair<std::string, std::uint32_t>, Sizes> sizes;
+  for (int si = 0; si < sc.servers_size(); ++si) {
+    const auto& s = sc.servers(si);
+    const std::uint32_t response =
+        fixed_size(s.response_size(), fmt::format("servers[{}].response_size", si), 100);
+    for (std::uint32_t port : s.ports()) sizes[{s.group(), port}].response = response;
+  }
   for (int ci = 0; ci < sc.clients_size(); ++ci) {
     const auto& c = sc.clients(ci);
     const std::string field = fmt::format("clients[{}]", ci);
     for (std::uint32_t port : c.target_ports()) {
-      Sizes s{fixed_size(c.request_size(), field + ".request_size", 100),
-              fixed_size(c.response_size(), field + ".response_size", 0)};
-      auto [it, added] = sizes.try_emplace({c.target_group(), port}, s);
-      if (!added && (it->second.request != s.request || it->second.response != s.response)) {
-        unsupported(field,
-                    "clients of one server port must use the same request and response sizes");
+      Sizes& on_port = sizes[{c.target_group(), port}];
+      const Sizes wanted{fixed_size(c.request_size(), field + ".request_size", 100),
+                         fixed_size(c.response_size(), field + ".response_size", on_port.response),
+                         ci};
+      if (on_port.set_by >= 0 &&
+          (on_port.request != wanted.request || on_port.response != wanted.response)) {
+        unsupported(field, fmt::format("request and response sizes differ from clients[{}]'s "
+                                       "toward the same server port",
+                                       on_port.set_by));
       }
+      on_port = wanted;
     }
   }
+  // One size pair per application: all its ports must agree.
+  auto sizes_of = [&](const std::string& group, const auto& ports, const std::string& field) {
+    const Sizes& first = sizes.at({group, ports.Get(0)});
+    for (std::uint32_t port : ports) {
+      const Sizes& other = sizes.at({group, port});
+      if (other.request != first.request || other.response != first.response) {
+        unsupported(field, "its ports carry requests of different sizes");
+      }
+    }
+    return first;
+  };
 
   std::uint64_t app_id = 0;
   for (int si = 0; si < sc.servers_size(); ++si) {
@@ -341,18 +365,10 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
     app::ServerConfig cfg;
     for (std::uint32_t port : s.ports()) {
       cfg.listen.push_back({net::Ipv4{0}, static_cast<std::uint16_t>(port)});
-      if (auto it = sizes.find({s.group(), port}); it != sizes.end()) {
-        cfg.request_size = it->second.request;
-        if (it->second.response != 0) cfg.response_size = it->second.response;
-      }
     }
-    if (s.has_response_size()) {
-      const std::uint32_t r = fixed_size(s.response_size(), field + ".response_size", 100);
-      for (std::uint32_t port : s.ports()) {
-        auto it = sizes.find({s.group(), port});
-        if (it == sizes.end() || it->second.response == 0) cfg.response_size = r;
-      }
-    }
+    const Sizes sz = sizes_of(s.group(), s.ports(), field);
+    cfg.request_size = sz.request;
+    cfg.response_size = sz.response;
     cfg.backlog = s.backlog() == 0 ? static_cast<int>(loaded.group(s.group())->kernel.somaxconn)
                                    : static_cast<int>(s.backlog());
     if (s.has_service_time()) cfg.service_time = to_distribution(s.service_time());
@@ -390,19 +406,9 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
     cfg.destination_policy = c.backend_choice() == scenario::Client::UNIFORM
                                  ? app::DestinationPolicy::kUniform
                                  : app::DestinationPolicy::kRoundRobin;
-    const Sizes& sz = sizes.at({c.target_group(), c.target_ports(0)});
+    const Sizes sz = sizes_of(c.target_group(), c.target_ports(), field);
     cfg.request_size = sz.request;
     cfg.response_size = sz.response;
-    if (cfg.response_size == 0) {
-      cfg.response_size = 100;
-      for (int si = 0; si < sc.servers_size(); ++si) {
-        const auto& s = sc.servers(si);
-        if (s.group() == c.target_group() && s.has_response_size()) {
-          cfg.response_size =
-              fixed_size(s.response_size(), fmt::format("servers[{}].response_size", si), 100);
-        }
-      }
-    }
     cfg.pool = pool_config(c.pool());
     switch (c.bind_mode()) {
       case scenario::Client::BIND_ZERO:
