@@ -1,5 +1,5 @@
 // The tcpsim command line: `run` simulates a scenario and writes its results,
-// `check` validates one and prints it as resolved.
+// `check` validates one and prints it as resolved, `sweep` runs its parameter sweep.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -10,8 +10,11 @@
 #include <utility>
 #include <vector>
 
+#include "batch/sweep_loader.h"
+#include "batch/sweep_runner.h"
 #include "cli/socket_table.h"
 #include "cli/summary_table.h"
+#include "cli/sweep_summary.h"
 #include "io/results_file.h"
 #include "scenarios/scenario_loader.h"
 #include "scenarios/world.h"
@@ -31,6 +34,37 @@ std::optional<tcpsim::scenarios::LoadResult> load(const std::string& path,
   fmt::print(stderr, "{}: {} problem{}\n", path, loaded.problems.size(),
              loaded.problems.size() == 1 ? "" : "s");
   return std::nullopt;
+}
+
+int sweep_command(const std::string& path, tcpsim::batch::SweepOptions options, bool list_runs) {
+  const tcpsim::batch::LoadedSweep sweep = tcpsim::batch::load_sweep(path);
+  if (!sweep.ok()) {
+    for (const auto& p : sweep.problems) fmt::print(stderr, "{}\n", p.to_string());
+    fmt::print(stderr, "{}: {} problem{}\n", path, sweep.problems.size(),
+               sweep.problems.size() == 1 ? "" : "s");
+    return kBadInput;
+  }
+  if (list_runs) {
+    fmt::print("run\tpoint\treplication\tseed");
+    for (const auto& name : sweep.plan.parameter_names) fmt::print("\t{}", name);
+    fmt::print("\n");
+    for (const auto& r : sweep.plan.runs) {
+      fmt::print("{}\t{}\t{}\t{}", r.run, r.point, r.replication, r.seed);
+      for (const auto& v : r.values) fmt::print("\t{}", v);
+      fmt::print("\n");
+    }
+    return 0;
+  }
+  const tcpsim::batch::SweepOutcome outcome = tcpsim::batch::run_sweep(sweep, options);
+  if (!outcome.study_written) {
+    fmt::print("run {}: {}\n", *options.only_run,
+               outcome.ran == 0 ? "already recorded" : "recorded in " + options.output + ".runs");
+    return 0;
+  }
+  fmt::print("{}", tcpsim::cli::sweep_summary(outcome.study));
+  fmt::print("\n{} runs planned, {} reused, {} run; study written to {}\n", outcome.planned,
+             outcome.reused, outcome.ran, options.output);
+  return 0;
 }
 
 }  // namespace
@@ -60,6 +94,25 @@ int main(int argc, char** argv) {
   check->add_option("scenario", scenario, "scenario file (.pbtxt)")->required();
   check->add_option("--set", overrides, "override a field: path=value (repeatable)");
 
+  tcpsim::batch::SweepOptions sweep_options;
+  bool list_runs = false;
+  std::optional<std::uint64_t> only_run;
+  CLI::App* sweep =
+      app.add_subcommand("sweep", "run a scenario's sweep (grid x replications) into a study file");
+  sweep->add_option("scenario", scenario, "scenario file (.pbtxt) with a sweep block")->required();
+  sweep->add_option("-o,--output", sweep_options.output, "study file (HDF5)")
+      ->capture_default_str();
+  sweep->add_option("-j,--jobs", sweep_options.jobs, "runs at once, on local threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1U, 4096U));
+  sweep->add_flag("--list-runs", list_runs, "print the planned runs (number, point, seed, values)");
+  sweep->add_option("--run", only_run,
+                    "run only this run into OUTPUT.runs (one task of a job array); a later "
+                    "sweep without --run collects it");
+  sweep->add_flag("--summaries-only", sweep_options.summaries_only,
+                  "leave the runs' time series out of the study");
+  sweep->add_flag("-q,--quiet", quiet, "no progress display");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -79,6 +132,11 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (sweep->parsed()) {
+      sweep_options.progress = !quiet;
+      sweep_options.only_run = only_run;
+      return sweep_command(scenario, sweep_options, list_runs);
+    }
     const auto loaded = load(scenario, overrides);
     if (!loaded) return kBadInput;
     if (check->parsed()) {

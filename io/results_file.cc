@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/hdf5_lock.h"
 #include "models/tcp/socket_error.h"
 #include "models/tcp/tcp_state.h"
 #include "sim/histogram.h"
@@ -431,11 +432,6 @@ void sync_file(const std::string& path) {
     throw std::runtime_error("syncing '" + path + "': " + std::strerror(error));
   }
   ::close(fd);
-}
-
-std::mutex& hdf5_mutex() {
-  static std::mutex m;
-  return m;
 }
 
 }  // namespace

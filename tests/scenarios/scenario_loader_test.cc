@@ -147,7 +147,7 @@ groups { name: "c" count: 2 address_base: "10.1.0.1" colour: 1 }
 groups { name: "s" count: 1 address_base: "10.2.0.1" }
 servers { group: "s" ports: 80 leak_fraction: 2 }
 clients { group: "c" target_group: "s" target_ports: 80 load { poisson { rate: 10 } } }
-sweep { points: 3 }
+sweeps { points: 3 }
 )",
                                           "t.pbtxt");
   ASSERT_EQ(r.problems.size(), 3U) << describe(r);
@@ -156,7 +156,7 @@ sweep { points: 3 }
             "\"colour\".");
   EXPECT_EQ(r.problems[1].to_string(),
             "t.pbtxt:6:1: Message type \"tcpsim.scenario.Scenario\" has no field named "
-            "\"sweep\".");
+            "\"sweeps\".");
   EXPECT_EQ(r.problems[2].field_path, "servers[0].leak_fraction");
   EXPECT_EQ(r.problems[2].line, 4);
   EXPECT_TRUE(r.scenario.has_value());

@@ -1,0 +1,114 @@
+#include "batch/skip_condition.h"
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+namespace tcpsim::batch {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
+  return s;
+}
+
+// One side: returns (text, quoted).
+std::pair<std::string, bool> side(std::string_view s, const char* which) {
+  s = trim(s);
+  if (s.empty()) throw std::invalid_argument(std::string("missing ") + which + " side");
+  if (s.front() == '\'' || s.front() == '"') {
+    if (s.size() < 2 || s.back() != s.front()) {
+      throw std::invalid_argument(std::string("unterminated quote on the ") + which + " side");
+    }
+    return {std::string(s.substr(1, s.size() - 2)), true};
+  }
+  for (const char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c)) != 0 || c == '=' || c == '!' || c == '<' ||
+        c == '>') {
+      throw std::invalid_argument("expected \"A OP B\" with OP one of == != < <= > >=");
+    }
+  }
+  return {std::string(s), false};
+}
+
+std::optional<double> number(const std::string& s) {
+  double v = 0;
+  const char* end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc() || ptr != end || s.empty()) return std::nullopt;
+  return v;
+}
+
+template <typename T>
+bool compare(const T& a, SkipCondition::Op op, const T& b) {
+  switch (op) {
+    case SkipCondition::Op::kEq:
+      return a == b;
+    case SkipCondition::Op::kNe:
+      return a != b;
+    case SkipCondition::Op::kLt:
+      return a < b;
+    case SkipCondition::Op::kLe:
+      return a <= b;
+    case SkipCondition::Op::kGt:
+      return a > b;
+    case SkipCondition::Op::kGe:
+      return a >= b;
+  }
+  return false;
+}
+
+}  // namespace
+
+SkipCondition SkipCondition::parse(std::string_view text) {
+  // The first operator outside quotes; two-character ones first.
+  static constexpr std::array<std::pair<std::string_view, Op>, 6> kOps{{{"==", Op::kEq},
+                                                                        {"!=", Op::kNe},
+                                                                        {"<=", Op::kLe},
+                                                                        {">=", Op::kGe},
+                                                                        {"<", Op::kLt},
+                                                                        {">", Op::kGt}}};
+  char quote = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      continue;
+    }
+    for (const auto& [token, op] : kOps) {
+      if (text.substr(i, token.size()) != token) continue;
+      SkipCondition condition;
+      std::tie(condition.left_, condition.left_quoted_) = side(text.substr(0, i), "left");
+      std::tie(condition.right_, condition.right_quoted_) =
+          side(text.substr(i + token.size()), "right");
+      condition.op_ = op;
+      return condition;
+    }
+  }
+  throw std::invalid_argument("expected \"A OP B\" with OP one of == != < <= > >=");
+}
+
+bool SkipCondition::holds(const std::map<std::string, std::string>& values) const {
+  const auto value = [&](const std::string& s, bool quoted) {
+    if (!quoted) {
+      if (const auto it = values.find(s); it != values.end()) return it->second;
+    }
+    return s;
+  };
+  const std::string a = value(left_, left_quoted_);
+  const std::string b = value(right_, right_quoted_);
+  const auto x = number(a);
+  const auto y = number(b);
+  if (x && y) return compare(*x, op_, *y);
+  return compare(a, op_, b);
+}
+
+}  // namespace tcpsim::batch

@@ -1,0 +1,224 @@
+#include "batch/sweep_runner.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "batch/point_statistics.h"
+#include "batch/run_metrics.h"
+#include "io/results_file.h"
+#include "scenarios/scenario_loader.h"
+#include "scenarios/world.h"
+
+namespace tcpsim::batch {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string runs_folder(const std::string& output) { return output + ".runs"; }
+
+// A run's summary row, as a one-run study without series.
+std::string row_file(const std::string& output, std::uint64_t run) {
+  return (fs::path(runs_folder(output)) / fmt::format("run-{}.row.h5", run)).string();
+}
+
+// A run's series, as a results file.
+std::string series_file(const std::string& output, std::uint64_t run) {
+  return (fs::path(runs_folder(output)) / fmt::format("run-{}.h5", run)).string();
+}
+
+io::Study study_header(const LoadedSweep& sweep) {
+  io::Study s;
+  s.scenario_name = sweep.scenario_name;
+  s.scenario_text = sweep.text;
+  s.base_scenario_text = sweep.base_scenario_text;
+  s.version = TCPSIM_VERSION;
+  s.parameters = sweep.plan.parameter_names;
+  s.parameter_paths = sweep.plan.parameter_paths;
+  return s;
+}
+
+// Records of `recorded` still planned, by run number.
+void reuse(const LoadedSweep& sweep, const io::Study& recorded, const std::string& where,
+           std::map<std::uint64_t, io::StudyRun>& done, std::vector<std::string>& metrics) {
+  if (recorded.base_scenario_text != sweep.base_scenario_text) {
+    throw std::invalid_argument(fmt::format(
+        "{} holds a study of another scenario; remove it or choose another output", where));
+  }
+  for (const io::StudyRun& r : recorded.runs) {
+    const PlannedRun* planned = sweep.plan.find(r.run);
+    if (planned == nullptr || planned->seed != r.seed || planned->values != r.values ||
+        recorded.parameters != sweep.plan.parameter_names) {
+      continue;
+    }
+    if (metrics.empty()) metrics = recorded.metrics;
+    if (recorded.metrics != metrics) continue;
+    done.insert_or_assign(r.run, r);
+  }
+}
+
+class ProgressLine {
+ public:
+  ProgressLine(std::size_t total, bool enabled)
+      : total_(total),
+        enabled_(enabled && ::isatty(::fileno(stderr)) != 0),
+        start_(std::chrono::steady_clock::now()) {}
+
+  void done(std::size_t finished) {
+    if (!enabled_) return;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double eta =
+        elapsed / static_cast<double>(finished) * static_cast<double>(total_ - finished);
+    const std::lock_guard lock(mutex_);
+    fmt::print(stderr, "\rruns {}/{} ({:.0f}%)  elapsed {:.0f}s  ETA {:.0f}s   ", finished, total_,
+               100.0 * static_cast<double>(finished) / static_cast<double>(total_), elapsed, eta);
+    if (finished == total_) fmt::print(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  std::size_t total_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+  std::mutex mutex_;
+};
+
+// Runs one planned run and records it as a part; returns its record.
+io::StudyRun run_one(const LoadedSweep& sweep, const PlannedRun& run, const std::string& output,
+                     bool with_series, std::vector<std::string>& metric_names) {
+  const scenarios::LoadResult loaded =
+      scenarios::load_scenario_text(sweep.text, sweep.file, run.overrides);
+  if (!loaded.ok()) {
+    throw std::runtime_error(
+        fmt::format("run {}: {}", run.run, loaded.problems.front().to_string()));
+  }
+  const metrics::RunResults results = scenarios::run_scenario(loaded, run.seed, false);
+  RunMetrics m = run_metrics(results);
+  metric_names = std::move(m.names);
+
+  io::StudyRun record{
+      run.run, run.point, run.replication, run.seed, run.values, std::move(m.values), {}, {}};
+  if (with_series) {
+    record.series_file = series_file(output, run.run);
+    record.series_path = "/groups";
+    io::write_results(results, record.series_file);
+  }
+  io::Study one = study_header(sweep);
+  one.metrics = metric_names;
+  one.runs.push_back(record);
+  one.runs.back().series_file.clear();
+  one.points = point_statistics(one.runs, one.metrics.size());
+  io::write_study(one, row_file(output, run.run));
+  return record;
+}
+
+}  // namespace
+
+SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options) {
+  SweepOutcome outcome;
+  outcome.planned = sweep.plan.runs.size();
+  if (options.only_run && sweep.plan.find(*options.only_run) == nullptr) {
+    throw std::invalid_argument(
+        fmt::format("run {} is not in the plan (see --list-runs)", *options.only_run));
+  }
+
+  std::map<std::uint64_t, io::StudyRun> done;
+  std::vector<std::string> metrics;
+  if (fs::exists(options.output)) {
+    reuse(sweep, io::read_study(options.output), options.output, done, metrics);
+  }
+  const std::string parts = runs_folder(options.output);
+  if (fs::is_directory(parts)) {
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(parts)) {
+      const std::string name = entry.path().filename().string();
+      if (name.starts_with("run-") && name.ends_with(".row.h5")) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files)
+      reuse(sweep, io::read_study(f.string()), f.string(), done, metrics);
+  }
+  outcome.reused = done.size();
+
+  std::vector<const PlannedRun*> to_do;
+  for (const PlannedRun& r : sweep.plan.runs) {
+    if (options.only_run && r.run != *options.only_run) continue;
+    if (!done.contains(r.run)) to_do.push_back(&r);
+  }
+  if (!to_do.empty()) fs::create_directories(parts);
+
+  std::vector<std::optional<io::StudyRun>> records(to_do.size());
+  std::vector<std::vector<std::string>> names(to_do.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> finished{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr first_error;
+  std::mutex error_mutex;
+  ProgressLine progress(to_do.size(), options.progress);
+  const auto worker = [&] {
+    while (!failed) {
+      const std::size_t i = next++;
+      if (i >= to_do.size()) return;
+      try {
+        records[i] = run_one(sweep, *to_do[i], options.output, !options.summaries_only, names[i]);
+        progress.done(++finished);
+      } catch (...) {
+        const std::lock_guard lock(error_mutex);
+        if (!first_error) first_error = std::current_exception();
+        failed = true;
+      }
+    }
+  };
+  const unsigned jobs = std::clamp<unsigned>(
+      options.jobs, 1, static_cast<unsigned>(std::max<std::size_t>(to_do.size(), 1)));
+  std::vector<std::thread> threads;
+  for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+  outcome.ran = to_do.size();
+
+  for (std::size_t i = 0; i < to_do.size(); ++i) {
+    if (metrics.empty()) metrics = names[i];
+    if (names[i] != metrics) {
+      throw std::runtime_error(
+          fmt::format("run {} measured other metrics than the others", to_do[i]->run));
+    }
+    done.insert_or_assign(records[i]->run, std::move(*records[i]));
+  }
+  if (options.only_run) return outcome;
+
+  io::Study study = study_header(sweep);
+  study.metrics = metrics;
+  for (const PlannedRun& r : sweep.plan.runs) {
+    auto it = done.find(r.run);
+    if (it == done.end()) continue;
+    io::StudyRun record = std::move(it->second);
+    record.series_file.clear();
+    const std::string series = series_file(options.output, r.run);
+    if (!options.summaries_only && fs::exists(series)) {
+      record.series_file = series;
+      record.series_path = "/groups";
+    }
+    study.runs.push_back(std::move(record));
+  }
+  study.points = point_statistics(study.runs, study.metrics.size());
+  io::write_study(study, options.output);
+  outcome.study_written = true;
+  outcome.study = std::move(study);
+  return outcome;
+}
+
+}  // namespace tcpsim::batch

@@ -1,0 +1,28 @@
+#include "batch/skip_condition.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace tcpsim::batch {
+namespace {
+
+TEST(SkipCondition, ComparesNumbersAndStrings) {
+  const std::map<std::string, std::string> v{{"rate", "100"}, {"ports", "60000 60999"}};
+  EXPECT_TRUE(SkipCondition::parse("rate > 50").holds(v));
+  EXPECT_FALSE(SkipCondition::parse("rate <= 99.5").holds(v));
+  EXPECT_TRUE(SkipCondition::parse("rate == 1e2").holds(v));
+  EXPECT_TRUE(SkipCondition::parse("ports == '60000 60999'").holds(v));
+  EXPECT_TRUE(SkipCondition::parse("ports != \"1 2\"").holds(v));
+  EXPECT_FALSE(SkipCondition::parse("'rate' == rate").holds(v));
+}
+
+TEST(SkipCondition, RejectsMalformed) {
+  EXPECT_THROW(SkipCondition::parse("rate"), std::invalid_argument);
+  EXPECT_THROW(SkipCondition::parse("rate >"), std::invalid_argument);
+  EXPECT_THROW(SkipCondition::parse("a b == c"), std::invalid_argument);
+  EXPECT_THROW(SkipCondition::parse("a == 'c"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tcpsim::batch
