@@ -1,18 +1,12 @@
 #include "io/results_file.h"
 
-#include <fcntl.h>
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <filesystem>
 #include <limits>
-#include <mutex>
 #include <set>
 #include <span>
 #include <stdexcept>
@@ -21,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "io/hdf5_lock.h"
+#include "io/hdf5_support.h"
 #include "models/tcp/socket_error.h"
 #include "models/tcp/tcp_state.h"
 #include "sim/histogram.h"
@@ -30,75 +24,17 @@
 namespace tcpsim::io {
 namespace {
 
+using hdf5::check;
+using hdf5::Handle;
+using hdf5::string_attribute;
+using hdf5::string_type;
+using hdf5::write_attribute;
 using metrics::GroupResults;
 using metrics::GroupSample;
 using metrics::RunResults;
 
 constexpr hsize_t kChunkBytes = 64 * 1024;
 constexpr unsigned kDeflateLevel = 6;
-
-herr_t collect_error(unsigned /*n*/, const H5E_error2_t* error, void* out) {
-  auto* lines = static_cast<std::vector<std::string>*>(out);
-  std::string line = error->func_name != nullptr ? error->func_name : "?";
-  line += "(): ";
-  line += error->desc != nullptr ? error->desc : "failed";
-  lines->push_back(std::move(line));
-  return 0;
-}
-
-// The API call that failed and the innermost reason, from the error stack.
-std::string hdf5_problem() {
-  std::vector<std::string> lines;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &lines);
-  H5Eclear2(H5E_DEFAULT);
-  if (lines.empty()) return "unknown HDF5 error";
-  if (lines.size() == 1) return lines.front();
-  return lines.front() + ": " + lines.back();
-}
-
-template <typename Id>
-Id check(Id result, std::string_view what) {
-  if (result < 0) throw std::runtime_error(std::string(what) + ": " + hdf5_problem());
-  return result;
-}
-
-class Handle {
- public:
-  using Closer = herr_t (*)(hid_t);
-
-  Handle(hid_t id, Closer closer, std::string_view what) : id_(check(id, what)), closer_(closer) {}
-  Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, -1)), closer_(other.closer_) {}
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  Handle& operator=(Handle&&) = delete;
-  ~Handle() {
-    if (id_ >= 0) closer_(id_);
-  }
-
-  [[nodiscard]] hid_t get() const { return id_; }
-
-  void close(std::string_view what) { check(closer_(std::exchange(id_, -1)), what); }
-
- private:
-  hid_t id_;
-  Closer closer_;
-};
-
-// Turns off HDF5's printing of error stacks for the lifetime of the object.
-class SilentErrors {
- public:
-  SilentErrors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  SilentErrors(const SilentErrors&) = delete;
-  SilentErrors& operator=(const SilentErrors&) = delete;
-  ~SilentErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
 
 template <typename T>
 struct Types;
@@ -128,30 +64,11 @@ struct Types<double> {
   static hid_t file() { return H5T_IEEE_F64LE; }
 };
 
-Handle string_type() {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "copying the string type");
-  check(H5Tset_size(type.get(), H5T_VARIABLE), "making strings variable-length");
-  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "making strings UTF-8");
-  return type;
-}
-
 Handle dataspace(std::span<const hsize_t> dims, std::span<const hsize_t> max_dims = {}) {
   if (dims.empty()) return {H5Screate(H5S_SCALAR), H5Sclose, "creating a scalar dataspace"};
   return {H5Screate_simple(static_cast<int>(dims.size()), dims.data(),
                            max_dims.empty() ? nullptr : max_dims.data()),
           H5Sclose, "creating a dataspace"};
-}
-
-void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
-                     std::span<const hsize_t> dims, const void* data) {
-  const std::string what = "writing attribute '" + name + "'";
-  const Handle space = dataspace(dims);
-  Handle acpl(H5Pcreate(H5P_ATTRIBUTE_CREATE), H5Pclose, what);
-  check(H5Pset_char_encoding(acpl.get(), H5T_CSET_UTF8), what);
-  const Handle attribute(
-      H5Acreate2(object, name.c_str(), file_type, space.get(), acpl.get(), H5P_DEFAULT), H5Aclose,
-      what);
-  check(H5Awrite(attribute.get(), memory_type, data), what);
 }
 
 template <typename T>
@@ -165,21 +82,9 @@ void attribute(hid_t object, const std::string& name, const std::array<T, N>& va
   write_attribute(object, name, Types<T>::file(), Types<T>::memory(), dims, values.data());
 }
 
-void string_attribute(hid_t object, const std::string& name, const std::string& value) {
-  const Handle type = string_type();
-  const char* text = value.c_str();
-  write_attribute(object, name, type.get(), type.get(), {}, &text);
-}
-
 template <typename Strings>
 void strings_attribute(hid_t object, const std::string& name, const Strings& values) {
-  std::vector<std::string> owned(values.begin(), values.end());
-  std::vector<const char*> texts;
-  texts.reserve(owned.size());
-  for (const std::string& s : owned) texts.push_back(s.c_str());
-  const Handle type = string_type();
-  const std::array<hsize_t, 1> dims{owned.size()};
-  write_attribute(object, name, type.get(), type.get(), dims, texts.data());
+  hdf5::strings_attribute(object, name, std::vector<std::string>(values.begin(), values.end()));
 }
 
 Handle create_group(hid_t parent, const std::string& name, bool track_link_order) {
@@ -424,50 +329,15 @@ void validate_names(const RunResults& r) {
   }
 }
 
-void sync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int error = errno;
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("syncing '" + path + "': " + std::strerror(error));
-  }
-  ::close(fd);
-}
-
 }  // namespace
 
 void write_results(const RunResults& results, const std::string& path) {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  bool created = false;
   try {
     validate_names(results);
-    const std::lock_guard lock(hdf5_mutex());
-    const SilentErrors silent;
-    {
-      Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating the file properties");
-      check(H5Pset_obj_track_times(fcpl.get(), false), "creating the file properties");
-      Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating the file access properties");
-      check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-            "creating the file access properties");
-      check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI),
-            "creating the file access properties");
-      Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
-                  "creating '" + temp + "'");
-      created = true;
-      write_contents(file.get(), results);
-      file.close("closing '" + temp + "'");
-    }
-    sync_file(temp);
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    if (ec) throw std::runtime_error("renaming '" + temp + "' to '" + path + "': " + ec.message());
   } catch (const std::exception& e) {
-    if (created) {
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-    }
     throw std::runtime_error("cannot write results file '" + path + "': " + e.what());
   }
+  hdf5::write_atomically(path, "results file", [&](hid_t file) { write_contents(file, results); });
 }
 
 }  // namespace tcpsim::io

@@ -1,13 +1,9 @@
 #include "io/study_file.h"
 
-#include <fcntl.h>
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -17,111 +13,27 @@
 #include <utility>
 
 #include "io/hdf5_lock.h"
+#include "io/hdf5_support.h"
 
 namespace tcpsim::io {
 namespace {
 
+using hdf5::check;
+using hdf5::Handle;
+using hdf5::SilentErrors;
+using hdf5::string_attribute;
+using hdf5::string_type;
+using hdf5::strings_attribute;
+using hdf5::write_attribute;
+
 constexpr unsigned kDeflateLevel = 6;
 constexpr hsize_t kChunkRows = 1024;
-
-std::string hdf5_problem() {
-  std::vector<std::string> lines;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_DOWNWARD,
-      [](unsigned, const H5E_error2_t* e, void* out) -> herr_t {
-        static_cast<std::vector<std::string>*>(out)->push_back(
-            std::string(e->func_name != nullptr ? e->func_name : "?") +
-            "(): " + (e->desc != nullptr ? e->desc : "failed"));
-        return 0;
-      },
-      &lines);
-  H5Eclear2(H5E_DEFAULT);
-  if (lines.empty()) return "unknown HDF5 error";
-  return lines.size() == 1 ? lines.front() : lines.front() + ": " + lines.back();
-}
-
-template <typename Id>
-Id check(Id result, std::string_view what) {
-  if (result < 0) throw std::runtime_error(std::string(what) + ": " + hdf5_problem());
-  return result;
-}
-
-class Handle {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Handle(hid_t id, Closer closer, std::string_view what) : id_(check(id, what)), closer_(closer) {}
-  Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, -1)), closer_(other.closer_) {}
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  Handle& operator=(Handle&&) = delete;
-  ~Handle() {
-    if (id_ >= 0) closer_(id_);
-  }
-  [[nodiscard]] hid_t get() const { return id_; }
-  void close(std::string_view what) { check(closer_(std::exchange(id_, -1)), what); }
-
- private:
-  hid_t id_;
-  Closer closer_;
-};
-
-class SilentErrors {
- public:
-  SilentErrors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  SilentErrors(const SilentErrors&) = delete;
-  SilentErrors& operator=(const SilentErrors&) = delete;
-  ~SilentErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-Handle string_type() {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "copying the string type");
-  check(H5Tset_size(type.get(), H5T_VARIABLE), "making strings variable-length");
-  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "making strings UTF-8");
-  return type;
-}
 
 Handle lcpl_utf8(const std::string& what) {
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose, what);
   check(H5Pset_char_encoding(lcpl.get(), H5T_CSET_UTF8), what);
   check(H5Pset_create_intermediate_group(lcpl.get(), 1), what);
   return lcpl;
-}
-
-void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
-                     const std::vector<hsize_t>& dims, const void* data) {
-  const std::string what = "writing attribute '" + name + "'";
-  const Handle space(dims.empty()
-                         ? H5Screate(H5S_SCALAR)
-                         : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                     H5Sclose, what);
-  Handle acpl(H5Pcreate(H5P_ATTRIBUTE_CREATE), H5Pclose, what);
-  check(H5Pset_char_encoding(acpl.get(), H5T_CSET_UTF8), what);
-  const Handle attribute(
-      H5Acreate2(object, name.c_str(), file_type, space.get(), acpl.get(), H5P_DEFAULT), H5Aclose,
-      what);
-  check(H5Awrite(attribute.get(), memory_type, data), what);
-}
-
-void string_attribute(hid_t object, const std::string& name, const std::string& value) {
-  const Handle type = string_type();
-  const char* text = value.c_str();
-  write_attribute(object, name, type.get(), type.get(), {}, &text);
-}
-
-void strings_attribute(hid_t object, const std::string& name,
-                       const std::vector<std::string>& values) {
-  std::vector<const char*> texts;
-  texts.reserve(values.size());
-  for (const std::string& s : values) texts.push_back(s.c_str());
-  const Handle type = string_type();
-  write_attribute(object, name, type.get(), type.get(), {values.size()}, texts.data());
 }
 
 Handle create_group(hid_t parent, const std::string& name) {
@@ -258,16 +170,6 @@ void write_contents(hid_t file, const Study& s, const std::string& path) {
   write_points(file, s);
 }
 
-void sync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int error = errno;
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("syncing '" + path + "': " + std::strerror(error));
-  }
-  ::close(fd);
-}
-
 // --- reading ---
 
 std::vector<std::string> read_strings(hid_t object, bool is_attribute, const std::string& what,
@@ -377,36 +279,8 @@ Study read_contents(hid_t file) {
 }  // namespace
 
 void write_study(const Study& study, const std::string& path) {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  bool created = false;
-  try {
-    const std::lock_guard lock(hdf5_mutex());
-    const SilentErrors silent;
-    {
-      Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating the file properties");
-      check(H5Pset_obj_track_times(fcpl.get(), false), "creating the file properties");
-      Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating the file access properties");
-      check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-            "creating the file access properties");
-      check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI),
-            "creating the file access properties");
-      Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
-                  "creating '" + temp + "'");
-      created = true;
-      write_contents(file.get(), study, path);
-      file.close("closing '" + temp + "'");
-    }
-    sync_file(temp);
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    if (ec) throw std::runtime_error("renaming '" + temp + "' to '" + path + "': " + ec.message());
-  } catch (const std::exception& e) {
-    if (created) {
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-    }
-    throw std::runtime_error("cannot write study file '" + path + "': " + e.what());
-  }
+  hdf5::write_atomically(path, "study file",
+                         [&](hid_t file) { write_contents(file, study, path); });
 }
 
 Study read_study(const std::string& path) {

@@ -1,0 +1,119 @@
+#include "io/hdf5_support.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+#include "io/hdf5_lock.h"
+
+namespace tcpsim::io::hdf5 {
+namespace {
+
+herr_t collect_error(unsigned /*n*/, const H5E_error2_t* error, void* out) {
+  auto* lines = static_cast<std::vector<std::string>*>(out);
+  std::string line = error->func_name != nullptr ? error->func_name : "?";
+  line += "(): ";
+  line += error->desc != nullptr ? error->desc : "failed";
+  lines->push_back(std::move(line));
+  return 0;
+}
+
+void sync_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("syncing '" + path + "': " + std::strerror(error));
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+std::string problem() {
+  std::vector<std::string> lines;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &lines);
+  H5Eclear2(H5E_DEFAULT);
+  if (lines.empty()) return "unknown HDF5 error";
+  if (lines.size() == 1) return lines.front();
+  return lines.front() + ": " + lines.back();
+}
+
+Handle string_type() {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "copying the string type");
+  check(H5Tset_size(type.get(), H5T_VARIABLE), "making strings variable-length");
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "making strings UTF-8");
+  return type;
+}
+
+void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
+                     std::span<const hsize_t> dims, const void* data) {
+  const std::string what = "writing attribute '" + name + "'";
+  const Handle space(dims.empty()
+                         ? H5Screate(H5S_SCALAR)
+                         : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                     H5Sclose, what);
+  Handle acpl(H5Pcreate(H5P_ATTRIBUTE_CREATE), H5Pclose, what);
+  check(H5Pset_char_encoding(acpl.get(), H5T_CSET_UTF8), what);
+  const Handle attribute(
+      H5Acreate2(object, name.c_str(), file_type, space.get(), acpl.get(), H5P_DEFAULT), H5Aclose,
+      what);
+  check(H5Awrite(attribute.get(), memory_type, data), what);
+}
+
+void string_attribute(hid_t object, const std::string& name, const std::string& value) {
+  const Handle type = string_type();
+  const char* text = value.c_str();
+  write_attribute(object, name, type.get(), type.get(), {}, &text);
+}
+
+void strings_attribute(hid_t object, const std::string& name,
+                       const std::vector<std::string>& values) {
+  std::vector<const char*> texts;
+  texts.reserve(values.size());
+  for (const std::string& s : values) texts.push_back(s.c_str());
+  const Handle type = string_type();
+  const std::array<hsize_t, 1> dims{values.size()};
+  write_attribute(object, name, type.get(), type.get(), dims, texts.data());
+}
+
+void write_atomically(const std::string& path, std::string_view kind,
+                      const std::function<void(hid_t file)>& contents) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  bool created = false;
+  try {
+    const std::lock_guard lock(hdf5_mutex());
+    const SilentErrors silent;
+    {
+      Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating the file properties");
+      check(H5Pset_obj_track_times(fcpl.get(), false), "creating the file properties");
+      Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating the file access properties");
+      check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
+            "creating the file access properties");
+      check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI),
+            "creating the file access properties");
+      Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
+                  "creating '" + temp + "'");
+      created = true;
+      contents(file.get());
+      file.close("closing '" + temp + "'");
+    }
+    sync_file(temp);
+    std::error_code ec;
+    std::filesystem::rename(temp, path, ec);
+    if (ec) throw std::runtime_error("renaming '" + temp + "' to '" + path + "': " + ec.message());
+  } catch (const std::exception& e) {
+    if (created) {
+      std::error_code ignored;
+      std::filesystem::remove(temp, ignored);
+    }
+    throw std::runtime_error("cannot write " + std::string(kind) + " '" + path + "': " + e.what());
+  }
+}
+
+}  // namespace tcpsim::io::hdf5
