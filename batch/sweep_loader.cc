@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <google/protobuf/text_format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -11,10 +12,24 @@
 #include <sstream>
 
 #include "scenarios/field_locator.h"
+#include "scenarios/field_path.h"
 #include "scenarios/scenario_loader.h"
 #include "scenarios/text_format_reader.h"
 
 namespace tcpsim::batch {
+namespace {
+
+// The sweep field that gives parameter i its value: the range, or the value in the list.
+std::string value_field(const scenario::Sweep& sweep, std::size_t i, const std::string& value) {
+  const std::string parameter = scenarios::indexed("sweep.parameters", static_cast<int>(i));
+  const scenario::Parameter& p = sweep.parameters(static_cast<int>(i));
+  for (int j = 0; j < p.values_size(); ++j) {
+    if (p.values(j) == value) return parameter + "." + scenarios::indexed("values", j);
+  }
+  return parameter + (p.has_range() ? ".range" : ".path");
+}
+
+}  // namespace
 
 LoadedSweep load_sweep(const std::string& path) {
   LoadedSweep loaded;
@@ -58,7 +73,14 @@ LoadedSweep load_sweep(const std::string& path) {
   }
   if (!loaded.problems.empty()) return loaded;
 
-  // Each point's scenario, once.
+  // Each point's scenario, once. A problem a swept value causes is placed at that value in the
+  // sweep block; the same problem at several points is reported once, with their count.
+  struct Seen {
+    scenarios::Problem problem;
+    std::size_t points = 0;
+    std::string first;  // "point P (name=value, ...)"
+  };
+  std::vector<Seen> seen;
   std::set<std::uint64_t> checked;
   for (const PlannedRun& run : loaded.plan.runs) {
     if (!checked.insert(run.point).second) continue;
@@ -70,9 +92,33 @@ LoadedSweep load_sweep(const std::string& path) {
           fmt::format("{}{}={}", i == 0 ? "" : ", ", loaded.plan.parameter_names[i], run.values[i]);
     }
     for (scenarios::Problem p : point.problems) {
-      p.message = fmt::format("at point {} ({}): {}", run.point, where, p.message);
-      loaded.problems.push_back(std::move(p));
+      for (std::size_t i = 0; i < run.overrides.size(); ++i) {
+        if (p.file != "--set " + run.overrides[i]) continue;
+        p.message = fmt::format("{}: {}", p.field_path, p.message);
+        p.field_path = value_field(message.sweep(), i, run.values[i]);
+        p.file = path;
+        if (const auto at = locator.locate(p.field_path)) {
+          p.line = at->line;
+          p.col = at->col;
+        }
+        break;
+      }
+      const auto same = std::find_if(seen.begin(), seen.end(), [&](const Seen& s) {
+        return s.problem.file == p.file && s.problem.line == p.line && s.problem.col == p.col &&
+               s.problem.field_path == p.field_path && s.problem.message == p.message;
+      });
+      if (same != seen.end()) {
+        ++same->points;
+      } else {
+        seen.push_back({std::move(p), 1, fmt::format("point {} ({})", run.point, where)});
+      }
     }
+  }
+  for (Seen& s : seen) {
+    s.problem.message = s.points == 1 ? fmt::format("at {}: {}", s.first, s.problem.message)
+                                      : fmt::format("at {} points, first {}: {}", s.points, s.first,
+                                                    s.problem.message);
+    loaded.problems.push_back(std::move(s.problem));
   }
   return loaded;
 }

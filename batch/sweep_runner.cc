@@ -4,18 +4,19 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "batch/point_statistics.h"
+#include "batch/run_dispatch.h"
+#include "batch/run_message.h"
 #include "batch/run_metrics.h"
 #include "io/results_file.h"
 #include "scenarios/scenario_loader.h"
@@ -124,72 +125,14 @@ io::StudyRun run_one(const LoadedSweep& sweep, const PlannedRun& run, const std:
   return record;
 }
 
-}  // namespace
-
-SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options) {
-  SweepOutcome outcome;
-  outcome.planned = sweep.plan.runs.size();
-  if (options.only_run && sweep.plan.find(*options.only_run) == nullptr) {
-    throw std::invalid_argument(
-        fmt::format("run {} is not in the plan (see --list-runs)", *options.only_run));
-  }
-
-  std::map<std::uint64_t, io::StudyRun> done;
-  std::vector<std::string> metrics;
-  if (fs::exists(options.output)) {
-    reuse(sweep, io::read_study(options.output), options.output, done, metrics);
-  }
-  const std::string parts = runs_folder(options.output);
-  if (fs::is_directory(parts)) {
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(parts)) {
-      const std::string name = entry.path().filename().string();
-      if (name.starts_with("run-") && name.ends_with(".row.h5")) files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const fs::path& f : files)
-      reuse(sweep, io::read_study(f.string()), f.string(), done, metrics);
-  }
-  outcome.reused = done.size();
-
-  std::vector<const PlannedRun*> to_do;
-  for (const PlannedRun& r : sweep.plan.runs) {
-    if (options.only_run && r.run != *options.only_run) continue;
-    if (!done.contains(r.run)) to_do.push_back(&r);
-  }
-  if (!to_do.empty()) fs::create_directories(parts);
-
-  std::vector<std::optional<io::StudyRun>> records(to_do.size());
-  std::vector<std::vector<std::string>> names(to_do.size());
-  std::atomic<std::size_t> next{0};
-  std::atomic<std::size_t> finished{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr first_error;
-  std::mutex error_mutex;
-  ProgressLine progress(to_do.size(), options.progress);
-  const auto worker = [&] {
-    while (!failed) {
-      const std::size_t i = next++;
-      if (i >= to_do.size()) return;
-      try {
-        records[i] = run_one(sweep, *to_do[i], options.output, !options.summaries_only, names[i]);
-        progress.done(++finished);
-      } catch (...) {
-        const std::lock_guard lock(error_mutex);
-        if (!first_error) first_error = std::current_exception();
-        failed = true;
-      }
-    }
-  };
-  const unsigned jobs = std::clamp<unsigned>(
-      options.jobs, 1, static_cast<unsigned>(std::max<std::size_t>(to_do.size(), 1)));
-  std::vector<std::thread> threads;
-  for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
-  worker();
-  for (std::thread& t : threads) t.join();
-  if (first_error) std::rethrow_exception(first_error);
-  outcome.ran = to_do.size();
-
+// Adds the runs just run to those recorded before and, unless one run was asked for, writes
+// the study of every planned run recorded.
+void assemble(const LoadedSweep& sweep, const SweepOptions& options,
+              const std::vector<const PlannedRun*>& to_do,
+              std::vector<std::optional<io::StudyRun>>& records,
+              const std::vector<std::vector<std::string>>& names,
+              std::map<std::uint64_t, io::StudyRun>& done, std::vector<std::string>& metrics,
+              SweepOutcome& outcome) {
   for (std::size_t i = 0; i < to_do.size(); ++i) {
     if (metrics.empty()) metrics = names[i];
     if (names[i] != metrics) {
@@ -198,7 +141,7 @@ SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options) {
     }
     done.insert_or_assign(records[i]->run, std::move(*records[i]));
   }
-  if (options.only_run) return outcome;
+  if (options.only_run) return;
 
   io::Study study = study_header(sweep);
   study.metrics = metrics;
@@ -218,6 +161,91 @@ SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options) {
   io::write_study(study, options.output);
   outcome.study_written = true;
   outcome.study = std::move(study);
+}
+
+}  // namespace
+
+SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options, const MpiJob& job) {
+  SweepOutcome outcome;
+  outcome.planned = sweep.plan.runs.size();
+  if (options.only_run && sweep.plan.find(*options.only_run) == nullptr) {
+    throw std::invalid_argument(
+        fmt::format("run {} is not in the plan (see --list-runs)", *options.only_run));
+  }
+  if (options.only_run && job.size() > 1) {
+    throw std::invalid_argument("--run runs one run: start it once per task, without mpirun");
+  }
+
+  // Rank 0 finds what is recorded and tells every rank the runs still to do.
+  std::map<std::uint64_t, io::StudyRun> done;
+  std::vector<std::string> metrics;
+  const std::string parts = runs_folder(options.output);
+  const std::string to_do_bytes = share_from_root(job, [&] {
+    if (fs::exists(options.output)) {
+      reuse(sweep, io::read_study(options.output), options.output, done, metrics);
+    }
+    if (fs::is_directory(parts)) {
+      std::vector<fs::path> files;
+      for (const auto& entry : fs::directory_iterator(parts)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("run-") && name.ends_with(".row.h5")) files.push_back(entry.path());
+      }
+      std::sort(files.begin(), files.end());
+      for (const fs::path& f : files)
+        reuse(sweep, io::read_study(f.string()), f.string(), done, metrics);
+    }
+    std::vector<std::uint64_t> runs;
+    for (const PlannedRun& r : sweep.plan.runs) {
+      if (options.only_run && r.run != *options.only_run) continue;
+      if (!done.contains(r.run)) runs.push_back(r.run);
+    }
+    if (!runs.empty()) fs::create_directories(parts);
+    std::string bytes(runs.size() * sizeof(std::uint64_t), '\0');
+    if (!runs.empty()) std::memcpy(bytes.data(), runs.data(), bytes.size());
+    return bytes;
+  });
+  std::vector<const PlannedRun*> to_do(to_do_bytes.size() / sizeof(std::uint64_t));
+  for (std::size_t i = 0; i < to_do.size(); ++i) {
+    std::uint64_t run = 0;
+    std::memcpy(&run, to_do_bytes.data() + i * sizeof run, sizeof run);
+    to_do[i] = sweep.plan.find(run);
+  }
+  outcome.reused = done.size();
+
+  // Every rank runs runs as its workers become free; rank 0 collects their records.
+  std::vector<std::optional<io::StudyRun>> records(to_do.size());
+  std::vector<std::vector<std::string>> names(to_do.size());
+  ProgressLine progress(to_do.size(), options.progress && job.root());
+  std::size_t finished = 0;
+  std::exception_ptr run_error;
+  const unsigned threads = std::clamp<unsigned>(
+      options.jobs, 1, static_cast<unsigned>(std::max<std::size_t>(to_do.size(), 1)));
+  try {
+    dispatch(
+        job, to_do.size(), threads,
+        [&](std::size_t i) {
+          RunMessage m;
+          m.record =
+              run_one(sweep, *to_do[i], options.output, !options.summaries_only, m.metric_names);
+          return encode(m);
+        },
+        [&](std::size_t i, const std::string& bytes) {
+          RunMessage m = decode_run_message(bytes);
+          records[i] = std::move(m.record);
+          names[i] = std::move(m.metric_names);
+          progress.done(++finished);
+        });
+  } catch (...) {
+    run_error = std::current_exception();
+  }
+  outcome.ran = to_do.size();
+
+  // Rank 0 writes the study and tells every rank how that went.
+  share_from_root(job, [&] {
+    if (run_error) std::rethrow_exception(run_error);
+    assemble(sweep, options, to_do, records, names, done, metrics, outcome);
+    return std::string();
+  });
   return outcome;
 }
 

@@ -1,11 +1,13 @@
-// Runs the runs of a sweep on local threads and collects them into a study file, resuming
-// from what an earlier, interrupted or smaller, sweep into the same output recorded.
+// Runs the runs of a sweep on local threads and MPI ranks and collects them into a study
+// file, resuming from what an earlier, interrupted or smaller, sweep into the same output
+// recorded.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "batch/mpi_job.h"
 #include "batch/sweep_loader.h"
 #include "io/study_file.h"
 
@@ -13,7 +15,7 @@ namespace tcpsim::batch {
 
 struct SweepOptions {
   std::string output = "study.h5";
-  unsigned jobs = 1;
+  unsigned jobs = 1;  // worker threads per rank
   // Leave the per-run series out of the study file.
   bool summaries_only = false;
   // Runs/total and ETA on stderr, when it is a terminal.
@@ -38,10 +40,14 @@ struct SweepOutcome {
 // base scenario (the scenario without its sweep), seed and parameter values; runs recorded
 // there but no longer planned are left out. Unless only_run is set, the study of every
 // planned run recorded is then written to `output`.
-// Results do not depend on `jobs`: each run builds its own world from its overrides and
-// seed, and the study lists runs by number. Throws std::invalid_argument when only_run is not
-// a planned run or the output holds another scenario's study, std::runtime_error when a run
-// or a write fails.
-SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options);
+// Every rank of `job` calls it. Rank 0 finds the runs to do and hands them out one at a time
+// to the workers of every rank as they become free; each worker records its runs in the
+// folder (which all ranks must see, as on a cluster's shared file system) and sends their
+// rows to rank 0, which writes the study. Other ranks return an outcome without a study.
+// Results depend neither on `jobs` nor on the ranks: each run builds its own world from its
+// overrides and seed, and the study lists runs by number. Throws, on every rank,
+// std::invalid_argument when only_run is not a planned run (or is asked for under mpirun) or
+// the output holds another scenario's study, std::runtime_error when a run or a write fails.
+SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options, const MpiJob& job);
 
 }  // namespace tcpsim::batch

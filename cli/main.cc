@@ -1,15 +1,19 @@
 // The tcpsim command line: `run` simulates a scenario and writes its results,
 // `check` validates one and prints it as resolved, `sweep` runs its parameter sweep.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <optional>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "batch/mpi_job.h"
 #include "batch/sweep_loader.h"
 #include "batch/sweep_runner.h"
 #include "cli/socket_table.h"
@@ -25,23 +29,58 @@ namespace {
 constexpr int kBadInput = 2;
 constexpr int kInternalError = 1;
 
+void print_problems(const std::string& path,
+                    const std::vector<tcpsim::scenarios::Problem>& problems) {
+  for (const auto& p : problems) fmt::print(stderr, "{}\n", p.to_string());
+  fmt::print(stderr, "{}: {} problem{}\n", path, problems.size(), problems.size() == 1 ? "" : "s");
+}
+
 // Loads and validates; prints every problem and returns nullopt if any.
 std::optional<tcpsim::scenarios::LoadResult> load(const std::string& path,
                                                   const std::vector<std::string>& overrides) {
   tcpsim::scenarios::LoadResult loaded = tcpsim::scenarios::load_scenario(path, overrides);
   if (loaded.ok()) return loaded;
-  for (const auto& p : loaded.problems) fmt::print(stderr, "{}\n", p.to_string());
-  fmt::print(stderr, "{}: {} problem{}\n", path, loaded.problems.size(),
-             loaded.problems.size() == 1 ? "" : "s");
+  print_problems(path, loaded.problems);
   return std::nullopt;
 }
 
-int sweep_command(const std::string& path, tcpsim::batch::SweepOptions options, bool list_runs) {
+// Prints the scenario resolved; a sweep block is checked as `tcpsim sweep` would, every
+// point's scenario validated, and its size given in a closing comment.
+int check_command(const std::string& path, const tcpsim::scenarios::LoadResult& loaded) {
+  if (!loaded.scenario->has_sweep()) {
+    fmt::print("{}", loaded.resolved_text());
+    return 0;
+  }
   const tcpsim::batch::LoadedSweep sweep = tcpsim::batch::load_sweep(path);
   if (!sweep.ok()) {
-    for (const auto& p : sweep.problems) fmt::print(stderr, "{}\n", p.to_string());
-    fmt::print(stderr, "{}: {} problem{}\n", path, sweep.problems.size(),
-               sweep.problems.size() == 1 ? "" : "s");
+    print_problems(path, sweep.problems);
+    return kBadInput;
+  }
+  std::set<std::uint64_t> points;
+  for (const auto& r : sweep.plan.runs) points.insert(r.point);
+  fmt::print("{}", loaded.resolved_text());
+  fmt::print("# sweep: {} parameter{} ({}), {} point{}", sweep.plan.parameter_names.size(),
+             sweep.plan.parameter_names.size() == 1 ? "" : "s",
+             fmt::join(sweep.plan.parameter_names, ", "), points.size(),
+             points.size() == 1 ? "" : "s");
+  if (sweep.plan.skipped_points > 0) fmt::print(" ({} skipped)", sweep.plan.skipped_points);
+  fmt::print(" x {} replication{} = {} runs\n", sweep.plan.replications,
+             sweep.plan.replications == 1 ? "" : "s", sweep.plan.runs.size());
+  return 0;
+}
+
+// Under mpirun every rank runs it; only rank 0 prints.
+int sweep_command(const std::string& path, const tcpsim::batch::SweepOptions& options,
+                  bool list_runs, const tcpsim::batch::MpiJob& job) {
+  const tcpsim::batch::LoadedSweep sweep = tcpsim::batch::load_sweep(path);
+  if (!job.root()) {
+    if (!sweep.ok()) return kBadInput;
+    if (list_runs) return 0;
+    tcpsim::batch::run_sweep(sweep, options, job);
+    return 0;
+  }
+  if (!sweep.ok()) {
+    print_problems(path, sweep.problems);
     return kBadInput;
   }
   if (list_runs) {
@@ -55,15 +94,16 @@ int sweep_command(const std::string& path, tcpsim::batch::SweepOptions options, 
     }
     return 0;
   }
-  const tcpsim::batch::SweepOutcome outcome = tcpsim::batch::run_sweep(sweep, options);
+  const tcpsim::batch::SweepOutcome outcome = tcpsim::batch::run_sweep(sweep, options, job);
   if (!outcome.study_written) {
     fmt::print("run {}: {}\n", *options.only_run,
                outcome.ran == 0 ? "already recorded" : "recorded in " + options.output + ".runs");
     return 0;
   }
   fmt::print("{}", tcpsim::cli::sweep_summary(outcome.study));
-  fmt::print("\n{} runs planned, {} reused, {} run; study written to {}\n", outcome.planned,
-             outcome.reused, outcome.ran, options.output);
+  fmt::print("\n{} runs planned, {} reused, {} run", outcome.planned, outcome.reused, outcome.ran);
+  if (job.launched()) fmt::print(" on {} rank{}", job.size(), job.size() == 1 ? "" : "s");
+  fmt::print("; study written to {}\n", options.output);
   return 0;
 }
 
@@ -90,7 +130,8 @@ int main(int argc, char** argv) {
                   "print a host's sockets at a simulated time, as ss -tano: HOST@TIME, "
                   "e.g. clients-0@30s (repeatable)");
 
-  CLI::App* check = app.add_subcommand("check", "validate a scenario and print it resolved");
+  CLI::App* check = app.add_subcommand(
+      "check", "validate a scenario (and its sweep, every point) and print it resolved");
   check->add_option("scenario", scenario, "scenario file (.pbtxt)")->required();
   check->add_option("--set", overrides, "override a field: path=value (repeatable)");
 
@@ -102,7 +143,9 @@ int main(int argc, char** argv) {
   sweep->add_option("scenario", scenario, "scenario file (.pbtxt) with a sweep block")->required();
   sweep->add_option("-o,--output", sweep_options.output, "study file (HDF5)")
       ->capture_default_str();
-  sweep->add_option("-j,--jobs", sweep_options.jobs, "runs at once, on local threads")
+  sweep
+      ->add_option("-j,--jobs", sweep_options.jobs,
+                   "runs at once, on local threads (per rank under mpirun)")
       ->capture_default_str()
       ->check(CLI::Range(1U, 4096U));
   sweep->add_flag("--list-runs", list_runs, "print the planned runs (number, point, seed, values)");
@@ -135,14 +178,18 @@ int main(int argc, char** argv) {
     if (sweep->parsed()) {
       sweep_options.progress = !quiet;
       sweep_options.only_run = only_run;
-      return sweep_command(scenario, sweep_options, list_runs);
+      const tcpsim::batch::MpiJob job;
+      try {
+        return sweep_command(scenario, sweep_options, list_runs, job);
+      } catch (const std::exception& e) {
+        if (job.root()) throw;
+        return dynamic_cast<const std::invalid_argument*>(&e) != nullptr ? kBadInput
+                                                                         : kInternalError;
+      }
     }
     const auto loaded = load(scenario, overrides);
     if (!loaded) return kBadInput;
-    if (check->parsed()) {
-      fmt::print("{}", loaded->resolved_text());
-      return 0;
-    }
+    if (check->parsed()) return check_command(scenario, *loaded);
     tcpsim::metrics::RunResults results =
         tcpsim::scenarios::run_scenario(*loaded, seed, !quiet, table_requests);
     tcpsim::io::write_results(results, output);

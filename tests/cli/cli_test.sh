@@ -43,6 +43,20 @@ set -e
 "$tcpsim" check "$src/scenarios/examples/http10_exhaustion.pbtxt" --set seed=42 >"$work/resolved"
 grep -q "^seed: 42" "$work/resolved" || fail "check did not print the override"
 
+# check of a sweep: every point validated, its size printed; a bad point is a problem.
+study=$src/scenarios/studies/capacity.pbtxt
+runs=$(($("$tcpsim" sweep "$study" --list-runs | wc -l) - 1))
+"$tcpsim" check "$study" >"$work/study.resolved"
+grep -q "^# sweep: .* = $runs runs$" "$work/study.resolved" || fail "check of a sweep: $(tail -1 "$work/study.resolved")"
+sed -e 's/^\( *\)replications: \([0-9]*\)/\1replications: \2 parameters { path: "duration" values: "-5s" }/' \
+  "$study" >"$work/badpoint.pbtxt"
+set +e
+"$tcpsim" check "$work/badpoint.pbtxt" >/dev/null 2>"$work/err"
+status=$?
+set -e
+[[ $status -eq 2 ]] || fail "check of a bad sweep: status $status"
+grep -q "badpoint.pbtxt:[0-9]*:[0-9]*: sweep.parameters\[[0-9]*\]" "$work/err" || fail "check of a bad sweep: $(cat "$work/err")"
+
 # Same seed, same datasets; another seed, different ones.
 for run in a b; do
   "$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/$run.h5" \
