@@ -170,12 +170,15 @@ RunPlan plan_sweep(const scenario::Scenario& scenario) {
     const std::string field = scenarios::indexed("sweep.skip_if", i);
     try {
       conditions.push_back(SkipCondition::parse(sweep.skip_if(i)));
-      const SkipCondition& c = conditions.back();
       const auto is_name = [&](const std::string& s, bool quoted) {
         return !quoted && names.contains(s);
       };
-      if (!is_name(c.left(), c.left_quoted()) && !is_name(c.right(), c.right_quoted())) {
-        problems.push_back(Problem::of_field(field, "names no parameter"));
+      for (const SkipCondition::Comparison& c : conditions.back().comparisons()) {
+        if (!is_name(c.left, c.left_quoted) && !is_name(c.right, c.right_quoted)) {
+          problems.push_back(Problem::of_field(
+              field, fmt::format("neither {} nor {} is a parameter", c.left, c.right)));
+          break;
+        }
       }
     } catch (const std::invalid_argument& e) {
       problems.push_back(Problem::of_field(field, e.what()));

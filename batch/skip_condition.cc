@@ -1,5 +1,6 @@
 #include "batch/skip_condition.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -62,16 +63,15 @@ bool compare(const T& a, SkipCondition::Op op, const T& b) {
   return false;
 }
 
-}  // namespace
-
-SkipCondition SkipCondition::parse(std::string_view text) {
+SkipCondition::Comparison comparison(std::string_view text) {
   // The first operator outside quotes; two-character ones first.
-  static constexpr std::array<std::pair<std::string_view, Op>, 6> kOps{{{"==", Op::kEq},
-                                                                        {"!=", Op::kNe},
-                                                                        {"<=", Op::kLe},
-                                                                        {">=", Op::kGe},
-                                                                        {"<", Op::kLt},
-                                                                        {">", Op::kGt}}};
+  static constexpr std::array<std::pair<std::string_view, SkipCondition::Op>, 6> kOps{
+      {{"==", SkipCondition::Op::kEq},
+       {"!=", SkipCondition::Op::kNe},
+       {"<=", SkipCondition::Op::kLe},
+       {">=", SkipCondition::Op::kGe},
+       {"<", SkipCondition::Op::kLt},
+       {">", SkipCondition::Op::kGt}}};
   char quote = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -85,30 +85,58 @@ SkipCondition SkipCondition::parse(std::string_view text) {
     }
     for (const auto& [token, op] : kOps) {
       if (text.substr(i, token.size()) != token) continue;
-      SkipCondition condition;
-      std::tie(condition.left_, condition.left_quoted_) = side(text.substr(0, i), "left");
-      std::tie(condition.right_, condition.right_quoted_) =
+      SkipCondition::Comparison comparison;
+      std::tie(comparison.left, comparison.left_quoted) = side(text.substr(0, i), "left");
+      std::tie(comparison.right, comparison.right_quoted) =
           side(text.substr(i + token.size()), "right");
-      condition.op_ = op;
-      return condition;
+      comparison.op = op;
+      return comparison;
     }
   }
   throw std::invalid_argument("expected \"A OP B\" with OP one of == != < <= > >=");
 }
 
+}  // namespace
+
+SkipCondition SkipCondition::parse(std::string_view text) {
+  SkipCondition condition;
+  char quote = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (text.substr(i, 2) == "&&") {
+      condition.comparisons_.push_back(comparison(text.substr(start, i - start)));
+      start = i + 2;
+      ++i;
+    }
+  }
+  if (quote != 0) throw std::invalid_argument("unterminated quote");
+  condition.comparisons_.push_back(comparison(text.substr(start)));
+  return condition;
+}
+
 bool SkipCondition::holds(const std::map<std::string, std::string>& values) const {
-  const auto value = [&](const std::string& s, bool quoted) {
-    if (!quoted) {
+  return std::all_of(comparisons_.begin(), comparisons_.end(),
+                     [&](const Comparison& c) { return c.holds(values); });
+}
+
+bool SkipCondition::Comparison::holds(const std::map<std::string, std::string>& values) const {
+  const auto value = [&](const std::string& s, bool is_quoted) {
+    if (!is_quoted) {
       if (const auto it = values.find(s); it != values.end()) return it->second;
     }
     return s;
   };
-  const std::string a = value(left_, left_quoted_);
-  const std::string b = value(right_, right_quoted_);
+  const std::string a = value(left, left_quoted);
+  const std::string b = value(right, right_quoted);
   const auto x = number(a);
   const auto y = number(b);
-  if (x && y) return compare(*x, op_, *y);
-  return compare(a, op_, b);
+  if (x && y) return compare(*x, op, *y);
+  return compare(a, op, b);
 }
 
 }  // namespace tcpsim::batch

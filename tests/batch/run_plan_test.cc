@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "scenarios/overrides.h"
@@ -106,6 +107,31 @@ TEST(RunPlan, ZipAndSkip) {
   for (const PlannedRun& r : plan.runs) {
     EXPECT_EQ(std::stoi(r.values[1]), 1000 + 100 * std::stoi(r.values[0]));
   }
+}
+
+TEST(RunPlan, SkipIfWithAndSkipsOnlyWhereBothHold) {
+  const RunPlan plan = plan_sweep(with_sweep(R"(sweep {
+  parameters { path: "clients[0].load.poisson.rate" name: "rate" values: ["10", "20", "30"] }
+  parameters { path: "groups[0].kernel.tcp_tw_reuse" name: "reuse" values: ["0", "1"] }
+  skip_if: "rate >= 20 && reuse == 1"
+  skip_if: "rate == 10 && reuse == 0"
+})"));
+  ASSERT_TRUE(plan.ok()) << plan.problems.front().to_string();
+  EXPECT_EQ(plan.skipped_points, 3U);
+  std::set<std::pair<std::string, std::string>> kept;
+  for (const PlannedRun& r : plan.runs) kept.emplace(r.values[0], r.values[1]);
+  EXPECT_EQ(kept,
+            (std::set<std::pair<std::string, std::string>>{{"10", "1"}, {"20", "0"}, {"30", "0"}}));
+}
+
+TEST(RunPlan, ASkipIfComparisonNamingNoParameterIsAProblem) {
+  const RunPlan plan = plan_sweep(with_sweep(R"(sweep {
+  parameters { path: "clients[0].load.poisson.rate" name: "rate" values: ["10", "20"] }
+  skip_if: "rate > 10 && pool == 1"
+})"));
+  ASSERT_EQ(plan.problems.size(), 1U);
+  EXPECT_EQ(plan.problems[0].field_path, "sweep.skip_if[0]");
+  EXPECT_EQ(plan.problems[0].message, "neither pool nor 1 is a parameter");
 }
 
 TEST(RunPlan, ProblemsNameTheirFields) {

@@ -17,7 +17,23 @@ TEST(SkipCondition, ComparesNumbersAndStrings) {
   EXPECT_FALSE(SkipCondition::parse("'rate' == rate").holds(v));
 }
 
+TEST(SkipCondition, AllComparisonsJoinedByAndMustHold) {
+  const std::map<std::string, std::string> v{{"rate", "100"}, {"pool", "none {}"}};
+  EXPECT_TRUE(SkipCondition::parse("rate > 50 && pool == 'none {}'").holds(v));
+  EXPECT_FALSE(SkipCondition::parse("rate > 500 && pool == 'none {}'").holds(v));
+  EXPECT_FALSE(SkipCondition::parse("rate > 50&&pool != 'none {}'").holds(v));
+  EXPECT_TRUE(SkipCondition::parse("rate>=100 && rate<=100 && pool=='none {}'").holds(v));
+  // && inside quotes is a literal.
+  const SkipCondition quoted = SkipCondition::parse("pool == 'a && b'");
+  ASSERT_EQ(quoted.comparisons().size(), 1U);
+  EXPECT_EQ(quoted.comparisons()[0].right, "a && b");
+  EXPECT_EQ(SkipCondition::parse("rate > 1 && pool == x").comparisons().size(), 2U);
+}
+
 TEST(SkipCondition, RejectsMalformed) {
+  EXPECT_THROW(SkipCondition::parse("rate > 5 &&"), std::invalid_argument);
+  EXPECT_THROW(SkipCondition::parse("&& rate > 5"), std::invalid_argument);
+  EXPECT_THROW(SkipCondition::parse("rate > 5 && pool"), std::invalid_argument);
   EXPECT_THROW(SkipCondition::parse("rate"), std::invalid_argument);
   EXPECT_THROW(SkipCondition::parse("rate >"), std::invalid_argument);
   EXPECT_THROW(SkipCondition::parse("a b == c"), std::invalid_argument);
