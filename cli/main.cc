@@ -70,18 +70,24 @@ int check_command(const std::string& path, const tcpsim::scenarios::LoadResult& 
 }
 
 // Under mpirun every rank runs it; only rank 0 prints.
-int sweep_command(const std::string& path, const tcpsim::batch::SweepOptions& options,
-                  bool list_runs, const tcpsim::batch::MpiJob& job) {
+int sweep_command(const std::string& path, tcpsim::batch::SweepOptions options, bool list_runs,
+                  std::optional<std::size_t> task, const tcpsim::batch::MpiJob& job) {
   const tcpsim::batch::LoadedSweep sweep = tcpsim::batch::load_sweep(path);
-  if (!job.root()) {
-    if (!sweep.ok()) return kBadInput;
-    if (list_runs) return 0;
-    tcpsim::batch::run_sweep(sweep, options, job);
-    return 0;
-  }
   if (!sweep.ok()) {
-    print_problems(path, sweep.problems);
+    if (job.root()) print_problems(path, sweep.problems);
     return kBadInput;
+  }
+  if (task) {
+    if (*task >= sweep.plan.runs.size()) {
+      throw std::invalid_argument(fmt::format("--task {}: the plan has {} runs, tasks 0 to {}",
+                                              *task, sweep.plan.runs.size(),
+                                              sweep.plan.runs.size() - 1));
+    }
+    options.only_run = sweep.plan.runs[*task].run;
+  }
+  if (!job.root()) {
+    if (!list_runs) tcpsim::batch::run_sweep(sweep, options, job);
+    return 0;
   }
   if (list_runs) {
     fmt::print("run\tpoint\treplication\tseed");
@@ -149,9 +155,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1U, 4096U));
   sweep->add_flag("--list-runs", list_runs, "print the planned runs (number, point, seed, values)");
-  sweep->add_option("--run", only_run,
-                    "run only this run into OUTPUT.runs (one task of a job array); a later "
-                    "sweep without --run collects it");
+  CLI::Option* run_option =
+      sweep->add_option("--run", only_run,
+                        "run only this run into OUTPUT.runs (one task of a job array); a later "
+                        "sweep without --run, or tcpsim merge, collects it");
+  std::optional<std::size_t> task;
+  sweep
+      ->add_option("--task", task,
+                   "as --run, the run by its place in --list-runs counting from 0, for a job "
+                   "array of tasks 0 to runs-1 (e.g. --task $SLURM_ARRAY_TASK_ID)")
+      ->excludes(run_option);
   sweep->add_flag("--summaries-only", sweep_options.summaries_only,
                   "leave the runs' time series out of the study");
   sweep->add_flag("-q,--quiet", quiet, "no progress display");
@@ -180,7 +193,7 @@ int main(int argc, char** argv) {
       sweep_options.only_run = only_run;
       const tcpsim::batch::MpiJob job;
       try {
-        return sweep_command(scenario, sweep_options, list_runs, job);
+        return sweep_command(scenario, sweep_options, list_runs, task, job);
       } catch (const std::exception& e) {
         if (job.root()) throw;
         return dynamic_cast<const std::invalid_argument*>(&e) != nullptr ? kBadInput

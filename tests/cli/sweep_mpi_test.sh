@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `tcpsim sweep` under mpirun: the study of 2 and of 3 ranks (2 threads each) equals that of
-# one process; a sweep resumed under mpirun reuses what a job array recorded; bad input is
-# reported once, by rank 0, with status 2 and no study.
+# one process; a sweep resumed under mpirun reuses what a job array's tasks recorded; bad
+# input is reported once, by rank 0, with status 2 and no study.
 set -euo pipefail
 tcpsim=$(realpath "$1")
 src=$2
@@ -28,9 +28,12 @@ compare local.h5 np3.h5
 # Rank 0 alone prints: one summary.
 [[ $(grep -c "runs planned" np3.out) -eq 1 ]] || fail "np 3 printed $(grep -c "runs planned" np3.out) summaries"
 
-# Two runs of a job array, then the rest under mpirun.
-"$tcpsim" sweep "$study" -o part.h5 --run 1 -q >/dev/null
-"$tcpsim" sweep "$study" -o part.h5 --run 4 -q >/dev/null
+# Two tasks of a job array (--task counts the runs of --list-runs from 0), then the rest
+# under mpirun.
+"$tcpsim" sweep "$study" -o part.h5 --task 0 -q >/dev/null
+"$tcpsim" sweep "$study" -o part.h5 --task 5 -q >task5.out
+sixth=$("$tcpsim" sweep "$study" --list-runs | awk 'NR == 7 {print $1}')
+grep -qx "run $sixth: recorded in part.h5.runs" task5.out || fail "--task 5: $(cat task5.out), expected run $sixth"
 mpi 2 "$tcpsim" sweep "$study" -o part.h5 -q >part.out
 grep -q "$runs runs planned, 2 reused, $((runs - 2)) run on 2 ranks" part.out || fail "resume: $(tail -1 part.out)"
 compare local.h5 part.h5
