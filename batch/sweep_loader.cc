@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "scenarios/field_locator.h"
 #include "scenarios/scenario_loader.h"
@@ -17,17 +18,23 @@
 namespace tcpsim::batch {
 
 LoadedSweep load_sweep(const std::string& path) {
-  LoadedSweep loaded;
-  loaded.file = path;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
+    LoadedSweep loaded;
+    loaded.file = path;
     loaded.problems.push_back(
         scenarios::Problem{path, 0, 0, {}, fmt::format("cannot read: {}", std::strerror(errno))});
     return loaded;
   }
   std::ostringstream text;
   text << in.rdbuf();
-  loaded.text = text.str();
+  return load_sweep_text(text.str(), path);
+}
+
+LoadedSweep load_sweep_text(std::string text, const std::string& path, bool check_points) {
+  LoadedSweep loaded;
+  loaded.file = path;
+  loaded.text = std::move(text);
 
   scenario::Scenario message;
   google::protobuf::TextFormat::ParseInfoTree tree;
@@ -56,7 +63,7 @@ LoadedSweep load_sweep(const std::string& path) {
     }
     loaded.problems.push_back(std::move(p));
   }
-  if (!loaded.problems.empty()) return loaded;
+  if (!loaded.problems.empty() || !check_points) return loaded;
 
   // Each point's scenario, once.
   std::set<std::uint64_t> checked;
