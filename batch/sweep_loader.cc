@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "scenarios/field_locator.h"
 #include "scenarios/field_path.h"
@@ -32,17 +33,23 @@ std::string value_field(const scenario::Sweep& sweep, std::size_t i, const std::
 }  // namespace
 
 LoadedSweep load_sweep(const std::string& path) {
-  LoadedSweep loaded;
-  loaded.file = path;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
+    LoadedSweep loaded;
+    loaded.file = path;
     loaded.problems.push_back(
         scenarios::Problem{path, 0, 0, {}, fmt::format("cannot read: {}", std::strerror(errno))});
     return loaded;
   }
   std::ostringstream text;
   text << in.rdbuf();
-  loaded.text = text.str();
+  return load_sweep_text(text.str(), path);
+}
+
+LoadedSweep load_sweep_text(std::string text, const std::string& path, bool check_points) {
+  LoadedSweep loaded;
+  loaded.file = path;
+  loaded.text = std::move(text);
 
   scenario::Scenario message;
   google::protobuf::TextFormat::ParseInfoTree tree;
@@ -71,7 +78,7 @@ LoadedSweep load_sweep(const std::string& path) {
     }
     loaded.problems.push_back(std::move(p));
   }
-  if (!loaded.problems.empty()) return loaded;
+  if (!loaded.problems.empty() || !check_points) return loaded;
 
   // Each point's scenario, once. A problem a swept value causes is placed at that value in the
   // sweep block; the same problem at several points is reported once, with their count.

@@ -26,4 +26,9 @@ struct LoadedSweep {
 
 LoadedSweep load_sweep(const std::string& path);
 
+// The same from the text of a scenario file, e.g. the scenario_text a study stores; `path`
+// names it in problems and gives the scenario its name when it has none. Without
+// `check_points` the points' scenarios are not validated: the plan alone.
+LoadedSweep load_sweep_text(std::string text, const std::string& path, bool check_points = true);
+
 }  // namespace tcpsim::batch

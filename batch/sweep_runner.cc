@@ -65,7 +65,13 @@ void reuse(const LoadedSweep& sweep, const io::Study& recorded, const std::strin
     }
     if (metrics.empty()) metrics = recorded.metrics;
     if (recorded.metrics != metrics) continue;
-    done.insert_or_assign(r.run, r);
+    io::StudyRun kept = r;
+    if (const auto earlier = done.find(r.run); earlier != done.end() && kept.series_file.empty()) {
+      // A row file's record of a run the output study holds: keep where its series are.
+      kept.series_file = earlier->second.series_file;
+      kept.series_path = earlier->second.series_path;
+    }
+    done.insert_or_assign(r.run, std::move(kept));
   }
 }
 
@@ -149,12 +155,13 @@ void assemble(const LoadedSweep& sweep, const SweepOptions& options,
     auto it = done.find(r.run);
     if (it == done.end()) continue;
     io::StudyRun record = std::move(it->second);
-    record.series_file.clear();
     const std::string series = series_file(options.output, r.run);
-    if (!options.summaries_only && fs::exists(series)) {
+    if (options.summaries_only) {
+      record.series_file.clear();
+    } else if (fs::exists(series)) {
       record.series_file = series;
       record.series_path = "/groups";
-    }
+    }  // else the series the output study holds, if it holds the run's (read_study located them)
     study.runs.push_back(std::move(record));
   }
   study.points = point_statistics(study.runs, study.metrics.size());

@@ -35,7 +35,9 @@ struct SweepOutcome {
 // Each finished run is recorded at once in the folder `<output>.runs`: its summary row as a
 // one-run study `run-<number>.row.h5` and, unless summaries_only, its series as a results
 // file `run-<number>.h5` (each written atomically), so that an interrupted sweep loses only
-// the runs under way. The study links each run's series file, so the folder stays with it.
+// the runs under way. The study holds a copy of each run's series and needs the folder no
+// more: a run reused from the output study keeps the series it holds there when its series
+// file is gone.
 // A run is reused, not run again, when the output study or a row file holds it with the same
 // base scenario (the scenario without its sweep), seed and parameter values; runs recorded
 // there but no longer planned are left out. Unless only_run is set, the study of every

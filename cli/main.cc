@@ -1,5 +1,6 @@
 // The tcpsim command line: `run` simulates a scenario and writes its results,
-// `check` validates one and prints it as resolved, `sweep` runs its parameter sweep.
+// `check` validates one and prints it as resolved, `sweep` runs its parameter sweep,
+// `merge` collects the runs a sweep recorded one at a time into a study.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "batch/mpi_job.h"
+#include "batch/study_merge.h"
 #include "batch/sweep_loader.h"
 #include "batch/sweep_runner.h"
 #include "cli/socket_table.h"
@@ -113,6 +115,32 @@ int sweep_command(const std::string& path, tcpsim::batch::SweepOptions options, 
   return 0;
 }
 
+int merge_command(const std::string& output, std::vector<std::string> inputs, bool summaries_only) {
+  if (inputs.empty()) inputs.push_back(output + ".runs");
+  tcpsim::batch::MergeOptions options;
+  options.summaries_only = summaries_only;
+  const tcpsim::batch::MergeOutcome outcome = tcpsim::batch::merge_study(inputs, output, options);
+  std::string missing;
+  if (!outcome.plan_known) {
+    missing =
+        fmt::format("runs missing unknown: the plan cannot be expanded ({})", outcome.plan_problem);
+  } else if (outcome.missing == 0) {
+    missing = fmt::format("none of {} planned runs missing", outcome.planned);
+  } else {
+    missing = fmt::format("{} of {} planned runs missing: {}{}", outcome.missing, outcome.planned,
+                          fmt::join(outcome.first_missing, ", "),
+                          outcome.missing > outcome.first_missing.size() ? ", ..." : "");
+  }
+  if (outcome.unplanned > 0) missing += fmt::format("; {} runs not in the plan", outcome.unplanned);
+  fmt::print("{}", tcpsim::cli::sweep_summary(outcome.study));
+  const std::string repeated =
+      outcome.duplicates == 0 ? "" : fmt::format(" ({} repeated)", outcome.duplicates);
+  fmt::print("\nmerged {} runs ({} with series) from {} row files{} into {}: {} points; {}\n",
+             outcome.study.runs.size(), outcome.with_series, outcome.row_files, repeated, output,
+             outcome.study.points.size(), missing);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -169,6 +197,18 @@ int main(int argc, char** argv) {
                   "leave the runs' time series out of the study");
   sweep->add_flag("-q,--quiet", quiet, "no progress display");
 
+  std::string merge_output = "study.h5";
+  std::vector<std::string> merge_inputs;
+  bool merge_summaries_only = false;
+  CLI::App* merge = app.add_subcommand(
+      "merge", "merge the runs a sweep recorded one at a time (--run) into a study file");
+  merge->add_option("-o,--output", merge_output, "study file (HDF5)")->capture_default_str();
+  merge->add_option("inputs", merge_inputs,
+                    "folders of run-<n>.row.h5 files (with run-<n>.h5 series beside them), or "
+                    "row files; default OUTPUT.runs");
+  merge->add_flag("--summaries-only", merge_summaries_only,
+                  "leave the runs' time series out of the study");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -188,6 +228,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (merge->parsed()) return merge_command(merge_output, merge_inputs, merge_summaries_only);
     if (sweep->parsed()) {
       sweep_options.progress = !quiet;
       sweep_options.only_run = only_run;

@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 
@@ -31,6 +33,70 @@ void sync_file(const std::string& path) {
     throw std::runtime_error("syncing '" + path + "': " + std::strerror(error));
   }
   ::close(fd);
+}
+
+// One object's attributes copied onto its copy; `error` holds what a callback threw.
+struct AttributeCopy {
+  hid_t destination;
+  std::exception_ptr error;
+};
+
+herr_t copy_attribute(hid_t source, const char* name, const H5A_info_t* /*info*/, void* data) {
+  auto* copy = static_cast<AttributeCopy*>(data);
+  try {
+    const std::string what = std::string("copying attribute '") + name + "'";
+    const Handle attribute(H5Aopen(source, name, H5P_DEFAULT), H5Aclose, what);
+    // The type in its memory form: what the value is read as and, stored again, created with.
+    // Fixed-size values are read unconverted; variable-length ones as pointers HDF5 allocates.
+    const Handle type(H5Aget_type(attribute.get()), H5Tclose, what);
+    const Handle space(H5Aget_space(attribute.get()), H5Sclose, what);
+    const Handle acpl(H5Aget_create_plist(attribute.get()), H5Pclose, what);
+    const auto count =
+        static_cast<std::size_t>(check(H5Sget_simple_extent_npoints(space.get()), what));
+    std::vector<std::byte> value(count * H5Tget_size(type.get()));
+    const Handle copied(
+        H5Acreate2(copy->destination, name, type.get(), space.get(), acpl.get(), H5P_DEFAULT),
+        H5Aclose, what);
+    if (count == 0) return 0;
+    check(H5Aread(attribute.get(), type.get(), value.data()), what);
+    const herr_t written = H5Awrite(copied.get(), type.get(), value.data());
+    H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, value.data());
+    check(written, what);
+    return 0;
+  } catch (...) {
+    copy->error = std::current_exception();
+    return -1;
+  }
+}
+
+// Every object under a copied object: its attributes copied onto the object of the same
+// path under `destination`.
+struct TreeCopy {
+  hid_t destination;
+  std::exception_ptr error;
+};
+
+herr_t copy_attributes(hid_t source_root, const char* name, const H5O_info_t* info, void* data) {
+  auto* tree = static_cast<TreeCopy*>(data);
+  try {
+    if (info->num_attrs == 0) return 0;
+    const std::string what = std::string("copying the attributes of '") + name + "'";
+    const Handle from(H5Oopen(source_root, name, H5P_DEFAULT), H5Oclose, what);
+    const Handle to(H5Oopen(tree->destination, name, H5P_DEFAULT), H5Oclose, what);
+    AttributeCopy copy{to.get(), nullptr};
+    hsize_t index = 0;
+    const herr_t status =
+        H5Aiterate2(from.get(), H5_INDEX_NAME, H5_ITER_INC, &index, copy_attribute, &copy);
+    if (copy.error) {
+      H5Eclear2(H5E_DEFAULT);  // the iteration's own report of the failed callback
+      std::rethrow_exception(copy.error);
+    }
+    check(status, what);
+    return 0;
+  } catch (...) {
+    tree->error = std::current_exception();
+    return -1;
+  }
 }
 
 }  // namespace
@@ -80,6 +146,28 @@ void strings_attribute(hid_t object, const std::string& name,
   const Handle type = string_type();
   const std::array<hsize_t, 1> dims{values.size()};
   write_attribute(object, name, type.get(), type.get(), dims, texts.data());
+}
+
+void copy_object(hid_t source, const std::string& source_name, hid_t destination,
+                 const std::string& destination_name) {
+  const std::string what = "copying '" + source_name + "' to '" + destination_name + "'";
+  const Handle ocpypl(H5Pcreate(H5P_OBJECT_COPY), H5Pclose, what);
+  check(H5Pset_copy_object(ocpypl.get(), H5O_COPY_WITHOUT_ATTR_FLAG), what);
+  const Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose, what);
+  check(H5Pset_char_encoding(lcpl.get(), H5T_CSET_UTF8), what);
+  check(H5Ocopy(source, source_name.c_str(), destination, destination_name.c_str(), ocpypl.get(),
+                lcpl.get()),
+        what);
+  const Handle from(H5Oopen(source, source_name.c_str(), H5P_DEFAULT), H5Oclose, what);
+  const Handle to(H5Oopen(destination, destination_name.c_str(), H5P_DEFAULT), H5Oclose, what);
+  TreeCopy tree{to.get(), nullptr};
+  const herr_t status =
+      H5Ovisit2(from.get(), H5_INDEX_NAME, H5_ITER_INC, copy_attributes, &tree, H5O_INFO_NUM_ATTRS);
+  if (tree.error) {
+    H5Eclear2(H5E_DEFAULT);  // the visit's own report of the failed callback
+    std::rethrow_exception(tree.error);
+  }
+  check(status, what);
 }
 
 void write_atomically(const std::string& path, std::string_view kind,

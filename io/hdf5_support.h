@@ -1,5 +1,6 @@
 // What the HDF5 writers of this folder share: owned ids that throw with the
-// library's own error text, string attributes, and writing a file atomically.
+// library's own error text, string attributes, copying objects between files, and
+// writing a file atomically.
 #pragma once
 
 #include <hdf5.h>
@@ -70,6 +71,21 @@ void write_attribute(hid_t object, const std::string& name, hid_t file_type, hid
 void string_attribute(hid_t object, const std::string& name, const std::string& value);
 void strings_attribute(hid_t object, const std::string& name,
                        const std::vector<std::string>& values);
+
+// Copies the object `source_name` (a group with everything below it, or a dataset) of the
+// location `source` to a new link `destination_name` under `destination`, usually in another
+// file, with every attribute of every object copied. Datasets keep their type, shape, chunks,
+// filters and stored bytes. The caller holds the HDF5 lock.
+//
+// H5Ocopy copies the objects but not their attributes: the attributes are read and written
+// again one by one. H5Ocopy's own attribute copy crashes HDF5 before 1.14.4 (Debian 12 has
+// 1.10.8) with a call through a null pointer in H5T__conv_vlen when an object holding a
+// variable-length attribute keeps its attributes in dense storage (more than 8 of them, as a
+// results file's histograms and summaries do): the attribute decoded from the dense storage
+// never has its datatype's location set, so the conversion has no vlen callbacks
+// (HDFGroup/hdf5 issues 2414 and 3214, fixed by pull request 3967).
+void copy_object(hid_t source, const std::string& source_name, hid_t destination,
+                 const std::string& destination_name);
 
 // Creates `path`'s temporary sibling, lets `contents` fill it, syncs it and
 // renames it over `path`; on failure removes it and throws naming `kind` and

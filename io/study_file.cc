@@ -93,7 +93,22 @@ void double_table(hid_t parent, const std::string& name, const std::vector<doubl
   strings_attribute(d.get(), "names", column_names);
 }
 
-void write_runs(hid_t file, const Study& s, const std::string& path) {
+void copy_series(hid_t runs, const StudyRun& r) {
+  const std::string what =
+      "copying the series of run " + std::to_string(r.run) + " from '" + r.series_file + "'";
+  try {
+    // A close that fails while anything of the file is still open, rather than a file left open.
+    const Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating the file access properties");
+    check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), "creating the file access properties");
+    Handle source(H5Fopen(r.series_file.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose, "opening");
+    hdf5::copy_object(source.get(), r.series_path, runs, std::to_string(r.run));
+    source.close("closing");
+  } catch (const std::exception& e) {
+    throw std::runtime_error(what + ": " + e.what());
+  }
+}
+
+void write_runs(hid_t file, const Study& s) {
   const Handle runs = create_group(file, "runs");
   std::vector<std::uint64_t> run;
   std::vector<std::uint64_t> point;
@@ -120,16 +135,10 @@ void write_runs(hid_t file, const Study& s, const std::string& path) {
   string_table(runs.get(), "values", values, s.runs.size(), s.parameters);
   double_table(runs.get(), "metrics", metrics, s.runs.size(), s.metrics);
 
-  // Series: external links to each run's results file, relative to the study's folder.
-  const Handle lcpl = lcpl_utf8("linking series");
+  // Series: each run's group copied in, its file open only meanwhile, so that any number of
+  // runs takes one open source file at a time.
   for (const StudyRun& r : s.runs) {
-    if (r.series_file.empty()) continue;
-    const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
-    const std::string target =
-        std::filesystem::absolute(r.series_file).lexically_relative(folder).string();
-    check(H5Lcreate_external(target.c_str(), r.series_path.c_str(), runs.get(),
-                             std::to_string(r.run).c_str(), lcpl.get(), H5P_DEFAULT),
-          "linking the series of run " + std::to_string(r.run));
+    if (!r.series_file.empty()) copy_series(runs.get(), r);
   }
 }
 
@@ -154,7 +163,7 @@ void write_points(hid_t file, const Study& s) {
   double_table(points.get(), "ci95", ci95, s.points.size(), s.metrics);
 }
 
-void write_contents(hid_t file, const Study& s, const std::string& path) {
+void write_contents(hid_t file, const Study& s) {
   const Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, "opening the root group");
   const hid_t id = root.get();
   string_attribute(id, "format", kStudyFormat);
@@ -166,7 +175,7 @@ void write_contents(hid_t file, const Study& s, const std::string& path) {
   string_attribute(id, "version", s.version);
   strings_attribute(id, "parameters", s.parameters);
   strings_attribute(id, "parameter_paths", s.parameter_paths);
-  write_runs(file, s, path);
+  write_runs(file, s);
   write_points(file, s);
 }
 
@@ -232,7 +241,35 @@ std::vector<std::string> names_of(hid_t parent, const char* dataset) {
   return strings_attr(d.get(), "names");
 }
 
-Study read_contents(hid_t file) {
+// Where each run's series are: its group in this study, or, in a study written while the
+// series were external links (format version 1), the linked file when it is still there.
+void locate_series(hid_t runs, const std::string& path, std::vector<StudyRun>& rows) {
+  for (StudyRun& r : rows) {
+    const std::string name = std::to_string(r.run);
+    const std::string what = "locating the series of run " + name;
+    if (check(H5Lexists(runs, name.c_str(), H5P_DEFAULT), what) == 0) continue;
+    H5L_info_t info;
+    check(H5Lget_info(runs, name.c_str(), &info, H5P_DEFAULT), what);
+    if (info.type == H5L_TYPE_HARD) {
+      r.series_file = path;
+      r.series_path = "/runs/" + name;
+    } else if (info.type == H5L_TYPE_EXTERNAL) {
+      std::vector<char> value(info.u.val_size);
+      check(H5Lget_val(runs, name.c_str(), value.data(), value.size(), H5P_DEFAULT), what);
+      unsigned flags = 0;
+      const char* file = nullptr;
+      const char* object = nullptr;
+      check(H5Lunpack_elink_val(value.data(), value.size(), &flags, &file, &object), what);
+      const std::filesystem::path target = std::filesystem::path(path).parent_path() / file;
+      if (std::filesystem::exists(target)) {
+        r.series_file = target.string();
+        r.series_path = object;
+      }
+    }
+  }
+}
+
+Study read_contents(hid_t file, const std::string& path) {
   Study s;
   const Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, "opening the root group");
   if (string_attr(root.get(), "format") != kStudyFormat) {
@@ -273,14 +310,14 @@ Study read_contents(hid_t file) {
                      metrics.begin() + static_cast<std::ptrdiff_t>((i + 1) * m));
     s.runs.push_back(std::move(r));
   }
+  locate_series(runs.get(), path, s.runs);
   return s;
 }
 
 }  // namespace
 
 void write_study(const Study& study, const std::string& path) {
-  hdf5::write_atomically(path, "study file",
-                         [&](hid_t file) { write_contents(file, study, path); });
+  hdf5::write_atomically(path, "study file", [&](hid_t file) { write_contents(file, study); });
 }
 
 Study read_study(const std::string& path) {
@@ -289,7 +326,7 @@ Study read_study(const std::string& path) {
     const SilentErrors silent;
     const Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
                       "opening '" + path + "'");
-    return read_contents(file.get());
+    return read_contents(file.get(), path);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot read study file '" + path + "': " + e.what());
   }

@@ -9,7 +9,8 @@
 namespace tcpsim::io {
 
 inline constexpr const char* kStudyFormat = "tcpsim-study";
-inline constexpr int kStudyFormatVersion = 1;
+// 2: each run's series copied into /runs/<run> (1: external links to the runs folder).
+inline constexpr int kStudyFormatVersion = 2;
 
 struct StudyRun {
   std::uint64_t run = 0;
@@ -19,7 +20,8 @@ struct StudyRun {
   std::vector<std::string> values;  // one per parameter
   std::vector<double> metrics;      // one per metric name
   // Where the run's host-group series are: an HDF5 file and the path of a group in it laid
-  // out as results_file.h's /groups. Empty file: no series. Not set by read_study.
+  // out as results_file.h's /groups. Empty file: no series. read_study sets them to the study
+  // itself and "/runs/<run>" for the runs whose series it holds.
   std::string series_file;
   std::string series_path;
 };
@@ -54,10 +56,13 @@ struct Study {
 //   replication            uint32[R]
 //   values                 string[R, P], attribute names (string[P]): parameter values
 //   metrics                float64[R, M], attribute names (string[M]): see run_metrics.h
-// /runs/<run>              the run's series: an external link to the group series_path of
-//                          series_file (a results file, results_file.h, whose /groups it
-//                          names), the file named relative to the study's folder; absent
-//                          when summaries only were asked for
+// /runs/<run>              the run's series: a copy of the group series_path of series_file
+//                          (laid out as a results file's /groups, results_file.h: attribute
+//                          names, a group per host group with its series, histograms and
+//                          summary), the datasets' stored bytes, chunks and filters and
+//                          every attribute as they were; absent for a run without series
+//                          or when summaries only were asked for. The study needs no other
+//                          file. (Format version 1 held external links to the runs folder.)
 // /points           one row per point, by point number:
 //   point                  uint64[N]
 //   replications           uint32[N]: runs of the point
@@ -65,13 +70,16 @@ struct Study {
 //   mean, ci95             float64[N, M], attribute names: mean over the replications and
 //                          the half-width of its 95% confidence interval (Student's t)
 //
-// Writes `path + ".tmp.<pid>"` and renames it over `path`. Throws std::runtime_error naming
-// `path`, with whatever was at `path` untouched. Calls are serialised with every other HDF5
-// call of this folder.
+// Writes `path + ".tmp.<pid>"` and renames it over `path`. The series are copied one run at a
+// time, each source file open only during its copy, so the number of runs is bounded by
+// neither open files nor memory; a source may be `path` itself (the study being replaced).
+// Throws std::runtime_error naming `path`, with whatever was at `path` untouched. Calls are
+// serialised with every other HDF5 call of this folder.
 void write_study(const Study& study, const std::string& path);
 
-// Reads a study file's header and tables (series links are not followed). Throws
-// std::runtime_error naming `path` if it cannot be read or is not a study file.
+// Reads a study file's header and tables, and where each run's series are (not the series
+// themselves). Throws std::runtime_error naming `path` if it cannot be read or is not a study
+// file.
 Study read_study(const std::string& path);
 
 }  // namespace tcpsim::io
