@@ -18,15 +18,19 @@ runs=$(($("$tcpsim" sweep "$study" --list-runs | wc -l) - 1))
 [[ $runs -gt 4 ]] || fail "the study has $runs runs"
 
 cd "$work"
-"$tcpsim" sweep "$study" -o local.h5 -j 1 -q >local.out
-mpi 2 "$tcpsim" sweep "$study" -o np2.h5 -q >np2.out
-grep -q "$runs runs planned, 0 reused, $runs run on 2 ranks; study written to np2.h5" np2.out ||
-  fail "np 2: $(tail -1 np2.out)"
-compare local.h5 np2.h5
-mpi 3 "$tcpsim" sweep "$study" -o np3.h5 -j 2 -q >np3.out
-compare local.h5 np3.h5
+# Each study in its own folder under the same name: the files must be equal byte for byte.
+mkdir local np2 np3
+(cd local && "$tcpsim" sweep "$study" -o study.h5 -j 1 -q >out)
+(cd np2 && mpi 2 "$tcpsim" sweep "$study" -o study.h5 -q >out)
+grep -q "$runs runs planned, 0 reused, $runs run on 2 ranks; study written to study.h5" np2/out ||
+  fail "np 2: $(tail -1 np2/out)"
+compare local/study.h5 np2/study.h5
+cmp local/study.h5 np2/study.h5 || fail "np 2: the study files differ"
+(cd np3 && mpi 3 "$tcpsim" sweep "$study" -o study.h5 -j 2 -q >out)
+cmp local/study.h5 np3/study.h5 || fail "np 3 -j 2: the study files differ"
 # Rank 0 alone prints: one summary.
-[[ $(grep -c "runs planned" np3.out) -eq 1 ]] || fail "np 3 printed $(grep -c "runs planned" np3.out) summaries"
+[[ $(grep -c "runs planned" np3/out) -eq 1 ]] || fail "np 3 printed $(grep -c "runs planned" np3/out) summaries"
+cp local/study.h5 local.h5
 
 # Two tasks of a job array (--task counts the runs of --list-runs from 0), then the rest
 # under mpirun.
