@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
@@ -10,7 +11,14 @@
 namespace tcpsim::batch {
 namespace {
 
-constexpr auto kPollInterval = std::chrono::microseconds(500);
+// Between probes a waiting rank sleeps, from 50 us doubling up to 5 ms: idle, it wakes at most
+// 200 times a second (a core shared with a worker thread loses next to nothing to it), and a
+// message waits at most 5 ms.
+constexpr auto kFirstPause = std::chrono::microseconds(50);
+constexpr auto kLongestPause = std::chrono::microseconds(5000);
+
+// Probes until a message matching (from, tag) is there, then receives it.
+MpiJob::Message wait_for(int from, int tag);
 
 bool under_launcher() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
@@ -25,6 +33,20 @@ void check(int code, const char* what) {
   int length = 0;
   MPI_Error_string(code, text, &length);
   throw std::runtime_error(std::string(what) + ": " + std::string(text, length));
+}
+
+std::string receive_matched(const MPI_Status& status);
+
+MpiJob::Message wait_for(int from, int tag) {
+  auto pause = kFirstPause;
+  for (;;) {
+    int flag = 0;
+    MPI_Status status;
+    check(MPI_Iprobe(from, tag, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
+    if (flag != 0) return {status.MPI_SOURCE, status.MPI_TAG, receive_matched(status)};
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, kLongestPause);
+  }
 }
 
 std::string receive_matched(const MPI_Status& status) {
@@ -62,22 +84,8 @@ void MpiJob::send(int to, int tag, std::string_view bytes) const {
         "MPI_Send");
 }
 
-std::optional<MpiJob::Message> MpiJob::poll() const {
-  int flag = 0;
-  MPI_Status status;
-  check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
-  if (flag == 0) return std::nullopt;
-  return Message{status.MPI_SOURCE, status.MPI_TAG, receive_matched(status)};
-}
+MpiJob::Message MpiJob::wait() const { return wait_for(MPI_ANY_SOURCE, MPI_ANY_TAG); }
 
-std::string MpiJob::receive(int from, int tag) const {
-  for (;;) {
-    int flag = 0;
-    MPI_Status status;
-    check(MPI_Iprobe(from, tag, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
-    if (flag != 0) return receive_matched(status);
-    std::this_thread::sleep_for(kPollInterval);
-  }
-}
+std::string MpiJob::receive(int from, int tag) const { return wait_for(from, tag).bytes; }
 
 }  // namespace tcpsim::batch

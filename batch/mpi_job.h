@@ -2,7 +2,6 @@
 // the object's lifetime; otherwise a job of one rank that never touches MPI.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,10 +29,12 @@ class MpiJob {
   [[nodiscard]] bool root() const { return rank_ == 0; }
 
   // Point-to-point messages. Calls must not overlap (MPI_THREAD_SERIALIZED): callers on
-  // several threads serialise them. Waiting calls poll and sleep rather than spin, so a rank
+  // several threads serialise them. Waiting calls probe and sleep rather than spin, so a rank
   // that waits leaves its core to the ranks and threads that compute.
   void send(int to, int tag, std::string_view bytes) const;
-  [[nodiscard]] std::optional<Message> poll() const;
+  // The next message from any rank.
+  [[nodiscard]] Message wait() const;
+  // The next message from `from` with `tag`.
   [[nodiscard]] std::string receive(int from, int tag) const;
 
  private:

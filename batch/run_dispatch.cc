@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -28,7 +27,6 @@ enum Tag : int {
 enum Outcome : char { kOk = 0, kBadInput, kFailed };
 
 constexpr std::uint64_t kNoTask = ~std::uint64_t{0};
-constexpr auto kIdleWait = std::chrono::microseconds(500);
 
 std::string encode_index(std::uint64_t index, std::string_view rest = {}) {
   std::string bytes(sizeof index, '\0');
@@ -111,27 +109,23 @@ void serve(const MpiJob& job, std::size_t count, unsigned threads, const Task& t
     std::string remote_error;
     try {
       while (retired < job.size() - 1) {
-        std::optional<MpiJob::Message> m = job.poll();
-        if (!m) {
-          std::this_thread::sleep_for(kIdleWait);
-          continue;
-        }
-        switch (m->tag) {
+        const MpiJob::Message m = job.wait();
+        switch (m.tag) {
           case kRequest: {
             const std::size_t i = take();
-            job.send(m->source, kAssign, encode_index(i < count ? i : kNoTask));
+            job.send(m.source, kAssign, encode_index(i < count ? i : kNoTask));
             break;
           }
           case kResult: {
-            const std::uint64_t i = decode_index(m->bytes);
+            const std::uint64_t i = decode_index(m.bytes);
             if (i >= count) throw std::runtime_error("result for an unknown task");
             const std::lock_guard lock(collect_mutex);
-            collect(i, m->bytes.substr(sizeof i));
+            collect(i, m.bytes.substr(sizeof i));
             break;
           }
           case kFailure:
-            failure.record(std::make_exception_ptr(
-                std::runtime_error(m->bytes.substr(sizeof(std::uint64_t)))));
+            failure.record(
+                std::make_exception_ptr(std::runtime_error(m.bytes.substr(sizeof(std::uint64_t)))));
             break;
           case kRetired:
             ++retired;
