@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 start=$(date +%s.%N)
 "$build/bench/merge_bench_inputs" "$work/study.h5.runs" "$runs"
-echo "inputs written in $(echo "$(date +%s.%N) - $start" | bc) s: $(du -sh "$work/study.h5.runs" | cut -f1)," \
+echo "inputs written in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s: $(du -sh "$work/study.h5.runs" | cut -f1)," \
   "$(ls "$work/study.h5.runs" | wc -l) files"
 
 walls=()

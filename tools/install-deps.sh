@@ -12,6 +12,7 @@ packages=(
   libcli11-dev libfmt-dev libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
   python3-h5py python3-matplotlib
+  time
 )
 
 missing=()
