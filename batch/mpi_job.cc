@@ -76,7 +76,16 @@ MpiJob::MpiJob() {
 }
 
 MpiJob::~MpiJob() {
-  if (launched_) MPI_Finalize();
+  if (!launched_) return;
+  MPI_Request request = MPI_REQUEST_NULL;
+  if (MPI_Ibarrier(MPI_COMM_WORLD, &request) == MPI_SUCCESS) {
+    auto pause = kFirstPause;
+    for (int done = 0; MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && done == 0;) {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, kLongestPause);
+    }
+  }
+  MPI_Finalize();
 }
 
 void MpiJob::send(int to, int tag, std::string_view bytes) const {

@@ -19,6 +19,8 @@ class MpiJob {
   // Initialises MPI (MPI_THREAD_SERIALIZED) when the environment shows an MPI launcher
   // (OMPI_COMM_WORLD_SIZE, PMIX_RANK or PMI_RANK). Throws std::runtime_error if that fails.
   MpiJob();
+  // Waits for every rank to get here (a barrier that sleeps rather than spins), then
+  // finalises MPI.
   ~MpiJob();
   MpiJob(const MpiJob&) = delete;
   MpiJob& operator=(const MpiJob&) = delete;

@@ -232,14 +232,21 @@ int main(int argc, char** argv) {
     if (sweep->parsed()) {
       sweep_options.progress = !quiet;
       sweep_options.only_run = only_run;
+      // Rank 0 reports; every rank ends in the job's closing barrier, so that mpirun, which
+      // stops the job when a rank exits with an error, lets rank 0 finish its report.
       const tcpsim::batch::MpiJob job;
+      int status = 0;
       try {
-        return sweep_command(scenario, sweep_options, list_runs, task, job);
+        status = sweep_command(scenario, sweep_options, list_runs, task, job);
+      } catch (const std::invalid_argument& e) {
+        if (job.root()) fmt::print(stderr, "tcpsim: {}\n", e.what());
+        status = kBadInput;
       } catch (const std::exception& e) {
-        if (job.root()) throw;
-        return dynamic_cast<const std::invalid_argument*>(&e) != nullptr ? kBadInput
-                                                                         : kInternalError;
+        if (job.root()) fmt::print(stderr, "tcpsim: internal error: {}\n", e.what());
+        status = kInternalError;
       }
+      std::fflush(stdout);
+      return status;
     }
     const auto loaded = load(scenario, overrides);
     if (!loaded) return kBadInput;
