@@ -10,22 +10,17 @@
 
 #include "scenarios/overrides.h"
 #include "sim/random_stream.h"
+#include "tests/batch/minimal_scenario.h"
 
 namespace tcpsim::batch {
 namespace {
 
-constexpr const char* kBase = R"(
-seed: 3
-duration: "10s"
-groups { name: "c" count: 1 address_base: "10.0.0.1" }
-groups { name: "s" count: 1 address_base: "10.0.1.1" }
-servers { group: "s" ports: 80 }
-clients { group: "c" target_group: "s" target_ports: 80 load { poisson { rate: 10 } } }
-)";
+using test_support::kMinimalScenario;
 
 scenario::Scenario with_sweep(const std::string& sweep) {
   scenario::Scenario s;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(std::string(kBase) + sweep, &s));
+  EXPECT_TRUE(
+      google::protobuf::TextFormat::ParseFromString(std::string(kMinimalScenario) + sweep, &s));
   return s;
 }
 

@@ -21,6 +21,7 @@
 #include "io/study_file.h"
 #include "models/metrics/run_results.h"
 #include "sim/time.h"
+#include "tests/batch/minimal_scenario.h"
 
 namespace tcpsim::batch {
 namespace {
@@ -30,14 +31,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr const char* kBase = R"(name: "merge-test"
-seed: 3
-duration: "10s"
-groups { name: "c" count: 1 address_base: "10.0.0.1" }
-groups { name: "s" count: 1 address_base: "10.0.1.1" }
-servers { group: "s" ports: 80 }
-clients { group: "c" target_group: "s" target_ports: 80 load { poisson { rate: 10 } } }
-)";
+const std::string kBase = std::string("name: \"merge-test\"\n") + test_support::kMinimalScenario;
 
 // 2 rates x 3 replications.
 constexpr const char* kSweep = R"(sweep {
@@ -99,7 +93,7 @@ class StudyMerge : public ::testing::Test {
   [[nodiscard]] std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   static LoadedSweep sweep(const std::string& sweep_text = kSweep) {
-    LoadedSweep s = load_sweep_text(std::string(kBase) + sweep_text, "test.pbtxt", false);
+    LoadedSweep s = load_sweep_text(kBase + sweep_text, "test.pbtxt", false);
     EXPECT_TRUE(s.ok()) << s.problems.front().to_string();
     return s;
   }
@@ -318,7 +312,7 @@ TEST_F(StudyMerge, RowOfAnotherStudyIsRejectedNamingItAndLeavesTheOutput) {
   const LoadedSweep s = sweep();
   record_all("runs", s);
   // The same sweep over another base scenario (another seed).
-  std::string text = std::string(kBase) + kSweep;
+  std::string text = kBase + kSweep;
   text.replace(text.find("seed: 3"), 7, "seed: 4");
   const LoadedSweep other = load_sweep_text(text, "other.pbtxt", false);
   ASSERT_TRUE(other.ok());

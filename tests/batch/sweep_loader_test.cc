@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 
+#include "tests/batch/minimal_scenario.h"
+
 namespace tcpsim::batch {
 namespace {
 
@@ -18,16 +20,11 @@ std::string write_scenario(const std::string& name, const std::string& text) {
   return path.string();
 }
 
-constexpr const char* kBase = R"(seed: 3
-duration: "10s"
-groups { name: "c" count: 1 address_base: "10.0.0.1" }
-groups { name: "s" count: 1 address_base: "10.0.1.1" }
-servers { group: "s" ports: 80 }
-clients { group: "c" target_group: "s" target_ports: 80 load { poisson { rate: 10 } } }
-)";
+using test_support::kMinimalScenario;
 
 TEST(SweepLoader, ABadValueIsPlacedAtItsValueOnceForAllItsPoints) {
-  const std::string path = write_scenario("bad_value.pbtxt", std::string(kBase) + R"(sweep {
+  const std::string path =
+      write_scenario("bad_value.pbtxt", std::string(kMinimalScenario) + R"(sweep {
   parameters { path: "clients[0].load.poisson.rate" values: "1" values: "2" values: "3" }
   parameters { path: "duration" values: "5s" values: "-5s" }
   replications: 2
@@ -46,8 +43,8 @@ TEST(SweepLoader, ABadValueIsPlacedAtItsValueOnceForAllItsPoints) {
 
 TEST(SweepLoader, AProblemOfTheBaseScenarioAtSomePointsKeepsItsPlace) {
   // warmup 8s is fine with duration 10s but not with 5s: one point fails, at the warmup line.
-  const std::string path =
-      write_scenario("bad_point.pbtxt", std::string("warmup: \"8s\"\n") + kBase + R"(sweep {
+  const std::string path = write_scenario(
+      "bad_point.pbtxt", std::string("warmup: \"8s\"\n") + kMinimalScenario + R"(sweep {
   parameters { path: "duration" values: "10s" values: "5s" }
 }
 )");
@@ -60,7 +57,7 @@ TEST(SweepLoader, AProblemOfTheBaseScenarioAtSomePointsKeepsItsPlace) {
 }
 
 TEST(SweepLoader, AGoodSweepHasItsRunsAndNoProblems) {
-  const std::string path = write_scenario("good.pbtxt", std::string(kBase) + R"(sweep {
+  const std::string path = write_scenario("good.pbtxt", std::string(kMinimalScenario) + R"(sweep {
   parameters { path: "clients[0].load.poisson.rate" range { from: 10 to: 30 step: 10 } }
   replications: 4
 }

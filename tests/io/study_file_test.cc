@@ -26,6 +26,7 @@
 #include "models/tcp/socket_error.h"
 #include "models/tcp/tcp_state.h"
 #include "sim/time.h"
+#include "tests/io/hdf5_reading.h"
 
 namespace tcpsim::io {
 namespace {
@@ -101,20 +102,7 @@ Study make_study(std::uint64_t runs) {
   return s;
 }
 
-class Id {
- public:
-  Id(hid_t id, herr_t (*closer)(hid_t)) : id_(id), closer_(closer) {
-    if (id < 0) throw std::runtime_error("HDF5 call failed");
-  }
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  ~Id() { closer_(id_); }
-  operator hid_t() const { return id_; }  // NOLINT(google-explicit-constructor)
-
- private:
-  hid_t id_;
-  herr_t (*closer_)(hid_t);
-};
+using test_support::Id;
 
 std::string read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -263,20 +251,7 @@ std::vector<std::string> read_strings(const std::string& file, const std::string
                                       const char* name) {
   const Id f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   const Id o(H5Oopen(f, object.c_str(), H5P_DEFAULT), H5Oclose);
-  const Id a(H5Aopen(o, name, H5P_DEFAULT), H5Aclose);
-  const Id type(H5Aget_type(a), H5Tclose);
-  const Id space(H5Aget_space(a), H5Sclose);
-  if (H5Tis_variable_str(type) <= 0 || H5Tget_cset(type) != H5T_CSET_UTF8) {
-    throw std::runtime_error(std::string(name) + " is not a variable-length UTF-8 string");
-  }
-  std::vector<char*> texts(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
-  if (H5Aread(a, type, texts.data()) < 0) throw std::runtime_error(name);
-  std::vector<std::string> out;
-  for (char* t : texts) {
-    out.emplace_back(t);
-    H5free_memory(t);
-  }
-  return out;
+  return test_support::read_strings(o, name);
 }
 
 bool exists(const std::string& file, const std::string& link) {
