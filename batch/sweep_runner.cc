@@ -10,7 +10,6 @@
 #include <exception>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -75,31 +74,39 @@ void reuse(const LoadedSweep& sweep, const io::Study& recorded, const std::strin
   }
 }
 
+// Runs done, elapsed time and ETA on stderr: one line rewritten in place on a terminal, a line
+// at every tenth of the runs otherwise (a log file, or mpirun's forwarding of rank 0).
 class ProgressLine {
  public:
   ProgressLine(std::size_t total, bool enabled)
       : total_(total),
-        enabled_(enabled && ::isatty(::fileno(stderr)) != 0),
+        enabled_(enabled),
+        terminal_(::isatty(::fileno(stderr)) != 0),
         start_(std::chrono::steady_clock::now()) {}
 
   void done(std::size_t finished) {
-    if (!enabled_) return;
+    if (!enabled_ || total_ == 0) return;
+    const std::size_t tenth = finished * 10 / total_;
+    if (!terminal_ && tenth == tenths_shown_) return;
+    tenths_shown_ = tenth;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double eta =
         elapsed / static_cast<double>(finished) * static_cast<double>(total_ - finished);
-    const std::lock_guard lock(mutex_);
-    fmt::print(stderr, "\rruns {}/{} ({:.0f}%)  elapsed {:.0f}s  ETA {:.0f}s   ", finished, total_,
-               100.0 * static_cast<double>(finished) / static_cast<double>(total_), elapsed, eta);
-    if (finished == total_) fmt::print(stderr, "\n");
+    fmt::print(stderr, "{}runs {}/{} ({:.0f}%)  elapsed {:.0f}s  ETA {:.0f}s{}",
+               terminal_ ? "\r" : "", finished, total_,
+               100.0 * static_cast<double>(finished) / static_cast<double>(total_), elapsed, eta,
+               terminal_ ? "   " : "\n");
+    if (terminal_ && finished == total_) fmt::print(stderr, "\n");
     std::fflush(stderr);
   }
 
  private:
   std::size_t total_;
   bool enabled_;
+  bool terminal_;
+  std::size_t tenths_shown_ = 0;
   std::chrono::steady_clock::time_point start_;
-  std::mutex mutex_;
 };
 
 // Runs one planned run and records it as a part; returns its record.
