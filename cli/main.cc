@@ -141,9 +141,7 @@ int merge_command(const std::string& output, std::vector<std::string> inputs, bo
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_command_line(int argc, char** argv) {
   CLI::App app{"tcpsim: simulate TCP connection lifecycles at fleet scale"};
   app.require_subcommand(1);
 
@@ -267,4 +265,18 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "tcpsim: internal error: {}\n", e.what());
     return kInternalError;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_command_line(argc, argv);
+  } catch (const std::exception& e) {
+    // Only what escapes the command's own handlers: building the parser, or printing.
+    std::fprintf(stderr, "tcpsim: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fputs("tcpsim: internal error\n", stderr);
+  }
+  return kInternalError;
 }
