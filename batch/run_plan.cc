@@ -81,6 +81,9 @@ void check_values(const scenario::Scenario& scenario, const scenario::Parameter&
     scenario::Scenario copy = scenario;
     try {
       scenarios::apply_override(copy, path + "=" + values[j]);
+    } catch (const scenarios::FieldPathError& e) {
+      problems.push_back(Problem::of_field(parameter_field(i, "path"), e.what()));
+      return;
     } catch (const std::invalid_argument& e) {
       failures.emplace_back(j, e.what());
     }

@@ -27,6 +27,7 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 [[noreturn]] void fail(const std::string& why) { throw std::invalid_argument(why); }
+[[noreturn]] void fail_path(const std::string& why) { throw FieldPathError(why); }
 
 std::string field_names(const Descriptor* d) {
   std::string names;
@@ -40,7 +41,8 @@ std::string field_names(const Descriptor* d) {
 const FieldDescriptor* find_field(const Descriptor* d, const std::string& name) {
   const FieldDescriptor* f = d->FindFieldByName(name);
   if (f == nullptr) {
-    fail(fmt::format("no field \"{}\" in {} (its fields: {})", name, d->name(), field_names(d)));
+    fail_path(
+        fmt::format("no field \"{}\" in {} (its fields: {})", name, d->name(), field_names(d)));
   }
   return f;
 }
@@ -48,8 +50,8 @@ const FieldDescriptor* find_field(const Descriptor* d, const std::string& name) 
 void check_index(const Reflection* r, const Message& m, const FieldDescriptor* f, int index) {
   const int size = r->FieldSize(m, f);
   if (index >= size) {
-    fail(fmt::format("index {} is out of range: {} has {} element{}", index, f->name(), size,
-                     size == 1 ? "" : "s"));
+    fail_path(fmt::format("index {} is out of range: {} has {} element{}", index, f->name(), size,
+                          size == 1 ? "" : "s"));
   }
 }
 
@@ -179,7 +181,12 @@ std::string apply(Message& message, std::string_view assignment) {
   if (eq == std::string_view::npos) fail("expected PATH=VALUE");
   const std::string_view path = assignment.substr(0, eq);
   const std::string_view value = assignment.substr(eq + 1);
-  const std::vector<PathSegment> segments = parse_field_path(path);
+  std::vector<PathSegment> segments;
+  try {
+    segments = parse_field_path(path);
+  } catch (const std::invalid_argument& e) {
+    fail_path(e.what());
+  }
 
   Message* m = &message;
   std::string canonical;
@@ -190,13 +197,14 @@ std::string apply(Message& message, std::string_view assignment) {
     const FieldDescriptor* f = find_field(m->GetDescriptor(), seg.name);
     canonical = join_field_path(canonical, seg.index ? indexed(seg.name, *seg.index) : seg.name);
     if (seg.index && !f->is_repeated()) {
-      fail(fmt::format("{} is not a repeated field: drop the [{}]", f->name(), *seg.index));
+      fail_path(fmt::format("{} is not a repeated field: drop the [{}]", f->name(), *seg.index));
     }
     if (seg.index) check_index(r, *m, f, *seg.index);
 
     if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (f->is_repeated() && !seg.index) {
-        fail(fmt::format("{} is a repeated field: give an index, as {}[0]", f->name(), f->name()));
+        fail_path(
+            fmt::format("{} is a repeated field: give an index, as {}[0]", f->name(), f->name()));
       }
       Message* child =
           seg.index ? r->MutableRepeatedMessage(m, f, *seg.index) : r->MutableMessage(m, f);
@@ -208,8 +216,8 @@ std::string apply(Message& message, std::string_view assignment) {
       continue;
     }
     if (!last) {
-      fail(fmt::format("{} is a {} field, not a message: nothing can follow it", f->name(),
-                       f->cpp_type_name()));
+      fail_path(fmt::format("{} is a {} field, not a message: nothing can follow it", f->name(),
+                            f->cpp_type_name()));
     }
     if (f->is_repeated() && !seg.index) {
       std::vector<std::string> items;

@@ -4,6 +4,7 @@
 
 #include <google/protobuf/message.h>
 
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -18,7 +19,13 @@ namespace tcpsim::scenarios {
 //   ("{ idle_timeout: '90s' }"), replacing the message.
 // Setting a field inside a oneof, or a oneof member itself, selects that member.
 // Throws std::invalid_argument describing the problem (without repeating the assignment) and
-// leaves `message` unchanged.
+// leaves `message` unchanged; FieldPathError when PATH itself is wrong, whatever VALUE.
 std::string apply_override(google::protobuf::Message& message, std::string_view assignment);
+
+// PATH names no field of the message (no such field, index out of range, ...).
+class FieldPathError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
 
 }  // namespace tcpsim::scenarios

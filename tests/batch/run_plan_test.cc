@@ -129,6 +129,14 @@ TEST(RunPlan, ASkipIfComparisonNamingNoParameterIsAProblem) {
   EXPECT_EQ(plan.problems[0].message, "neither pool nor 1 is a parameter");
 }
 
+TEST(RunPlan, AWrongPathIsPlacedAtThePathEvenWithOneValue) {
+  const RunPlan plan = plan_sweep(
+      with_sweep(R"(sweep { parameters { path: "clients[0].load.poisson.nope" values: ["1"] } })"));
+  ASSERT_EQ(plan.problems.size(), 1U);
+  EXPECT_EQ(plan.problems[0].field_path, "sweep.parameters[0].path");
+  EXPECT_THAT(plan.problems[0].message, testing::HasSubstr("no field \"nope\""));
+}
+
 TEST(RunPlan, ProblemsNameTheirFields) {
   const RunPlan plan = plan_sweep(with_sweep(R"(sweep {
   parameters { path: "clients[0].load.poisson.nope" values: ["1", "2"] }

@@ -49,7 +49,7 @@ mpi 2 "$tcpsim" sweep bad.pbtxt -o bad.h5 -q >bad.out 2>bad.err
 status=$?
 set -e
 [[ $status -ne 0 ]] || fail "bad sweep under mpirun: status 0"
-[[ $(grep -c "bad.pbtxt:[0-9]*:[0-9]*: sweep.parameters\[[0-9]*\]\.[a-z]*.*no field" bad.err) -eq 1 ]] ||
+[[ $(grep -c "bad.pbtxt:[0-9]*:[0-9]*: sweep.parameters\[[0-9]*\].path: no field" bad.err) -eq 1 ]] ||
   fail "bad sweep under mpirun: $(cat bad.err)"
 [[ ! -e bad.h5 ]] || fail "bad sweep under mpirun wrote a study"
 set +e

@@ -145,6 +145,24 @@ TEST(Overrides, AFailedOverrideChangesNothing) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(message, before));
 }
 
+TEST(Overrides, AWrongPathIsAFieldPathErrorAWrongValueIsNot) {
+  scenario::Scenario message;
+  message.add_clients()->mutable_load()->mutable_poisson()->set_rate(5);
+  for (const char* wrong_path : {"no_such=1", "clients[3].load.poisson.rate=1", "clients.load=1",
+                                 "seed.x=1", "duration[0]=1s", "clients[x]=1"}) {
+    EXPECT_THROW(apply_override(message, wrong_path), FieldPathError) << wrong_path;
+  }
+  for (const char* wrong_value : {"clients[0].load.poisson.rate=abc", "seed=-1"}) {
+    try {
+      apply_override(message, wrong_value);
+      ADD_FAILURE() << wrong_value << " was accepted";
+    } catch (const FieldPathError&) {
+      ADD_FAILURE() << wrong_value << " blamed on the path";
+    } catch (const std::invalid_argument&) {
+    }
+  }
+}
+
 TEST(Overrides, ReturnTheCanonicalPath) {
   scenario::Scenario message;
   message.add_groups();
