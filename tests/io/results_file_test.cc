@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +25,7 @@
 #include "sim/histogram.h"
 #include "sim/time.h"
 #include "tests/io/hdf5_reading.h"
+#include "tests/io/python3.h"
 
 namespace tcpsim::io {
 namespace {
@@ -194,15 +194,8 @@ std::string read_bytes(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-bool python_has(const std::string& modules) {
-  return access("/usr/bin/python3", X_OK) == 0 &&
-         run("/usr/bin/python3 -c 'import " + modules + "' >/dev/null 2>&1") == 0;
-}
+using test_support::python_has;
+using test_support::run;
 
 class ResultsFile : public ::testing::Test {
  protected:

@@ -27,6 +27,7 @@
 #include "models/tcp/tcp_state.h"
 #include "sim/time.h"
 #include "tests/io/hdf5_reading.h"
+#include "tests/io/python3.h"
 
 namespace tcpsim::io {
 namespace {
@@ -259,15 +260,8 @@ bool exists(const std::string& file, const std::string& link) {
   return H5Lexists(f, link.c_str(), H5P_DEFAULT) > 0;
 }
 
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-bool python_has(const std::string& modules) {
-  return access("/usr/bin/python3", X_OK) == 0 &&
-         run("/usr/bin/python3 -c 'import " + modules + "' >/dev/null 2>&1") == 0;
-}
+using test_support::python_has;
+using test_support::run;
 
 class StudyFile : public ::testing::Test {
  protected:
