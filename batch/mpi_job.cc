@@ -17,8 +17,13 @@ namespace {
 constexpr auto kFirstPause = std::chrono::microseconds(50);
 constexpr auto kLongestPause = std::chrono::microseconds(5000);
 
-// Probes until a message matching (from, tag) is there, then receives it.
-MpiJob::Message wait_for(int from, int tag);
+// Calls `ready` until it returns true, sleeping between calls.
+template <typename Ready>
+void sleep_until(Ready ready) {
+  for (auto pause = kFirstPause; !ready(); pause = std::min(pause * 2, kLongestPause)) {
+    std::this_thread::sleep_for(pause);
+  }
+}
 
 bool under_launcher() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
@@ -35,20 +40,6 @@ void check(int code, const char* what) {
   throw std::runtime_error(std::string(what) + ": " + std::string(text, length));
 }
 
-std::string receive_matched(const MPI_Status& status);
-
-MpiJob::Message wait_for(int from, int tag) {
-  auto pause = kFirstPause;
-  for (;;) {
-    int flag = 0;
-    MPI_Status status;
-    check(MPI_Iprobe(from, tag, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
-    if (flag != 0) return {status.MPI_SOURCE, status.MPI_TAG, receive_matched(status)};
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, kLongestPause);
-  }
-}
-
 std::string receive_matched(const MPI_Status& status) {
   int count = 0;
   check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
@@ -57,6 +48,17 @@ std::string receive_matched(const MPI_Status& status) {
                  MPI_STATUS_IGNORE),
         "MPI_Recv");
   return bytes;
+}
+
+// Probes until a message matching (from, tag) is there, then receives it.
+MpiJob::Message wait_for(int from, int tag) {
+  MPI_Status status;
+  sleep_until([&] {
+    int flag = 0;
+    check(MPI_Iprobe(from, tag, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
+    return flag != 0;
+  });
+  return {status.MPI_SOURCE, status.MPI_TAG, receive_matched(status)};
 }
 
 }  // namespace
@@ -79,11 +81,10 @@ MpiJob::~MpiJob() {
   if (!launched_) return;
   MPI_Request request = MPI_REQUEST_NULL;
   if (MPI_Ibarrier(MPI_COMM_WORLD, &request) == MPI_SUCCESS) {
-    auto pause = kFirstPause;
-    for (int done = 0; MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && done == 0;) {
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, kLongestPause);
-    }
+    sleep_until([&] {
+      int done = 0;
+      return MPI_Test(&request, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || done != 0;
+    });
   }
   MPI_Finalize();
 }
