@@ -63,6 +63,25 @@ bool compare(const T& a, SkipCondition::Op op, const T& b) {
   return false;
 }
 
+// The first position from `from` on, outside '...' and "...", where `matches` holds; npos if
+// none. Throws std::invalid_argument on a quote left open.
+template <typename Matches>
+std::size_t find_unquoted(std::string_view text, std::size_t from, Matches matches) {
+  char quote = 0;
+  for (std::size_t i = from; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (matches(i)) {
+      return i;
+    }
+  }
+  if (quote != 0) throw std::invalid_argument("unterminated quote");
+  return std::string_view::npos;
+}
+
 SkipCondition::Comparison comparison(std::string_view text) {
   // The first operator outside quotes; two-character ones first.
   static constexpr std::array<std::pair<std::string_view, SkipCondition::Op>, 6> kOps{
@@ -72,51 +91,39 @@ SkipCondition::Comparison comparison(std::string_view text) {
        {">=", SkipCondition::Op::kGe},
        {"<", SkipCondition::Op::kLt},
        {">", SkipCondition::Op::kGt}}};
-  char quote = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-      continue;
+  const std::pair<std::string_view, SkipCondition::Op>* found = nullptr;
+  const std::size_t at = find_unquoted(text, 0, [&](std::size_t i) {
+    for (const auto& op : kOps) {
+      if (text.substr(i, op.first.size()) == op.first) {
+        found = &op;
+        return true;
+      }
     }
-    if (c == '\'' || c == '"') {
-      quote = c;
-      continue;
-    }
-    for (const auto& [token, op] : kOps) {
-      if (text.substr(i, token.size()) != token) continue;
-      SkipCondition::Comparison comparison;
-      std::tie(comparison.left, comparison.left_quoted) = side(text.substr(0, i), "left");
-      std::tie(comparison.right, comparison.right_quoted) =
-          side(text.substr(i + token.size()), "right");
-      comparison.op = op;
-      return comparison;
-    }
+    return false;
+  });
+  if (found == nullptr) {
+    throw std::invalid_argument("expected \"A OP B\" with OP one of == != < <= > >=");
   }
-  throw std::invalid_argument("expected \"A OP B\" with OP one of == != < <= > >=");
+  SkipCondition::Comparison comparison;
+  std::tie(comparison.left, comparison.left_quoted) = side(text.substr(0, at), "left");
+  std::tie(comparison.right, comparison.right_quoted) =
+      side(text.substr(at + found->first.size()), "right");
+  comparison.op = found->second;
+  return comparison;
 }
 
 }  // namespace
 
 SkipCondition SkipCondition::parse(std::string_view text) {
   SkipCondition condition;
-  char quote = 0;
   std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (text.substr(i, 2) == "&&") {
-      condition.comparisons_.push_back(comparison(text.substr(start, i - start)));
-      start = i + 2;
-      ++i;
-    }
+  for (;;) {
+    const std::size_t and_at =
+        find_unquoted(text, start, [&](std::size_t i) { return text.substr(i, 2) == "&&"; });
+    condition.comparisons_.push_back(comparison(text.substr(start, and_at - start)));
+    if (and_at == std::string_view::npos) return condition;
+    start = and_at + 2;
   }
-  if (quote != 0) throw std::invalid_argument("unterminated quote");
-  condition.comparisons_.push_back(comparison(text.substr(start)));
-  return condition;
 }
 
 bool SkipCondition::holds(const std::map<std::string, std::string>& values) const {
