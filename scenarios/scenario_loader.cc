@@ -15,7 +15,6 @@
 
 #include "scenarios/field_locator.h"
 #include "scenarios/overrides.h"
-#include "scenarios/scenario_validator.h"
 #include "scenarios/text_format_reader.h"
 
 namespace tcpsim::scenarios {
@@ -52,10 +51,7 @@ void place(Problem& p, const std::string& file, const std::vector<AppliedOverrid
 }  // namespace
 
 const ResolvedGroup* LoadResult::group(std::string_view name) const {
-  for (const ResolvedGroup& g : groups) {
-    if (g.name == name) return &g;
-  }
-  return nullptr;
+  return resolved ? resolved->group(name) : nullptr;
 }
 
 std::string LoadResult::resolved_text() const {
@@ -97,7 +93,7 @@ LoadResult load_scenario_text(const std::string& text, const std::string& file_n
 
   std::filesystem::path base_dir = std::filesystem::path(file_name).parent_path();
   if (base_dir.empty()) base_dir = ".";
-  Validation validation = validate_scenario(message, base_dir);
+  Resolution validation = resolve_scenario(message, base_dir);
   const FieldLocator locator(scenario::Scenario::descriptor(), &tree);
   for (Problem& p : validation.problems) place(p, file_name, applied, locator);
   // In the order of the text; problems it cannot place keep their order, after the others.
@@ -110,7 +106,7 @@ LoadResult load_scenario_text(const std::string& text, const std::string& file_n
                      return key(a) < key(b);
                    });
   for (Problem& p : validation.problems) result.problems.push_back(std::move(p));
-  result.groups = std::move(validation.groups);
+  if (result.problems.empty()) result.resolved = std::move(validation.scenario);
   result.scenario = std::move(message);
   return result;
 }

@@ -10,6 +10,7 @@
 #include "scenarios/problem.h"
 #include "scenarios/resolved_group.h"
 #include "scenarios/scenario.pb.h"
+#include "scenarios/scenario_resolver.h"
 
 namespace tcpsim::scenarios {
 
@@ -18,13 +19,13 @@ struct LoadResult {
   // Set whenever the text parsed, with the overrides applied, even if validation found
   // problems: check ok() before running it.
   std::optional<scenario::Scenario> scenario;
-  // One per scenario group, in order; empty when the text did not parse.
-  std::vector<ResolvedGroup> groups;
+  // The typed configs every later step runs from; set exactly when ok().
+  std::optional<ResolvedScenario> resolved;
   // Syntax problems, then override problems, then semantic ones in the order of the text
   // (those it cannot place last).
   std::vector<Problem> problems;
 
-  [[nodiscard]] bool ok() const { return scenario.has_value() && problems.empty(); }
+  [[nodiscard]] bool ok() const { return resolved.has_value() && problems.empty(); }
   // The group of that name, or nullptr.
   [[nodiscard]] const ResolvedGroup* group(std::string_view name) const;
   // The scenario after overrides, in text format; empty when the text did not parse.

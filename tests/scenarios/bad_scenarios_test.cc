@@ -85,7 +85,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_bandwidth", 17, 53, "topology.links[1].bandwidth", "unknown unit \"Gbps\""},
         BadCase{"overlapping_addresses", 12, 3, "groups[1].address_base",
                 "address 10.1.0.2 is also an address of group \"clients\""},
-        BadCase{"zero_count", 11, 3, "groups[1].count", "must be >= 1, got 0"}),
+        BadCase{"zero_count", 11, 3, "groups[1].count", "must be >= 1, got 0"},
+        BadCase{"request_size_zero", 29, 29, "clients[0].request_size.constant.value",
+                "a message carries at least 1 byte, got 0"},
+        BadCase{"bad_trace", 27, 18, "clients[0].load.trace.csv_path",
+                "bad_trace.csv:3: \"soon\" is not a number of seconds"}),
     [](const ::testing::TestParamInfo<BadCase>& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -15,7 +15,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 
 const std::string kExample = std::string(TCPSIM_SCENARIO_EXAMPLES) + "/http10_exhaustion.pbtxt";
 const std::string kData = TCPSIM_SCENARIO_TEST_DATA;
@@ -46,7 +45,7 @@ TEST(ScenarioLoader, ExampleLoadsWithoutProblems) {
   ASSERT_TRUE(r.ok()) << describe(r);
   EXPECT_EQ(r.scenario->name(), "http10_exhaustion");
   EXPECT_EQ(r.scenario->clients(0).load().poisson().rate(), 600);
-  ASSERT_EQ(r.groups.size(), 2U);
+  ASSERT_EQ(r.resolved->groups.size(), 2U);
   const ResolvedGroup* clients = r.group("clients");
   ASSERT_NE(clients, nullptr);
   ASSERT_EQ(clients->host_addresses.size(), 20U);
@@ -169,7 +168,7 @@ TEST(ScenarioLoader, ASyntaxErrorStopsBeforeValidation) {
   EXPECT_EQ(r.problems[0].col, 10);
   EXPECT_THAT(r.problems[0].message, HasSubstr("two"));
   EXPECT_FALSE(r.scenario.has_value());
-  EXPECT_THAT(r.groups, IsEmpty());
+  EXPECT_FALSE(r.resolved.has_value());
   EXPECT_EQ(r.resolved_text(), "");
 }
 

@@ -1,0 +1,414 @@
+#include "scenarios/client_node.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <numbers>
+#include <utility>
+
+#include "models/metrics/app_stats.h"
+#include "scenarios/field_path.h"
+#include "scenarios/trace_reader.h"
+#include "sim/duration.h"
+
+namespace tcpsim::scenarios {
+namespace {
+
+namespace pb = scenario;
+
+constexpr std::string_view kLoadModels =
+    "constant, poisson, on_off, ramp, step, diurnal, trace or closed_loop";
+
+// Feeds a client application's counters and latencies into its group.
+class ClientStats final : public metrics::AppStats {
+ public:
+  explicit ClientStats(const app::ClientApp& client) : client_(client) {}
+  void add_to(metrics::GroupSample& s) const override {
+    const app::ClientCounters c = client_.counters();
+    s.connects_attempted += c.connects_attempted;
+    s.connects_succeeded += c.connects_succeeded;
+    for (std::size_t e = 0; e < c.connects_failed.size(); ++e) {
+      s.connects_failed[e] += c.connects_failed[e];
+    }
+    s.requests_completed += c.requests_completed;
+    s.requests_failed += c.requests_failed;
+    s.pool_busy += c.pool_busy;
+    s.pool_idle += c.pool_idle;
+    s.pool_waiting += c.pool_waiting;
+  }
+  void merge_latencies(metrics::GroupResults& g) const override {
+    g.connect_latency.merge(client_.connect_latency());
+    g.request_latency.merge(client_.request_latency());
+  }
+
+ private:
+  const app::ClientApp& client_;
+};
+
+class ClientNode final : public WorldNode {
+ public:
+  explicit ClientNode(const ResolvedClient& client) : client_(client) {}
+
+  void build(WorldModel& world) override {
+    for (auto& host : world.hosts[static_cast<std::size_t>(client_.group)]) {
+      app::ClientConfig cfg = client_.config;
+      cfg.request_size = static_cast<std::uint32_t>(client_.sizes[0].sizes.request.mean());
+      cfg.response_size = static_cast<std::uint32_t>(client_.sizes[0].sizes.response.mean());
+      apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), cfg, world.seed,
+                                                       world.next_app_id()));
+      stats_.push_back(std::make_unique<ClientStats>(*apps_.back()));
+    }
+  }
+
+  void add_metrics(metrics::Sampler& sampler,
+                   const std::vector<std::size_t>& sampler_groups) override {
+    const std::size_t g = sampler_groups[static_cast<std::size_t>(client_.group)];
+    for (const auto& s : stats_) sampler.add_app(g, *s);
+  }
+
+  void start() override {
+    for (auto& a : apps_) a->start();
+  }
+
+ private:
+  const ResolvedClient& client_;
+  std::vector<std::unique_ptr<app::ClientApp>> apps_;
+  std::vector<std::unique_ptr<ClientStats>> stats_;
+};
+
+class ClientReader {
+ public:
+  ClientReader(const pb::Client& c, int index, ResolveContext& ctx)
+      : c_(c), path_(indexed("clients", index)), ctx_(ctx) {}
+
+  std::optional<ResolvedClient> read(sim::Time stop) {
+    const std::size_t problems_before = ctx_.problem_count();
+    ResolvedClient out;
+    out.name = c_.name().empty() ? fmt::format("{}->{}", c_.group(), c_.target_group()) : c_.name();
+    const auto g = ctx_.group(field("group"), c_.group());
+    const auto target = ctx_.group(field("target_group"), c_.target_group());
+    if (g && target && !ctx_.reachable(*g, *target)) {
+      ctx_.error(field("target_group"),
+                 fmt::format("no path from group \"{}\" to group \"{}\" through topology.links",
+                             c_.group(), c_.target_group()));
+    }
+    out.group = g.value_or(-1);
+    out.target_group = target.value_or(-1);
+    app::ClientConfig& cfg = out.config;
+    destinations(target, cfg);
+    load(field("load"), cfg);
+    if (auto p = pool(field("pool"))) cfg.pool = *p;
+    (void)ctx_.message_size(field("request_size"), c_.request_size());
+    (void)ctx_.message_size(field("response_size"), c_.response_size());
+    cfg.destination_policy = c_.backend_choice() == pb::Client::UNIFORM
+                                 ? app::DestinationPolicy::kUniform
+                                 : app::DestinationPolicy::kRoundRobin;
+    switch (c_.bind_mode()) {
+      case pb::Client::BIND_ZERO:
+        cfg.connect.bind_mode = app::BindMode::kBindZero;
+        break;
+      case pb::Client::BIND_ADDRESS_NO_PORT:
+        cfg.connect.bind_mode = app::BindMode::kBindAddressNoPort;
+        break;
+      default:
+        cfg.connect.bind_mode = app::BindMode::kConnect;
+        break;
+    }
+    const std::string close = field("close");
+    cfg.connect.linger_zero = 1 == ctx_.fraction(join_field_path(close, "linger_zero_fraction"),
+                                                 c_.close().linger_zero_fraction())
+                                       .value_or(0);
+    cfg.connect.await_server_close = c_.close().closer() == pb::SERVER;
+    (void)ctx_.duration_or(join_field_path(close, "delay"), c_.close().delay(), 0).value_or(0);
+    if (c_.has_tcp_syncnt()) {
+      if (c_.tcp_syncnt() < 1 || c_.tcp_syncnt() > 127) {
+        ctx_.error(field("tcp_syncnt"), fmt::format("must be in 1..127, got {}", c_.tcp_syncnt()));
+      } else {
+        cfg.connect.syncnt = static_cast<std::uint8_t>(c_.tcp_syncnt());
+      }
+    }
+    retry(field("retry"), cfg.retry);
+    cfg.stop = stop;
+    if (ctx_.problem_count() != problems_before) return std::nullopt;
+    return out;
+  }
+
+ private:
+  std::string field(std::string_view f) const { return join_field_path(path_, f); }
+
+  void destinations(std::optional<int> target, app::ClientConfig& cfg) {
+    if (c_.target_ports().empty()) {
+      ctx_.error(field("target_ports"), "at least one destination port is required");
+    }
+    std::vector<std::uint16_t> ports;
+    for (int k = 0; k < c_.target_ports_size(); ++k) {
+      const std::string port_path = field(indexed("target_ports", k));
+      const std::uint32_t p = c_.target_ports(k);
+      const auto port = ctx_.port(port_path, p);
+      if (!target || !port) continue;
+      ports.push_back(*port);
+      const auto it = ctx_.listeners.find({*target, p});
+      if (it == ctx_.listeners.end()) {
+        ctx_.error(port_path, fmt::format("no server listens on port {} of group \"{}\"", p,
+                                          c_.target_group()));
+      } else if (c_.close().closer() == pb::SERVER &&
+                 ctx_.scenario().servers(it->second).close_first() == pb::CLIENT) {
+        ctx_.error(join_field_path(field("close"), "closer"),
+                   fmt::format("the client waits for the server to close, but servers[{}] (port "
+                               "{}) waits for the client (close_first: CLIENT): neither would "
+                               "close",
+                               it->second, p));
+      }
+    }
+    if (!target) return;
+    for (const auto& addresses : ctx_.groups[static_cast<std::size_t>(*target)].host_addresses) {
+      for (const std::uint16_t port : ports) cfg.destinations.push_back({addresses.front(), port});
+    }
+  }
+
+  void load(const std::string& path, app::ClientConfig& cfg) {
+    const pb::Load& load = c_.load();
+    auto f = [&](std::string_view model, std::string_view name) {
+      return join_field_path(join_field_path(path, model), name);
+    };
+    switch (load.model_case()) {
+      case pb::Load::kConstant:
+        if (auto r = ctx_.positive_rate(f("constant", "rate"), load.constant().rate())) {
+          cfg.arrivals = app::ArrivalProcess::constant(*r);
+        }
+        break;
+      case pb::Load::kPoisson:
+        if (auto r = ctx_.positive_rate(f("poisson", "rate"), load.poisson().rate())) {
+          cfg.arrivals = app::ArrivalProcess::poisson(*r);
+        }
+        break;
+      case pb::Load::kOnOff: {
+        const pb::OnOffLoad& m = load.on_off();
+        const auto rate = ctx_.positive_rate(f("on_off", "on_rate"), m.on_rate());
+        const auto on =
+            ctx_.positive_duration(f("on_off", "on_duration"), m.on_duration(), Need::kRequired);
+        const auto off =
+            ctx_.positive_duration(f("on_off", "off_duration"), m.off_duration(), Need::kRequired);
+        if (rate && on && off) {
+          cfg.arrivals =
+              app::ArrivalProcess::on_off(*rate, sim::Distribution::constant(sim::to_seconds(*on)),
+                                          sim::Distribution::constant(sim::to_seconds(*off)));
+        }
+        break;
+      }
+      case pb::Load::kRamp: {
+        const pb::RampLoad& m = load.ramp();
+        const auto from = ctx_.non_negative_rate(f("ramp", "from_rate"), m.from_rate());
+        const auto to = ctx_.non_negative_rate(f("ramp", "to_rate"), m.to_rate());
+        if (m.from_rate() == 0 && m.to_rate() == 0) {
+          ctx_.error(f("ramp", "to_rate"), "from_rate and to_rate are both 0: no load");
+        }
+        const auto over = ctx_.positive_duration(f("ramp", "over"), m.over(), Need::kRequired);
+        if (from && to && over && (*from > 0 || *to > 0)) {
+          cfg.arrivals = app::ArrivalProcess::ramp(*from, *to, *over);
+        }
+        break;
+      }
+      case pb::Load::kStep:
+        steps(join_field_path(path, "step"), load.step(), cfg);
+        break;
+      case pb::Load::kDiurnal: {
+        const pb::DiurnalLoad& m = load.diurnal();
+        const auto rate = ctx_.positive_rate(f("diurnal", "mean_rate"), m.mean_rate());
+        const auto amplitude = ctx_.fraction(f("diurnal", "amplitude"), m.amplitude());
+        const auto period =
+            ctx_.positive_duration(f("diurnal", "period"), m.period(), Need::kOptional)
+                .value_or(24 * sim::kHour);
+        const auto phase = ctx_.duration_or(f("diurnal", "phase"), m.phase(), 0);
+        if (rate && amplitude && phase) {
+          cfg.arrivals = app::ArrivalProcess::diurnal(
+              *rate, *amplitude, period,
+              2.0 * std::numbers::pi * sim::to_seconds(*phase) / sim::to_seconds(period));
+        }
+        break;
+      }
+      case pb::Load::kTrace:
+        trace(f("trace", "csv_path"), load.trace().csv_path(), cfg);
+        break;
+      case pb::Load::kClosedLoop:
+        cfg.load = app::LoadModel::kClosedLoop;
+        if (load.closed_loop().users() < 1) {
+          ctx_.error(f("closed_loop", "users"), "must be >= 1, got 0");
+        }
+        cfg.users = load.closed_loop().users();
+        if (load.closed_loop().has_think_time()) {
+          if (auto d = ctx_.time_distribution(f("closed_loop", "think_time"),
+                                              load.closed_loop().think_time())) {
+            cfg.think_time = std::move(*d);
+          }
+        }
+        break;
+      case pb::Load::MODEL_NOT_SET:
+        ctx_.error(path, fmt::format("missing load model (one of {})", kLoadModels));
+        break;
+    }
+  }
+
+  void steps(const std::string& path, const pb::StepLoad& m, app::ClientConfig& cfg) {
+    if (m.steps().empty()) {
+      ctx_.error(join_field_path(path, "steps"), "at least one step is required");
+      return;
+    }
+    std::vector<app::ArrivalProcess::Step> out;
+    bool ok = true;
+    bool any_load = false;
+    for (int k = 0; k < m.steps_size(); ++k) {
+      const std::string step = join_field_path(path, indexed("steps", k));
+      const auto at = ctx_.duration(join_field_path(step, "at"), m.steps(k).at(), Need::kRequired);
+      if (at && !out.empty() && *at <= out.back().at) {
+        ctx_.error(join_field_path(step, "at"),
+                   fmt::format("steps must be in increasing time order: {} is not after {}",
+                               sim::format_duration(*at), sim::format_duration(out.back().at)));
+        ok = false;
+      }
+      const auto rate = ctx_.non_negative_rate(join_field_path(step, "rate"), m.steps(k).rate());
+      if (!at || !rate) {
+        ok = false;
+        continue;
+      }
+      any_load = any_load || *rate > 0;
+      out.push_back({*at, *rate});
+    }
+    if (!any_load) {
+      ctx_.error(join_field_path(path, "steps"), "every step has rate 0: no load");
+      return;
+    }
+    if (ok) cfg.arrivals = app::ArrivalProcess::steps(std::move(out));
+  }
+
+  void trace(const std::string& path, const std::string& csv_path, app::ClientConfig& cfg) {
+    if (csv_path.empty()) {
+      ctx_.error(path, "required: the CSV file of arrival times");
+      return;
+    }
+    std::filesystem::path file(csv_path);
+    if (file.is_relative()) file = ctx_.base_dir() / file;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      ctx_.error(path, fmt::format("no such file: {}", file.string()));
+      return;
+    }
+    TraceRead read = read_arrival_trace(file.string());
+    for (std::string& p : read.problems) ctx_.error(path, std::move(p));
+    if (read.problems.empty()) cfg.arrivals = app::ArrivalProcess::trace(std::move(read.times));
+  }
+
+  std::optional<app::PoolConfig> pool(const std::string& path) {
+    const pb::Pool& pool = c_.pool();
+    auto f = [&](std::string_view kind, std::string_view name) {
+      return join_field_path(join_field_path(path, kind), name);
+    };
+    const std::size_t problems_before = ctx_.problem_count();
+    app::PoolConfig c;
+    switch (pool.kind_case()) {
+      case pb::Pool::kKeepAlive: {
+        const pb::KeepAlivePool& k = pool.keep_alive();
+        c.kind = app::PoolKind::kKeepAlive;
+        c.idle_timeout = ctx_.positive_duration(f("keep_alive", "idle_timeout"), k.idle_timeout(),
+                                                Need::kOptional)
+                             .value_or(0);
+        if (k.max_idle() != 0) c.max_idle_per_destination = k.max_idle();
+        c.max_requests_per_connection = k.max_requests_per_connection();
+        break;
+      }
+      case pb::Pool::kBounded: {
+        const pb::BoundedPool& b = pool.bounded();
+        c.kind = app::PoolKind::kBounded;
+        if (b.max_total() < 1) ctx_.error(f("bounded", "max_total"), "must be >= 1, got 0");
+        const std::uint32_t max_idle = b.has_max_idle() ? b.max_idle() : b.max_total();
+        if (b.has_max_idle() && b.max_idle() > b.max_total()) {
+          ctx_.error(
+              f("bounded", "max_idle"),
+              fmt::format("max_idle ({}) must be <= max_total ({})", b.max_idle(), b.max_total()));
+        } else if (b.min_idle() > max_idle) {
+          ctx_.error(f("bounded", "min_idle"),
+                     fmt::format("min_idle ({}) must be <= max_idle ({}{})", b.min_idle(), max_idle,
+                                 b.has_max_idle() ? "" : ", from max_total"));
+        }
+        c.max_total = b.max_total();
+        c.max_idle = max_idle;
+        c.min_idle = b.min_idle();
+        c.idle_timeout =
+            ctx_.positive_duration(f("bounded", "idle_timeout"), b.idle_timeout(), Need::kOptional)
+                .value_or(0);
+        c.max_lifetime =
+            ctx_.positive_duration(f("bounded", "max_lifetime"), b.max_lifetime(), Need::kOptional)
+                .value_or(0);
+        c.max_requests_per_connection = b.max_requests_per_connection();
+        c.reuse =
+            b.reuse() == pb::BoundedPool::FIFO ? app::ReuseOrder::kFifo : app::ReuseOrder::kLifo;
+        if (b.max_per_destination() != 0) c.max_per_destination = b.max_per_destination();
+        if (b.has_wait_queue()) {
+          if (b.wait_queue().has_max_waiting()) c.max_waiting = b.wait_queue().max_waiting();
+          c.wait_timeout =
+              ctx_.positive_duration(join_field_path(f("bounded", "wait_queue"), "timeout"),
+                                     b.wait_queue().timeout(), Need::kOptional)
+                  .value_or(0);
+        }
+        break;
+      }
+      case pb::Pool::kMultiplexed: {
+        const pb::MultiplexedPool& m = pool.multiplexed();
+        c.kind = app::PoolKind::kMultiplexed;
+        if (m.has_max_streams() && m.max_streams() < 1) {
+          ctx_.error(f("multiplexed", "max_streams"), "must be >= 1, got 0");
+        }
+        if (m.has_connections_per_origin() && m.connections_per_origin() < 1) {
+          ctx_.error(f("multiplexed", "connections_per_origin"), "must be >= 1, got 0");
+        }
+        c.streams_per_connection = m.has_max_streams() ? m.max_streams() : 100;
+        c.max_per_destination = m.has_connections_per_origin() ? m.connections_per_origin() : 1;
+        c.idle_timeout = ctx_.positive_duration(f("multiplexed", "idle_timeout"), m.idle_timeout(),
+                                                Need::kOptional)
+                             .value_or(0);
+        break;
+      }
+      case pb::Pool::kNone:
+      case pb::Pool::KIND_NOT_SET:
+        c.kind = app::PoolKind::kNone;
+        break;
+    }
+    if (ctx_.problem_count() != problems_before) return std::nullopt;
+    // What the checks above did not cover, the pool's own rules do.
+    for (const std::string& p : c.validate()) ctx_.error(path, p);
+    return c;
+  }
+
+  void retry(const std::string& path, app::RetryPolicy& out) {
+    if (!c_.has_retry()) return;
+    out.max_retries = c_.retry().max_retries();
+    if (c_.retry().has_delay()) {
+      if (auto t =
+              ctx_.duration(join_field_path(path, "delay"), c_.retry().delay(), Need::kOptional)) {
+        out.backoff = sim::Distribution::constant(sim::to_seconds(*t));
+      }
+    }
+    if (c_.retry().has_backoff()) {
+      if (auto d = ctx_.time_distribution(join_field_path(path, "backoff"), c_.retry().backoff())) {
+        out.backoff = std::move(*d);
+      }
+    }
+  }
+
+  const pb::Client& c_;
+  std::string path_;
+  ResolveContext& ctx_;
+};
+
+}  // namespace
+
+std::optional<ResolvedClient> resolve_client(const scenario::Client& client, int index,
+                                             sim::Time stop, ResolveContext& ctx) {
+  return ClientReader(client, index, ctx).read(stop);
+}
+
+std::unique_ptr<WorldNode> make_client_node(const ResolvedClient& client) {
+  return std::make_unique<ClientNode>(client);
+}
+
+}  // namespace tcpsim::scenarios

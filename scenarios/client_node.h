@@ -1,0 +1,36 @@
+// A client group: one connecting application on every host of a group, read from a
+// scenario's `clients` entry (load, pool, close, retry) and placed on the world.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/app/client_app.h"
+#include "scenarios/message_sizes.h"
+#include "scenarios/resolve_context.h"
+#include "scenarios/world_node.h"
+
+namespace tcpsim::scenarios {
+
+struct ResolvedClient {
+  std::string name;       // label in results
+  int group = -1;         // the scenario group it runs on
+  int target_group = -1;  // the group its requests go to
+  app::ClientConfig config;
+  // The size models it draws from, one per server it sends to, each with its index among
+  // that server's models (which its connections name to the server).
+  std::vector<TaggedMessageSizes> sizes;
+  // Per destination of config.destinations: which of `sizes`.
+  std::vector<std::uint32_t> size_of_destination;
+};
+
+// Reads clients[index] (servers must have been read: their listeners are checked). Nullopt
+// when the entry has a problem (recorded in ctx). `stop` ends the issuing of requests.
+std::optional<ResolvedClient> resolve_client(const scenario::Client& client, int index,
+                                             sim::Time stop, ResolveContext& ctx);
+
+std::unique_ptr<WorldNode> make_client_node(const ResolvedClient& client);
+
+}  // namespace tcpsim::scenarios

@@ -1,0 +1,304 @@
+#include "scenarios/scenario_resolver.h"
+
+#include <fmt/format.h>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <map>
+#include <numeric>
+#include <utility>
+
+#include "scenarios/address_plan.h"
+#include "scenarios/bandwidth.h"
+#include "scenarios/distributions.h"
+#include "scenarios/field_error.h"
+#include "scenarios/field_path.h"
+#include "scenarios/kernel_resolver.h"
+#include "scenarios/resolve_context.h"
+#include "sim/duration.h"
+
+namespace tcpsim::scenarios {
+namespace {
+
+namespace pb = scenario;
+using sim::Time;
+
+constexpr Time kDefaultMetricsInterval = sim::kSecond;
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
+}
+
+class DisjointSets {
+ public:
+  explicit DisjointSets(std::size_t n) : parent_(n) {
+    std::iota(parent_.begin(), parent_.end(), std::size_t{0});
+  }
+  std::size_t find(std::size_t x) {
+    while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
+    return x;
+  }
+  void join(std::size_t a, std::size_t b) { parent_[find(a)] = find(b); }
+
+ private:
+  std::vector<std::size_t> parent_;
+};
+
+class Resolver {
+ public:
+  Resolver(const pb::Scenario& s, std::filesystem::path base_dir)
+      : s_(s), ctx_(s, std::move(base_dir)) {}
+
+  Resolution run() {
+    ResolvedScenario out;
+    out.name = s_.name();
+    out.seed = s_.seed();
+    read_run(out);
+    read_groups();
+    read_topology(out);
+    for (int i = 0; i < s_.servers_size(); ++i) {
+      if (auto srv = resolve_server(s_.servers(i), i, ctx_)) {
+        out.servers.push_back(std::move(*srv));
+      }
+    }
+    for (int i = 0; i < s_.clients_size(); ++i) {
+      if (auto c = resolve_client(s_.clients(i), i, out.duration, ctx_)) {
+        out.clients.push_back(std::move(*c));
+      }
+    }
+    if (ctx_.problem_count() == 0) resolve_message_sizes(out);
+
+    Resolution r;
+    r.problems = ctx_.take_problems();
+    if (r.problems.empty()) {
+      out.groups = std::move(ctx_.groups);
+      r.scenario = std::move(out);
+    }
+    return r;
+  }
+
+ private:
+  void read_run(ResolvedScenario& out) {
+    const auto total = ctx_.positive_duration("duration", s_.duration(), Need::kRequired);
+    const auto warmup = ctx_.duration("warmup", s_.warmup(), Need::kOptional);
+    if (total && warmup && *warmup >= *total) {
+      ctx_.error("warmup",
+                 fmt::format("warmup ({}) must be shorter than duration ({})",
+                             sim::format_duration(*warmup), sim::format_duration(*total)));
+    }
+    const auto interval = ctx_.duration("metrics_interval", s_.metrics_interval(), Need::kOptional);
+    if (interval && *interval <= 0) {
+      ctx_.error("metrics_interval", fmt::format("must be > 0 (default {})",
+                                                 sim::format_duration(kDefaultMetricsInterval)));
+    }
+    out.duration = total.value_or(0);
+    out.warmup = warmup.value_or(0);
+    out.interval = interval.value_or(kDefaultMetricsInterval);
+  }
+
+  // Group and switch names share one namespace: links name either.
+  void node_name(const std::string& path, const std::string& name, std::string_view what) {
+    if (name.empty()) {
+      ctx_.error(path, fmt::format("required: every {} needs a name", what));
+      return;
+    }
+    for (const char c : name) {
+      if (!is_name_char(c)) {
+        ctx_.error(
+            path,
+            fmt::format("\"{}\": names may hold only letters, digits, '_', '-' and '.'", name));
+        return;
+      }
+    }
+    if (const auto [it, fresh] = nodes_.emplace(name, path); !fresh) {
+      ctx_.error(path, fmt::format("duplicate name \"{}\" (already used by {})", name, it->second));
+    }
+  }
+
+  void read_groups() {
+    if (s_.groups().empty()) ctx_.error("groups", "at least one host group is required");
+    boost::unordered_flat_map<std::uint32_t, int> owner;
+    for (int i = 0; i < s_.groups_size(); ++i) {
+      const pb::HostGroup& g = s_.groups(i);
+      const std::string path = indexed("groups", i);
+      node_name(join_field_path(path, "name"), g.name(), "host group");
+      ctx_.group_index.emplace(g.name(), i);
+      if (g.count() == 0) ctx_.error(join_field_path(path, "count"), "must be >= 1, got 0");
+
+      ResolvedGroup resolved;
+      resolved.name = g.name();
+      std::vector<Problem> kernel_problems;
+      resolved.kernel = resolve_kernel(g.kernel(), kernel_problems);
+      for (Problem& p : kernel_problems) {
+        ctx_.error(join_field_path(join_field_path(path, "kernel"), p.field_path),
+                   std::move(p.message));
+      }
+      try {
+        resolved.host_addresses = plan_addresses(g);
+      } catch (const FieldError& e) {
+        ctx_.error(join_field_path(path, e.field()), e.what());
+      }
+      check_overlap(i, resolved.host_addresses, owner);
+      ctx_.groups.push_back(std::move(resolved));
+    }
+  }
+
+  // One problem per pair of groups sharing addresses, at the later group.
+  void check_overlap(int i, const std::vector<std::vector<net::Ipv4>>& hosts,
+                     boost::unordered_flat_map<std::uint32_t, int>& owner) {
+    const pb::HostGroup& g = s_.groups(i);
+    std::map<int, bool> reported;
+    int k = 0;
+    for (const auto& host : hosts) {
+      for (const net::Ipv4 a : host) {
+        const auto [it, fresh] = owner.emplace(a.value, i);
+        if (!fresh && it->second != i && !reported[it->second]) {
+          reported[it->second] = true;
+          const std::string field =
+              g.addresses_size() > 0 ? indexed("addresses", k) : std::string("address_base");
+          ctx_.error(join_field_path(indexed("groups", i), field),
+                     fmt::format("address {} is also an address of group \"{}\" (groups[{}])",
+                                 net::to_string(a), s_.groups(it->second).name(), it->second));
+        }
+        ++k;
+      }
+    }
+  }
+
+  void read_topology(ResolvedScenario& out) {
+    const pb::Topology& t = s_.topology();
+    const std::size_t group_count = static_cast<std::size_t>(s_.groups_size());
+    std::map<std::string, std::size_t> switch_index;
+    for (int k = 0; k < t.switches_size(); ++k) {
+      const std::string path = join_field_path(indexed("topology.switches", k), "name");
+      node_name(path, t.switches(k).name(), "switch");
+      switch_index.emplace(t.switches(k).name(), group_count + static_cast<std::size_t>(k));
+      out.switches.push_back(t.switches(k).name());
+    }
+    auto connected =
+        std::make_shared<DisjointSets>(group_count + static_cast<std::size_t>(t.switches_size()));
+    bool complete = true;  // no link was refused
+    for (int k = 0; k < t.links_size(); ++k) {
+      const pb::Link& link = t.links(k);
+      const std::string path = indexed("topology.links", k);
+      auto end = [&](std::string_view field,
+                     const std::string& name) -> std::optional<std::size_t> {
+        const std::string end_path = join_field_path(path, field);
+        if (name.empty()) {
+          ctx_.error(end_path, "required: a host group or switch name");
+          return std::nullopt;
+        }
+        if (const auto g = ctx_.group_index.find(name); g != ctx_.group_index.end()) {
+          return static_cast<std::size_t>(g->second);
+        }
+        if (const auto sw = switch_index.find(name); sw != switch_index.end()) return sw->second;
+        ctx_.error(end_path, fmt::format("unknown node \"{}\": not a host group or switch", name));
+        complete = false;
+        return std::nullopt;
+      };
+      const auto from = end("from", link.from());
+      const auto to = end("to", link.to());
+      if (from && to) {
+        if (*from == *to) {
+          ctx_.error(join_field_path(path, "to"), fmt::format("links \"{}\" to itself", link.to()));
+          complete = false;
+        } else if (*from < group_count && *to < group_count &&
+                   (s_.groups(static_cast<int>(*from)).count() != 1 ||
+                    s_.groups(static_cast<int>(*to)).count() != 1)) {
+          ctx_.error(path, fmt::format("links groups \"{}\" and \"{}\" directly: only single-host "
+                                       "groups can be; join larger groups through a switch",
+                                       link.from(), link.to()));
+          complete = false;
+        } else {
+          connected->join(*from, *to);
+        }
+      }
+      ResolvedLink resolved;
+      resolved.from = from ? static_cast<int>(*from) : -1;
+      resolved.to = to ? static_cast<int>(*to) : -1;
+      resolved.params.latency =
+          ctx_.duration_or(join_field_path(path, "latency"), link.latency(), 0).value_or(0);
+      resolved.params.jitter =
+          ctx_.duration_or(join_field_path(path, "jitter"), link.jitter(), 0).value_or(0);
+      resolved.params.loss = ctx_.fraction(join_field_path(path, "loss"), link.loss()).value_or(0);
+      if (!link.bandwidth().empty()) {
+        std::string message;
+        if (const auto bps = parse_bandwidth(link.bandwidth(), &message)) {
+          resolved.params.bandwidth_bps = *bps;
+        } else {
+          ctx_.error(join_field_path(path, "bandwidth"), message);
+        }
+      }
+      out.links.push_back(resolved);
+    }
+    // Without links every group hangs off one implicit switch. With a link already reported
+    // as broken, paths are not judged.
+    if (!t.links().empty() && complete) {
+      ctx_.reachable = [connected](int a, int b) {
+        return connected->find(static_cast<std::size_t>(a)) ==
+               connected->find(static_cast<std::size_t>(b));
+      };
+    }
+  }
+
+  // The sizes of the messages on each server: model 0 is the server's own (its response
+  // size, 100-byte requests), then one per client sending to it with sizes of its own; a
+  // client's response size, when unset, is the server's.
+  void resolve_message_sizes(ResolvedScenario& out) {
+    std::map<std::pair<int, std::uint32_t>, std::size_t> server_of;  // (group, port) -> server
+    for (std::size_t si = 0; si < out.servers.size(); ++si) {
+      ResolvedServer& srv = out.servers[si];
+      for (const net::Endpoint& ep : srv.config.listen) server_of[{srv.group, ep.port}] = si;
+      MessageSizes own;
+      own.response = size_or(s_.servers(static_cast<int>(si)).response_size(), own.response);
+      srv.sizes.push_back(own);
+    }
+    for (std::size_t ci = 0; ci < out.clients.size(); ++ci) {
+      ResolvedClient& c = out.clients[ci];
+      const pb::Client& in = s_.clients(static_cast<int>(ci));
+      std::map<std::size_t, std::uint32_t> model_on;  // server -> index in c.sizes
+      for (const net::Endpoint& dest : c.config.destinations) {
+        const std::size_t si = server_of.at({c.target_group, dest.port});
+        ResolvedServer& srv = out.servers[si];
+        const auto [it, fresh] = model_on.emplace(si, static_cast<std::uint32_t>(c.sizes.size()));
+        if (fresh) {
+          MessageSizes m = srv.sizes[0];
+          std::uint32_t tag = 0;
+          if (in.has_request_size() || in.has_response_size()) {
+            m.request = size_or(in.request_size(), m.request);
+            m.response = size_or(in.response_size(), m.response);
+            tag = static_cast<std::uint32_t>(srv.sizes.size());
+            srv.sizes.push_back(m);
+          }
+          c.sizes.push_back({std::move(m), tag});
+        }
+        c.size_of_destination.push_back(it->second);
+      }
+    }
+  }
+
+  // Every distribution was checked where it was written.
+  static sim::Distribution size_or(const pb::SizeDistribution& d, const sim::Distribution& unset) {
+    return d.kind_case() == pb::SizeDistribution::KIND_NOT_SET ? unset : to_distribution(d);
+  }
+
+  const pb::Scenario& s_;
+  ResolveContext ctx_;
+  std::map<std::string, std::string> nodes_;  // group and switch names -> the path naming them
+};
+
+}  // namespace
+
+const ResolvedGroup* ResolvedScenario::group(std::string_view group_name) const {
+  for (const ResolvedGroup& g : groups) {
+    if (g.name == group_name) return &g;
+  }
+  return nullptr;
+}
+
+Resolution resolve_scenario(const scenario::Scenario& scenario,
+                            const std::filesystem::path& base_dir) {
+  return Resolver(scenario, base_dir).run();
+}
+
+}  // namespace tcpsim::scenarios

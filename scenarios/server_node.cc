@@ -1,0 +1,106 @@
+#include "scenarios/server_node.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "scenarios/field_path.h"
+#include "sim/duration.h"
+
+namespace tcpsim::scenarios {
+namespace {
+
+// Every host of the group runs one copy of the server.
+class ServerNode final : public WorldNode {
+ public:
+  explicit ServerNode(const ResolvedServer& server) : server_(server) {}
+
+  void build(WorldModel& world) override {
+    for (auto& host : world.hosts[static_cast<std::size_t>(server_.group)]) {
+      app::ServerConfig cfg = server_.config;
+      cfg.request_size = static_cast<std::uint32_t>(server_.sizes.back().request.mean());
+      cfg.response_size = static_cast<std::uint32_t>(server_.sizes.back().response.mean());
+      apps_.push_back(std::make_unique<app::ServerApp>(world.sim, host->stack(), cfg, world.seed,
+                                                       world.next_app_id()));
+    }
+  }
+
+  void add_metrics(metrics::Sampler& /*sampler*/,
+                   const std::vector<std::size_t>& /*sampler_groups*/) override {}
+
+  void start() override {
+    for (auto& a : apps_) {
+      const tcp::SocketError e = a->start();
+      // The resolve pass gave every server its own ports on addresses the host owns.
+      if (e != tcp::SocketError::kOk) {
+        throw std::logic_error(
+            fmt::format("server {} could not listen: {}", server_.name, tcp::name(e)));
+      }
+    }
+  }
+
+ private:
+  const ResolvedServer& server_;
+  std::vector<std::unique_ptr<app::ServerApp>> apps_;
+};
+
+}  // namespace
+
+std::optional<ResolvedServer> resolve_server(const scenario::Server& srv, int index,
+                                             ResolveContext& ctx) {
+  const std::size_t problems_before = ctx.problem_count();
+  const std::string path = indexed("servers", index);
+  auto field = [&](std::string_view f) { return join_field_path(path, f); };
+  ResolvedServer out;
+  const auto g = ctx.group(field("group"), srv.group());
+  out.group = g.value_or(-1);
+  out.name = srv.name().empty() && !srv.ports().empty()
+                 ? fmt::format("{}:{}", srv.group(), srv.ports(0))
+                 : srv.name();
+  if (srv.ports().empty()) ctx.error(field("ports"), "at least one listening port is required");
+  for (int k = 0; k < srv.ports_size(); ++k) {
+    const std::string port_path = field(indexed("ports", k));
+    const std::uint32_t p = srv.ports(k);
+    const auto port = ctx.port(port_path, p);
+    if (port) out.config.listen.push_back({net::Ipv4{0}, *port});
+    if (!g) continue;
+    if (const auto [it, fresh] = ctx.listeners.emplace(std::pair{*g, p}, index); !fresh) {
+      ctx.error(port_path, it->second == index
+                               ? fmt::format("port {} is listed twice", p)
+                               : fmt::format("port {} of group \"{}\" is already listened on by "
+                                             "servers[{}]",
+                                             p, srv.group(), it->second));
+    }
+  }
+  if (g) {
+    const std::uint32_t somaxconn = ctx.groups[static_cast<std::size_t>(*g)].kernel.somaxconn;
+    // Linux's listen() clamps the backlog to somaxconn.
+    out.config.backlog = static_cast<int>(
+        srv.backlog() == 0 ? somaxconn : std::min<std::uint32_t>(srv.backlog(), somaxconn));
+  }
+  if (srv.has_service_time()) {
+    if (auto d = ctx.time_distribution(field("service_time"), srv.service_time())) {
+      out.config.service_time = std::move(*d);
+    }
+  }
+  (void)ctx.message_size(field("response_size"), srv.response_size());
+  out.config.closer =
+      srv.close_first() == scenario::SERVER ? app::Closer::kServer : app::Closer::kClient;
+  out.config.close_delay = ctx.duration_or(field("close_delay"), srv.close_delay(), 0).value_or(0);
+  out.config.leak_fraction = ctx.fraction(field("leak_fraction"), srv.leak_fraction()).value_or(0);
+  out.config.linger_zero =
+      ctx.fraction(field("linger_zero_fraction"), srv.linger_zero_fraction()).value_or(0) == 1;
+  if (srv.has_max_accept_rate()) {
+    (void)ctx.positive_rate(field("max_accept_rate"), srv.max_accept_rate()).value_or(0);
+  }
+  (void)ctx.positive_duration(field("idle_timeout"), srv.idle_timeout(), Need::kOptional)
+      .value_or(0);
+  if (ctx.problem_count() != problems_before) return std::nullopt;
+  return out;
+}
+
+std::unique_ptr<WorldNode> make_server_node(const ResolvedServer& server) {
+  return std::make_unique<ServerNode>(server);
+}
+
+}  // namespace tcpsim::scenarios

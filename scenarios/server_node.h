@@ -1,0 +1,33 @@
+// A server group: one listening application on every host of a group, read from a scenario's
+// `servers` entry and placed on the world.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/app/server_app.h"
+#include "scenarios/message_sizes.h"
+#include "scenarios/resolve_context.h"
+#include "scenarios/world_node.h"
+
+namespace tcpsim::scenarios {
+
+struct ResolvedServer {
+  std::string name;  // label in results
+  int group = -1;    // the scenario group it runs on
+  app::ServerConfig config;
+  // The size models of the messages it serves: 0 is its own, the others those of clients
+  // that set sizes of their own (ResolvedClient::size_models points here).
+  std::vector<MessageSizes> sizes;
+};
+
+// Reads servers[index] and claims its ports in ctx.listeners. Nullopt when the entry has a
+// problem (recorded in ctx).
+std::optional<ResolvedServer> resolve_server(const scenario::Server& server, int index,
+                                             ResolveContext& ctx);
+
+std::unique_ptr<WorldNode> make_server_node(const ResolvedServer& server);
+
+}  // namespace tcpsim::scenarios

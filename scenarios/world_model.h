@@ -1,0 +1,32 @@
+// The simulated world while it is built and run: the kernel, the network and every host's
+// stack, by host group, for the node kinds to place their applications on.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/net/network.h"
+#include "models/net/topology.h"
+#include "models/tcp/host_stack.h"
+#include "sim/simulator.h"
+
+namespace tcpsim::scenarios {
+
+struct WorldModel {
+  explicit WorldModel(std::uint64_t run_seed) : seed(run_seed) {}
+
+  // Entity ids of applications are handed out in build order, so streams stay put when a
+  // group is added after the others.
+  std::uint64_t next_app_id() { return app_ids++; }
+
+  std::uint64_t seed;
+  sim::Simulator sim;
+  net::Topology topology;
+  std::unique_ptr<net::Network> network;
+  // hosts[g][i]: host i of scenario group g.
+  std::vector<std::vector<std::unique_ptr<tcp::HostStack>>> hosts;
+  std::uint64_t app_ids = 0;
+};
+
+}  // namespace tcpsim::scenarios
