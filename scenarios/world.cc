@@ -367,15 +367,16 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
       cfg.listen.push_back({net::Ipv4{0}, static_cast<std::uint16_t>(port)});
     }
     const Sizes sz = sizes_of(s.group(), s.ports(), field);
-    cfg.request_size = sz.request;
-    cfg.response_size = sz.response;
+    cfg.sizes.assign(cfg.listen.size(), {sim::Distribution::constant(sz.request),
+                                         sim::Distribution::constant(sz.response)});
     cfg.backlog = s.backlog() == 0 ? static_cast<int>(loaded.group(s.group())->kernel.somaxconn)
                                    : static_cast<int>(s.backlog());
     if (s.has_service_time()) cfg.service_time = to_distribution(s.service_time());
     cfg.closer = s.close_first() == scenario::SERVER ? app::Closer::kServer : app::Closer::kClient;
     cfg.close_delay = duration_or(s.close_delay(), 0);
     cfg.leak_fraction = s.leak_fraction();
-    cfg.linger_zero = all_or_none(s.linger_zero_fraction(), field + ".linger_zero_fraction");
+    cfg.linger_zero_fraction =
+        all_or_none(s.linger_zero_fraction(), field + ".linger_zero_fraction") ? 1.0 : 0.0;
     if (s.has_max_accept_rate()) unsupported(field + ".max_accept_rate", "not modelled yet");
     if (!s.idle_timeout().empty()) unsupported(field + ".idle_timeout", "not modelled yet");
     for (auto& stack : w.hosts.at(s.group())) {
@@ -407,8 +408,8 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
                                  ? app::DestinationPolicy::kUniform
                                  : app::DestinationPolicy::kRoundRobin;
     const Sizes sz = sizes_of(c.target_group(), c.target_ports(), field);
-    cfg.request_size = sz.request;
-    cfg.response_size = sz.response;
+    cfg.sizes.assign(cfg.destinations.size(), {sim::Distribution::constant(sz.request),
+                                               sim::Distribution::constant(sz.response)});
     cfg.pool = pool_config(c.pool());
     switch (c.bind_mode()) {
       case scenario::Client::BIND_ZERO:
@@ -421,8 +422,9 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
         cfg.connect.bind_mode = app::BindMode::kConnect;
         break;
     }
-    cfg.connect.linger_zero =
-        all_or_none(c.close().linger_zero_fraction(), field + ".close.linger_zero_fraction");
+    cfg.connect.linger_zero_fraction =
+        all_or_none(c.close().linger_zero_fraction(), field + ".close.linger_zero_fraction") ? 1.0
+                                                                                             : 0.0;
     cfg.connect.await_server_close = c.close().closer() == scenario::SERVER;
     if (!c.close().delay().empty() && sim::parse_duration_or_throw(c.close().delay()) != 0) {
       unsupported(field + ".close.delay", "not modelled yet");
