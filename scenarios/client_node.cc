@@ -51,11 +51,8 @@ class ClientNode final : public WorldNode {
 
   void build(WorldModel& world) override {
     for (auto& host : world.hosts[static_cast<std::size_t>(client_.group)]) {
-      app::ClientConfig cfg = client_.config;
-      cfg.request_size = static_cast<std::uint32_t>(client_.sizes[0].sizes.request.mean());
-      cfg.response_size = static_cast<std::uint32_t>(client_.sizes[0].sizes.response.mean());
-      apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), cfg, world.seed,
-                                                       world.next_app_id()));
+      apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), client_.config,
+                                                       world.seed, world.next_app_id()));
       stats_.push_back(std::make_unique<ClientStats>(*apps_.back()));
     }
   }
@@ -115,11 +112,12 @@ class ClientReader {
         break;
     }
     const std::string close = field("close");
-    cfg.connect.linger_zero = 1 == ctx_.fraction(join_field_path(close, "linger_zero_fraction"),
-                                                 c_.close().linger_zero_fraction())
-                                       .value_or(0);
+    cfg.connect.linger_zero_fraction = ctx_.fraction(join_field_path(close, "linger_zero_fraction"),
+                                                     c_.close().linger_zero_fraction())
+                                           .value_or(0);
     cfg.connect.await_server_close = c_.close().closer() == pb::SERVER;
-    (void)ctx_.duration_or(join_field_path(close, "delay"), c_.close().delay(), 0).value_or(0);
+    cfg.connect.close_delay =
+        ctx_.duration_or(join_field_path(close, "delay"), c_.close().delay(), 0).value_or(0);
     if (c_.has_tcp_syncnt()) {
       if (c_.tcp_syncnt() < 1 || c_.tcp_syncnt() > 127) {
         ctx_.error(field("tcp_syncnt"), fmt::format("must be in 1..127, got {}", c_.tcp_syncnt()));

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "models/app/client_app.h"
-#include "scenarios/message_sizes.h"
 #include "scenarios/resolve_context.h"
 #include "scenarios/world_node.h"
 
@@ -19,11 +18,6 @@ struct ResolvedClient {
   int group = -1;         // the scenario group it runs on
   int target_group = -1;  // the group its requests go to
   app::ClientConfig config;
-  // The size models it draws from, one per server it sends to, each with its index among
-  // that server's models (which its connections name to the server).
-  std::vector<TaggedMessageSizes> sizes;
-  // Per destination of config.destinations: which of `sizes`.
-  std::vector<std::uint32_t> size_of_destination;
 };
 
 // Reads clients[index] (servers must have been read: their listeners are checked). Nullopt

@@ -242,37 +242,35 @@ class Resolver {
   }
 
   // The sizes of the messages on each server: model 0 is the server's own (its response
-  // size, 100-byte requests), then one per client sending to it with sizes of its own; a
-  // client's response size, when unset, is the server's.
+  // size, 100-byte requests), then one per client that sets sizes of its own, whose
+  // connections name it in their SYNs; a client's response size, when unset, is the server's.
   void resolve_message_sizes(ResolvedScenario& out) {
     std::map<std::pair<int, std::uint32_t>, std::size_t> server_of;  // (group, port) -> server
     for (std::size_t si = 0; si < out.servers.size(); ++si) {
-      ResolvedServer& srv = out.servers[si];
-      for (const net::Endpoint& ep : srv.config.listen) server_of[{srv.group, ep.port}] = si;
-      MessageSizes own;
+      app::ServerConfig& srv = out.servers[si].config;
+      for (const net::Endpoint& ep : srv.listen) server_of[{out.servers[si].group, ep.port}] = si;
+      app::MessageSizes own;
       own.response = size_or(s_.servers(static_cast<int>(si)).response_size(), own.response);
-      srv.sizes.push_back(own);
+      srv.sizes = {own};
     }
     for (std::size_t ci = 0; ci < out.clients.size(); ++ci) {
       ResolvedClient& c = out.clients[ci];
       const pb::Client& in = s_.clients(static_cast<int>(ci));
-      std::map<std::size_t, std::uint32_t> model_on;  // server -> index in c.sizes
+      const bool own_sizes = in.has_request_size() || in.has_response_size();
+      std::map<std::size_t, std::uint32_t> tag_on;  // server -> this client's model there
       for (const net::Endpoint& dest : c.config.destinations) {
         const std::size_t si = server_of.at({c.target_group, dest.port});
-        ResolvedServer& srv = out.servers[si];
-        const auto [it, fresh] = model_on.emplace(si, static_cast<std::uint32_t>(c.sizes.size()));
-        if (fresh) {
-          MessageSizes m = srv.sizes[0];
-          std::uint32_t tag = 0;
-          if (in.has_request_size() || in.has_response_size()) {
-            m.request = size_or(in.request_size(), m.request);
-            m.response = size_or(in.response_size(), m.response);
-            tag = static_cast<std::uint32_t>(srv.sizes.size());
-            srv.sizes.push_back(m);
-          }
-          c.sizes.push_back({std::move(m), tag});
+        std::vector<app::MessageSizes>& models = out.servers[si].config.sizes;
+        const auto [it, fresh] =
+            tag_on.emplace(si, own_sizes ? static_cast<std::uint32_t>(models.size()) : 0U);
+        if (fresh && own_sizes) {
+          app::MessageSizes m = models[0];
+          m.request = size_or(in.request_size(), m.request);
+          m.response = size_or(in.response_size(), m.response);
+          models.push_back(std::move(m));
         }
-        c.size_of_destination.push_back(it->second);
+        c.config.sizes.push_back(models[it->second]);
+        c.config.size_tags.push_back(it->second);
       }
     }
   }

@@ -17,11 +17,8 @@ class ServerNode final : public WorldNode {
 
   void build(WorldModel& world) override {
     for (auto& host : world.hosts[static_cast<std::size_t>(server_.group)]) {
-      app::ServerConfig cfg = server_.config;
-      cfg.request_size = static_cast<std::uint32_t>(server_.sizes.back().request.mean());
-      cfg.response_size = static_cast<std::uint32_t>(server_.sizes.back().response.mean());
-      apps_.push_back(std::make_unique<app::ServerApp>(world.sim, host->stack(), cfg, world.seed,
-                                                       world.next_app_id()));
+      apps_.push_back(std::make_unique<app::ServerApp>(world.sim, host->stack(), server_.config,
+                                                       world.seed, world.next_app_id()));
     }
   }
 
@@ -88,13 +85,14 @@ std::optional<ResolvedServer> resolve_server(const scenario::Server& srv, int in
       srv.close_first() == scenario::SERVER ? app::Closer::kServer : app::Closer::kClient;
   out.config.close_delay = ctx.duration_or(field("close_delay"), srv.close_delay(), 0).value_or(0);
   out.config.leak_fraction = ctx.fraction(field("leak_fraction"), srv.leak_fraction()).value_or(0);
-  out.config.linger_zero =
-      ctx.fraction(field("linger_zero_fraction"), srv.linger_zero_fraction()).value_or(0) == 1;
+  out.config.linger_zero_fraction =
+      ctx.fraction(field("linger_zero_fraction"), srv.linger_zero_fraction()).value_or(0);
   if (srv.has_max_accept_rate()) {
-    (void)ctx.positive_rate(field("max_accept_rate"), srv.max_accept_rate()).value_or(0);
+    out.config.max_accept_rate =
+        ctx.positive_rate(field("max_accept_rate"), srv.max_accept_rate()).value_or(0);
   }
-  (void)ctx.positive_duration(field("idle_timeout"), srv.idle_timeout(), Need::kOptional)
-      .value_or(0);
+  out.config.idle_timeout =
+      ctx.positive_duration(field("idle_timeout"), srv.idle_timeout(), Need::kOptional).value_or(0);
   if (ctx.problem_count() != problems_before) return std::nullopt;
   return out;
 }

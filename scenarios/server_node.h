@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "models/app/server_app.h"
-#include "scenarios/message_sizes.h"
 #include "scenarios/resolve_context.h"
 #include "scenarios/world_node.h"
 
@@ -18,9 +17,6 @@ struct ResolvedServer {
   std::string name;  // label in results
   int group = -1;    // the scenario group it runs on
   app::ServerConfig config;
-  // The size models of the messages it serves: 0 is its own, the others those of clients
-  // that set sizes of their own (ResolvedClient::size_models points here).
-  std::vector<MessageSizes> sizes;
 };
 
 // Reads servers[index] and claims its ports in ctx.listeners. Nullopt when the entry has a

@@ -13,11 +13,13 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
       config_(std::move(config)),
       rng_(seed, entity),
       self_(sim.add_handler(*this)),
-      pool_(sim, stack, config_.pool, config_.connect, config_.destinations, *this) {
-  if (config_.request_size == 0) throw std::invalid_argument("client: request_size must be > 0");
-  if (config_.response_size == 0) {
-    throw std::invalid_argument("client: response_size must be > 0");
+      pool_(sim, stack, config_.pool, config_.connect, config_.destinations, *this, &rng_),
+      seed_(seed) {
+  if (!config_.sizes.empty() && config_.sizes.size() != config_.destinations.size()) {
+    throw std::invalid_argument("client: sizes must be empty or one per destination");
   }
+  if (config_.sizes.empty()) config_.sizes.resize(config_.destinations.size());
+  for (const MessageSizes& s : config_.sizes) sizes_.emplace_back(s);
   if (config_.load == LoadModel::kClosedLoop && config_.users == 0) {
     throw std::invalid_argument("client: a closed loop needs users > 0");
   }
@@ -110,15 +112,22 @@ void ClientApp::attempt(std::uint32_t r) {
 }
 
 void ClientApp::send_on(std::uint32_t r, ConnId conn) {
-  if (stack_.send(pool_.socket(conn), config_.request_size) != tcp::SocketError::kOk) {
+  const tcp::SocketId socket = pool_.socket(conn);
+  const SizeModel& sizes = sizes_[pool_.destination_of(conn)];
+  const std::uint64_t key = sizes.constant() ? 0 : stack_.connection_key(socket);
+  const std::uint32_t k = pool_.assigned(conn) - 1;
+  const std::uint32_t size = sizes.request(seed_, key, k);
+  if (stack_.send(socket, size) != tcp::SocketError::kOk) {
     pool_.release(conn, false);
     attempt_failed(r, Failure::kConnection);
     return;
   }
+  counters_.request_bytes += size;
   if (conn >= in_flight_.size()) in_flight_.resize(pool_.capacity());
   InFlight& f = in_flight_[conn];
   Request& req = requests_[r];
   req.received = 0;
+  req.response_size = sizes.response(seed_, key, k);
   req.next_on_conn = kNil;
   if (f.tail == kNil) {
     f.head = r;
@@ -164,10 +173,11 @@ void ClientApp::on_response_bytes(ConnId conn, std::uint32_t bytes) {
   while (bytes > 0 && pending > 0) {
     const std::uint32_t r = in_flight_[conn].head;
     Request& req = requests_[r];
-    const std::uint32_t take = std::min(bytes, config_.response_size - req.received);
+    const std::uint32_t take = std::min(bytes, req.response_size - req.received);
     req.received += take;
     bytes -= take;
-    if (req.received < config_.response_size) return;
+    if (req.received < req.response_size) return;
+    counters_.response_bytes += req.response_size;
     pop_in_flight(conn);
     --pending;
     complete(r);

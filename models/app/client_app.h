@@ -9,6 +9,7 @@
 #include "models/app/client_counters.h"
 #include "models/app/client_socket.h"
 #include "models/app/connection_pool.h"
+#include "models/app/message_sizes.h"
 #include "models/net/address.h"
 #include "models/tcp/tcp_stack.h"
 #include "sim/distribution.h"
@@ -37,8 +38,9 @@ struct ClientConfig {
   sim::Distribution think_time;
   std::vector<net::Endpoint> destinations;
   DestinationPolicy destination_policy = DestinationPolicy::kRoundRobin;
-  std::uint32_t request_size = 100;   // bytes, >= 1
-  std::uint32_t response_size = 100;  // bytes, >= 1: the server's answer to one request
+  // One per destination, or empty: 100-byte requests and responses everywhere. The
+  // response sizes must be those the server on that port sends.
+  std::vector<MessageSizes> sizes;
   PoolConfig pool;
   ConnectOptions connect;
   RetryPolicy retry;
@@ -49,7 +51,8 @@ struct ClientConfig {
 
 class ClientApp final : public sim::EventHandler, private PoolUser {
  public:
-  // Throws std::invalid_argument for an invalid config.
+  // Throws std::invalid_argument for an invalid config. `seed` is the run's, the same for
+  // every application (request sizes are drawn from it); `entity` names this one's stream.
   ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig config, std::uint64_t seed,
             std::uint64_t entity);
   ClientApp(const ClientApp&) = delete;
@@ -80,8 +83,9 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
     sim::Time issued = 0;
     std::uint32_t dest = 0;
     std::uint32_t user = kNoUser;
-    std::uint32_t attempts = 0;  // retries made
-    std::uint32_t received = 0;  // response bytes so far
+    std::uint32_t attempts = 0;       // retries made
+    std::uint32_t received = 0;       // response bytes so far
+    std::uint32_t response_size = 0;  // of its response, once sent
     std::uint32_t generation = 0;
     std::uint32_t next_on_conn = kNil;
   };
@@ -117,10 +121,12 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   sim::RandomStream rng_;
   sim::HandlerId self_;
   ConnectionPool pool_;
+  std::vector<SizeModel> sizes_;  // by destination
   std::vector<Request> requests_;
   std::vector<std::uint32_t> free_requests_;
   std::vector<InFlight> in_flight_;  // by connection id
   std::uint32_t next_destination_ = 0;
+  std::uint64_t seed_;
   ClientCounters counters_;
   sim::Histogram request_latency_;
 };

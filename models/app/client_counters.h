@@ -23,6 +23,8 @@ struct ClientCounters {
   std::uint64_t failed_pool_timeout = 0;  // waited wait_timeout for a pooled connection
   std::uint64_t failed_pool_full = 0;     // the pool's wait queue was full
   std::uint64_t retries = 0;
+  std::uint64_t request_bytes = 0;   // of the requests sent
+  std::uint64_t response_bytes = 0;  // of the responses read to the end
   std::uint32_t pool_busy = 0;
   std::uint32_t pool_idle = 0;
   std::uint32_t pool_waiting = 0;

@@ -3,12 +3,13 @@
 namespace tcpsim::app {
 
 tcp::Opened start_connect(tcp::TcpStack& stack, tcp::SocketOwner& owner, std::uint64_t user,
-                          net::Endpoint remote, net::Ipv4 source, const ConnectOptions& options) {
+                          net::Endpoint remote, net::Ipv4 source, const ConnectOptions& options,
+                          bool linger_zero) {
   const tcp::Opened opened = stack.socket(owner, user);
   if (opened.error != tcp::SocketError::kOk) return opened;
   const tcp::SocketId s = opened.socket;
   tcp::SocketOptions& o = stack.options(s);
-  o.linger_zero = options.linger_zero;
+  o.linger_zero = linger_zero;
   o.syncnt = options.syncnt;
   tcp::SocketError e = tcp::SocketError::kOk;
   switch (options.bind_mode) {

@@ -6,6 +6,7 @@
 
 #include "models/net/address.h"
 #include "models/tcp/tcp_stack.h"
+#include "sim/time.h"
 
 namespace tcpsim::app {
 
@@ -17,17 +18,25 @@ enum class BindMode : std::uint8_t {
 
 struct ConnectOptions {
   BindMode bind_mode = BindMode::kConnect;
-  bool linger_zero = false;  // SO_LINGER {1, 0}: close() sends a RST
-  std::uint8_t syncnt = 0;   // TCP_SYNCNT; 0 = the host's tcp_syn_retries
+  // Connections closed with SO_LINGER {1, 0} (a RST, no TIME_WAIT), in [0, 1]: one draw
+  // from the client's stream per connection opened; 0 and 1 take no draw.
+  double linger_zero_fraction = 0;
+  std::uint8_t syncnt = 0;  // TCP_SYNCNT; 0 = the host's tcp_syn_retries
   // When the client is done with a connection it waits for the server's FIN
   // and closes only then, so that the TIME_WAIT lands on the server.
   bool await_server_close = false;
+  // A connection the pool does not keep after a completed response (kNone's one request,
+  // max_requests_per_connection, max_lifetime, max_idle_per_destination) is closed this long
+  // after the response was read. Closes that follow no response (idle timeout, eviction to
+  // make room, a broken connection, the server's FIN) are immediate. >= 0.
+  sim::Time close_delay = 0;
 };
 
 // Creates a socket owned by `owner` (with `user` as its tag) and starts
 // connecting to `remote`; `source` is the address bound in kBindAddressNoPort.
 // On error the socket is already closed and `socket` is kNoSocket.
 tcp::Opened start_connect(tcp::TcpStack& stack, tcp::SocketOwner& owner, std::uint64_t user,
-                          net::Endpoint remote, net::Ipv4 source, const ConnectOptions& options);
+                          net::Endpoint remote, net::Ipv4 source, const ConnectOptions& options,
+                          bool linger_zero);
 
 }  // namespace tcpsim::app

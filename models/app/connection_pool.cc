@@ -33,18 +33,27 @@ std::vector<std::string> PoolConfig::validate() const {
 
 ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
                                const ConnectOptions& options,
-                               std::vector<net::Endpoint> destinations, PoolUser& user)
+                               std::vector<net::Endpoint> destinations, PoolUser& user,
+                               sim::RandomStream* rng)
     : sim_(sim),
       stack_(stack),
       config_(config),
       options_(options),
       user_(user),
-      self_(sim.add_handler(*this)) {
+      self_(sim.add_handler(*this)),
+      rng_(rng) {
   const std::vector<std::string> problems = config.validate();
   if (!problems.empty()) {
     throw std::invalid_argument(fmt::format("pool: {}", fmt::join(problems, "; ")));
   }
   if (destinations.empty()) throw std::invalid_argument("pool: no destination");
+  if (!(options.linger_zero_fraction >= 0 && options.linger_zero_fraction <= 1)) {
+    throw std::invalid_argument("pool: linger_zero_fraction must be in [0, 1]");
+  }
+  if (options.linger_zero_fraction > 0 && options.linger_zero_fraction < 1 && rng == nullptr) {
+    throw std::invalid_argument("pool: a fractional linger_zero_fraction needs a stream");
+  }
+  if (options.close_delay < 0) throw std::invalid_argument("pool: close_delay must be >= 0");
   max_requests_ = config.max_requests_per_connection;
   max_idle_ = config.max_idle;
   max_idle_per_destination_ = config.max_idle_per_destination;
@@ -69,6 +78,9 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
     lifetime_timers_.emplace(sim, config.max_lifetime, *this, kLifetimeExpired);
   }
   if (config.wait_timeout > 0) wait_timers_.emplace(sim, config.wait_timeout, *this, kWaitExpired);
+  if (options.close_delay > 0) {
+    close_timers_.emplace(sim, options.close_delay, *this, kCloseDelayOver);
+  }
 }
 
 void ConnectionPool::start() {
@@ -146,7 +158,7 @@ void ConnectionPool::release(ConnId c, bool reusable) {
   const Conn& after = conns_[c];
   if (after.generation == gen && after.state == ConnState::kOpen && !after.retiring &&
       after.active == 0) {
-    become_idle(c);
+    become_idle(c, true);
     rebalance();
   }
 }
@@ -200,13 +212,17 @@ void ConnectionPool::settle(ConnId c) {
   conn.in_avail = available;
 }
 
-void ConnectionPool::become_idle(ConnId c) {
+void ConnectionPool::become_idle(ConnId c, bool after_response) {
   Conn& conn = conns_[c];
   const std::uint32_t d = conn.dest;
   Dest& dest = dests_[d];
   if (dest.idle >= max_idle_per_destination_) {
     ++counters_.closed_excess_idle;
-    close_conn(c);
+    if (after_response) {
+      close_after_response(c);
+    } else {
+      close_conn(c);
+    }
     after_close(d);
     return;
   }
@@ -247,8 +263,10 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
     conns_.emplace_back();
   }
   ++counters_.connects_attempted;
+  const double f = options_.linger_zero_fraction;
+  const bool linger_zero = f >= 1 || (f > 0 && rng_->uniform01() < f);
   const tcp::Opened o =
-      start_connect(stack_, *this, c, dests_[d].endpoint, next_source(), options_);
+      start_connect(stack_, *this, c, dests_[d].endpoint, next_source(), options_, linger_zero);
   if (o.error != tcp::SocketError::kOk) {
     ++counters_.connects_failed[static_cast<std::size_t>(o.error)];
     free_conns_.push_back(c);
@@ -296,17 +314,42 @@ void ConnectionPool::finish(ConnId c) {
   }
   if (options_.await_server_close && !conn.broken &&
       stack_.state(conn.socket) == tcp::TcpState::kEstablished) {
-    if (conn.is_idle) leave_idle(c);
-    if (lifetime_timers_) lifetime_timers_->cancel(conn.lifetime_timer);
-    Dest& dest = dests_[d];
-    --dest.total;
-    --total_;
+    detach(c);
     conn.state = ConnState::kDraining;
     ++draining_;
+  } else if (!conn.broken) {
+    close_after_response(c);
   } else {
     close_conn(c);
   }
   after_close(d);
+}
+
+// Out of the pool's accounting, its socket still open.
+void ConnectionPool::detach(ConnId c) {
+  Conn& conn = conns_[c];
+  Dest& dest = dests_[conn.dest];
+  if (conn.in_avail) {
+    dest.avail.remove(conns_, &Conn::avail, c);
+    conn.in_avail = false;
+  }
+  if (conn.is_idle) leave_idle(c);
+  if (lifetime_timers_) lifetime_timers_->cancel(conn.lifetime_timer);
+  --dest.total;
+  --total_;
+}
+
+// A connection not kept after its response: closed now, or close_delay later.
+void ConnectionPool::close_after_response(ConnId c) {
+  if (!close_timers_) {
+    close_conn(c);
+    return;
+  }
+  detach(c);
+  Conn& conn = conns_[c];
+  conn.state = ConnState::kClosing;
+  ++closing_;
+  close_timers_->add(c, conn.generation);
 }
 
 // Closes the socket and forgets the connection; waiters are not looked at.
@@ -337,6 +380,9 @@ void ConnectionPool::close_conn(ConnId c) {
       break;
     case ConnState::kDraining:
       --draining_;
+      break;
+    case ConnState::kClosing:
+      --closing_;
       break;
     case ConnState::kFree:
       return;
@@ -496,7 +542,7 @@ void ConnectionPool::on_connected(tcp::SocketId socket, tcp::SocketError result)
   const Conn& after = conns_[c];
   if (after.generation == gen && after.state == ConnState::kOpen && !after.retiring &&
       after.active == 0) {
-    become_idle(c);
+    become_idle(c, false);
   }
 }
 
@@ -520,6 +566,7 @@ void ConnectionPool::peer_gone(tcp::SocketId socket, tcp::SocketError error) {
   if (c == kNil) return;
   switch (conns_[c].state) {
     case ConnState::kDraining:
+    case ConnState::kClosing:
       close_conn(c);
       break;
     case ConnState::kOpen:
@@ -581,6 +628,11 @@ void ConnectionPool::handle(const sim::Event& event) {
       warmup_scheduled_ = false;
       for (std::uint32_t d = 0; d < dests_.size(); ++d) replenish(d);
       return;
+    case kCloseDelayOver: {
+      const ConnId c = event.target;
+      if (conns_[c].state == ConnState::kClosing && conns_[c].generation == event.a) close_conn(c);
+      return;
+    }
     default:
       return;
   }

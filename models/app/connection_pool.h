@@ -14,6 +14,7 @@
 #include "models/tcp/tcp_stack.h"
 #include "sim/fifo_timer_list.h"
 #include "sim/histogram.h"
+#include "sim/random_stream.h"
 #include "sim/simulator.h"
 
 namespace tcpsim::app {
@@ -114,9 +115,11 @@ struct PoolCounters {
 class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
  public:
   // Throws std::invalid_argument when the config is invalid or there is no destination.
+  // `rng` (the client's stream) draws options.linger_zero_fraction; it may be null when the
+  // fraction is 0 or 1.
   ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
                  const ConnectOptions& options, std::vector<net::Endpoint> destinations,
-                 PoolUser& user);
+                 PoolUser& user, sim::RandomStream* rng = nullptr);
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
@@ -131,6 +134,9 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
 
   [[nodiscard]] tcp::SocketId socket(ConnId conn) const { return conns_[conn].socket; }
   [[nodiscard]] std::uint32_t destination_of(ConnId conn) const { return conns_[conn].dest; }
+  // Requests handed to `conn` since it was opened: the one just handed over is number
+  // assigned(conn) - 1, counting from 0.
+  [[nodiscard]] std::uint32_t assigned(ConnId conn) const { return conns_[conn].assigned; }
   // Connection ids are below this.
   [[nodiscard]] std::uint32_t capacity() const { return static_cast<std::uint32_t>(conns_.size()); }
   [[nodiscard]] std::size_t destination_count() const { return dests_.size(); }
@@ -145,6 +151,8 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   [[nodiscard]] std::uint32_t streams() const { return streams_; }
   // Done with but waiting for the server's FIN (await_server_close).
   [[nodiscard]] std::uint32_t draining() const { return draining_; }
+  // Done with and to be closed when options.close_delay is over.
+  [[nodiscard]] std::uint32_t closing() const { return closing_; }
 
   [[nodiscard]] const PoolCounters& counters() const { return counters_; }
   // ns, connect() to ESTABLISHED.
@@ -160,8 +168,14 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   void handle(const sim::Event& event) override;
 
  private:
-  enum EventKind : std::uint16_t { kIdleExpired, kLifetimeExpired, kWaitExpired, kWarmup };
-  enum class ConnState : std::uint8_t { kFree, kConnecting, kOpen, kDraining };
+  enum EventKind : std::uint16_t {
+    kIdleExpired,
+    kLifetimeExpired,
+    kWaitExpired,
+    kWarmup,
+    kCloseDelayOver,
+  };
+  enum class ConnState : std::uint8_t { kFree, kConnecting, kOpen, kDraining, kClosing };
 
   struct Conn {
     tcp::SocketId socket = tcp::kNoSocket;
@@ -215,10 +229,12 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   void assign(ConnId c);
   void serve(ConnId c);
   void settle(ConnId c);
-  void become_idle(ConnId c);
+  void become_idle(ConnId c, bool after_response);
   void leave_idle(ConnId c);
   void finish(ConnId c);
   void close_conn(ConnId c);
+  void close_after_response(ConnId c);
+  void detach(ConnId c);
   void free_conn(ConnId c);
   void after_close(std::uint32_t d);
   void supply(std::uint32_t d);
@@ -253,6 +269,8 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   std::optional<sim::FifoTimerList> idle_timers_;
   std::optional<sim::FifoTimerList> lifetime_timers_;
   std::optional<sim::FifoTimerList> wait_timers_;
+  std::optional<sim::FifoTimerList> close_timers_;
+  sim::RandomStream* rng_;
   bool warmup_scheduled_ = false;
   std::size_t next_source_ = 0;
 
@@ -263,6 +281,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   std::uint32_t waiting_ = 0;
   std::uint32_t streams_ = 0;
   std::uint32_t draining_ = 0;
+  std::uint32_t closing_ = 0;
   PoolCounters counters_;
   sim::Histogram connect_latency_;
   sim::Histogram wait_time_;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "models/app/message_sizes.h"
 #include "models/net/address.h"
 #include "models/tcp/tcp_stack.h"
 #include "sim/distribution.h"
@@ -22,17 +23,26 @@ enum class Closer : std::uint8_t {
 
 struct ServerConfig {
   std::vector<net::Endpoint> listen;  // address 0.0.0.0 listens on every address
+  // One per listen endpoint, or empty: 100-byte requests and responses on every port.
+  std::vector<MessageSizes> sizes;
   int backlog = 4096;
-  std::uint32_t request_size = 100;   // bytes, >= 1
-  std::uint32_t response_size = 100;  // bytes, >= 1
-  sim::Distribution service_time;     // seconds; requests on one connection are served concurrently
+  sim::Distribution service_time;  // seconds; requests on one connection are served concurrently
   Closer closer = Closer::kClient;
   std::uint32_t requests_per_connection = 1;  // kServer: responses before closing, >= 1
   sim::Time close_delay = 0;                  // kServer
   // Connections the server never closes: on EOF it does nothing, so they stay
-  // in CLOSE_WAIT with their descriptor.
+  // in CLOSE_WAIT with their descriptor. One draw per accepted connection.
   double leak_fraction = 0;
-  bool linger_zero = false;  // SO_LINGER {1, 0} on accepted sockets
+  // Accepted connections closed with SO_LINGER {1, 0} (a RST, no TIME_WAIT), in [0, 1]; one
+  // draw per accepted connection.
+  double linger_zero_fraction = 0;
+  // accept() calls per second on this host, > 0; 0: unlimited. Connections wait in the
+  // listeners' accept queues meanwhile, and SYNs are dropped once a queue is full.
+  double max_accept_rate = 0;
+  // The server closes a connection (first, so TIME_WAIT lands on it) once no request has
+  // been read or served on it for this long (nginx's keepalive_timeout); 0: never.
+  // Leaking connections are never closed.
+  sim::Time idle_timeout = 0;
 };
 
 struct ServerCounters {
@@ -40,14 +50,18 @@ struct ServerCounters {
   std::uint64_t accept_emfile = 0;  // accept() failed with EMFILE (the connection stays queued)
   std::uint64_t requests = 0;
   std::uint64_t responses = 0;
-  std::uint64_t closed = 0;  // close() called by the server
-  std::uint64_t leaked = 0;  // EOF read on a leaking connection and ignored
-  std::uint64_t errors = 0;  // connections reset or timed out
+  std::uint64_t closed = 0;          // close() called by the server
+  std::uint64_t leaked = 0;          // EOF read on a leaking connection and ignored
+  std::uint64_t errors = 0;          // connections reset or timed out
+  std::uint64_t closed_idle = 0;     // closed by idle_timeout
+  std::uint64_t request_bytes = 0;   // of the requests counted
+  std::uint64_t response_bytes = 0;  // of the responses sent
 };
 
 class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
  public:
-  // Throws std::invalid_argument for an invalid config.
+  // Throws std::invalid_argument for an invalid config. `seed` is the run's, the same for
+  // every application (request sizes are drawn from it); `entity` names this one's stream.
   ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig config, std::uint64_t seed,
             std::uint64_t entity);
   ServerApp(const ServerApp&) = delete;
@@ -68,34 +82,54 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   void handle(const sim::Event& event) override;
 
  private:
-  enum EventKind : std::uint16_t { kServiceDone, kCloseDelayOver };
+  enum EventKind : std::uint16_t { kServiceDone, kCloseDelayOver, kIdleExpired, kAcceptTick };
 
   struct Conn {
     tcp::SocketId socket = tcp::kNoSocket;
     std::uint32_t generation = 0;
-    std::uint32_t received = 0;    // bytes of the request being read
-    std::uint32_t in_service = 0;  // requests read and not answered yet
+    std::uint32_t port = 0;          // index of the listen endpoint that accepted it
+    std::uint64_t key = 0;           // TcpStack::connection_key, when its sizes are drawn
+    std::uint32_t received = 0;      // bytes of the request being read
+    std::uint32_t request_size = 0;  // of the request being read
+    std::uint32_t requests = 0;      // read so far
+    std::uint32_t in_service = 0;    // requests read and not answered yet
     std::uint32_t answered = 0;
+    sim::Time idle_since = 0;  // when it last became idle
     bool in_use = false;
     bool leak = false;
     bool peer_closed = false;
-    bool closing = false;  // close_delay running
+    bool closing = false;     // close_delay running
+    bool idle_armed = false;  // an idle check is queued for it
   };
 
-  void accept_all(tcp::SocketId listener);
+  tcp::SocketError accept_one_from(tcp::SocketId listener, std::uint32_t port);
+  void accept_all(std::uint32_t port);
+  void pace_accepts();
+  bool accept_next();
+  void next_request(Conn& conn);
+  void on_idle(std::uint32_t c);
+  void went_idle(std::uint32_t c);
   void answer(std::uint32_t c);
   void maybe_close(std::uint32_t c);
   void close_conn(std::uint32_t c);
   std::uint32_t conn_of(tcp::SocketId socket) const;
+  bool draw(double fraction);
 
   sim::Simulator& sim_;
   tcp::TcpStack& stack_;
   ServerConfig config_;
   sim::RandomStream rng_;
   sim::HandlerId self_;
+  std::vector<SizeModel> sizes_;  // by listen endpoint
   std::optional<sim::FifoTimerList> close_timers_;
+  std::optional<sim::FifoTimerList> idle_timers_;
   std::vector<tcp::SocketId> listeners_;
-  bool accept_blocked_ = false;  // an accept() failed with EMFILE
+  bool accept_blocked_ = false;    // an accept() failed with EMFILE
+  sim::Time accept_interval_ = 0;  // 0: accept() as fast as connections come
+  sim::Time next_accept_ = 0;      // the earliest time of the next paced accept()
+  bool accept_tick_pending_ = false;
+  std::uint32_t next_listener_ = 0;  // where the next paced accept() starts looking
+  std::uint64_t seed_;
   std::vector<Conn> conns_;
   std::vector<std::uint32_t> free_conns_;
   std::uint32_t connections_ = 0;

@@ -84,6 +84,16 @@ class TcpStack final : public sim::EventHandler {
   [[nodiscard]] TcpState state(SocketId s) const { return sockets_[s].state; }
   [[nodiscard]] const net::FourTuple& tuple(SocketId s) const { return sockets_[s].tuple; }
   [[nodiscard]] std::uint64_t user(SocketId s) const { return sockets_[s].user; }
+  // The same value on both ends of a connection: a hash of its two endpoints and their
+  // initial sequence numbers, each end taken in a fixed order (the lower endpoint first).
+  [[nodiscard]] std::uint64_t connection_key(SocketId s) const {
+    const TcpSocket& sk = sockets_[s];
+    const bool local_first = sk.tuple.local < sk.tuple.remote;
+    const net::FourTuple ordered = local_first ? sk.tuple : sk.tuple.reversed();
+    const std::uint64_t isns = local_first ? (std::uint64_t{sk.iss} << 32U) | sk.irs
+                                           : (std::uint64_t{sk.irs} << 32U) | sk.iss;
+    return sim::mix64(net::hash_value(ordered) + sim::mix64(isns));
+  }
   [[nodiscard]] const std::array<std::uint32_t, kStateCount>& state_counts() const {
     return state_counts_;
   }

@@ -70,33 +70,33 @@ TEST(ScenarioResolver, MessageSizesDefaultTo100BytesAndTheClientsResponseSizeWin
   LoadResult r = load(scenario("", ""));
   ASSERT_TRUE(r.ok()) << describe(r);
   sim::RandomStream rng(1, 2);
-  ASSERT_EQ(r.resolved->servers[0].sizes.size(), 1U);
-  EXPECT_EQ(r.resolved->servers[0].sizes[0].request.sample(rng), 100);
-  EXPECT_EQ(r.resolved->servers[0].sizes[0].response.sample(rng), 100);
-  const ResolvedClient* c = &r.resolved->clients[0];
-  ASSERT_EQ(c->sizes.size(), 1U);
-  EXPECT_EQ(c->sizes[0].tag, 0U);
-  EXPECT_EQ(c->size_of_destination, (std::vector<std::uint32_t>{0, 0}));
+  const app::ServerConfig* s = &r.resolved->servers[0].config;
+  ASSERT_EQ(s->sizes.size(), 1U);
+  EXPECT_EQ(s->sizes[0].request.sample(rng), 100);
+  EXPECT_EQ(s->sizes[0].response.sample(rng), 100);
+  const app::ClientConfig* c = &r.resolved->clients[0].config;
+  ASSERT_EQ(c->sizes.size(), 2U);
+  EXPECT_EQ(c->size_tags, (std::vector<std::uint32_t>{0, 0}));
 
   r = load(scenario("response_size { constant { value: 5000 } }",
                     "request_size { constant { value: 300 } }"));
   ASSERT_TRUE(r.ok()) << describe(r);
-  const ResolvedServer* s = &r.resolved->servers[0];
+  s = &r.resolved->servers[0].config;
   ASSERT_EQ(s->sizes.size(), 2U);
   EXPECT_EQ(s->sizes[0].request.sample(rng), 100);
   EXPECT_EQ(s->sizes[0].response.sample(rng), 5000);
   EXPECT_EQ(s->sizes[1].request.sample(rng), 300);
   EXPECT_EQ(s->sizes[1].response.sample(rng), 5000);
-  c = &r.resolved->clients[0];
-  ASSERT_EQ(c->sizes.size(), 1U);
-  EXPECT_EQ(c->sizes[0].tag, 1U);
-  EXPECT_EQ(c->sizes[0].sizes.request.sample(rng), 300);
+  c = &r.resolved->clients[0].config;
+  EXPECT_EQ(c->size_tags, (std::vector<std::uint32_t>{1, 1}));
+  EXPECT_EQ(c->sizes[1].request.sample(rng), 300);
+  EXPECT_EQ(c->sizes[1].response.sample(rng), 5000);
 
   r = load(scenario("response_size { constant { value: 5000 } }",
                     "response_size { exponential { mean: 2000 } }"));
   ASSERT_TRUE(r.ok()) << describe(r);
-  EXPECT_DOUBLE_EQ(r.resolved->servers[0].sizes[1].response.mean(), 2000);
-  EXPECT_DOUBLE_EQ(r.resolved->clients[0].sizes[0].sizes.response.mean(), 2000);
+  EXPECT_DOUBLE_EQ(r.resolved->servers[0].config.sizes[1].response.mean(), 2000);
+  EXPECT_DOUBLE_EQ(r.resolved->clients[0].config.sizes[0].response.mean(), 2000);
 }
 
 TEST(ScenarioResolver, ClientsOfOneServerPortMayEachSendTheirOwnSizes) {
@@ -107,13 +107,13 @@ clients { group: "clients" target_group: "backend" target_ports: 80 load { const
 )";
   const LoadResult r = load(text);
   ASSERT_TRUE(r.ok()) << describe(r);
-  const ResolvedServer& s = r.resolved->servers[0];
+  const app::ServerConfig& s = r.resolved->servers[0].config;
   ASSERT_EQ(s.sizes.size(), 3U);
   EXPECT_DOUBLE_EQ(s.sizes[1].request.mean(), 300);
   EXPECT_DOUBLE_EQ(s.sizes[2].request.mean(), 15);
-  EXPECT_EQ(r.resolved->clients[0].sizes[0].tag, 1U);
-  EXPECT_EQ(r.resolved->clients[1].sizes[0].tag, 2U);
-  EXPECT_EQ(r.resolved->clients[2].sizes[0].tag, 0U);
+  EXPECT_EQ(r.resolved->clients[0].config.size_tags, (std::vector<std::uint32_t>{1, 1}));
+  EXPECT_EQ(r.resolved->clients[1].config.size_tags, (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(r.resolved->clients[2].config.size_tags, (std::vector<std::uint32_t>{0}));
 }
 
 TEST(ScenarioResolver, ProblemsOfTheNewlyModelledFieldsNameTheirField) {

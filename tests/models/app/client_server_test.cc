@@ -111,7 +111,7 @@ TEST(ClientServerTest, LingerZeroCloseLeavesNoTimeWait) {
   ServerApp server(w.sim, w.server(), server_config(), 1, 100);
   ASSERT_EQ(server.start(), SocketError::kOk);
   ClientConfig c = ten_requests();
-  c.connect.linger_zero = true;
+  c.connect.linger_zero_fraction = 1;
   ClientApp client(w.sim, w.client(), c, 1, 1);
   client.start();
   w.run_until(2 * kSecond);

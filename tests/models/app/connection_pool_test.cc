@@ -376,7 +376,7 @@ TEST(ConnectionPoolTest, ServerResetRemovesTheConnectionFromThePool) {
   World w;
   ServerConfig s = server_config();
   s.closer = Closer::kServer;
-  s.linger_zero = true;
+  s.linger_zero_fraction = 1;
   ServerApp server(w.sim, w.server(), s, 1, 100);
   ASSERT_EQ(server.start(), SocketError::kOk);
   ClientConfig c = closed_loop(1, 0.01, 10);
