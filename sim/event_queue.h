@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/event.h"
+#include "sim/slot_pool.h"
 
 namespace tcpsim::sim {
 
@@ -32,7 +33,7 @@ class EventQueue {
 
   void push(const Event& event) {
     assert(event.time >= static_cast<Time>(last_));
-    const std::uint32_t slot = allocate_slot();
+    const std::uint32_t slot = slab_.allocate();
     slab_[slot] = event;
     insert(Entry{static_cast<std::uint64_t>(event.time), slot});
     ++size_;
@@ -51,7 +52,7 @@ class EventQueue {
     }
     const std::uint32_t slot = current_[head_++].slot;
     out = slab_[slot];
-    free_.push_back(slot);
+    slab_.free(slot);
     --size_;
     if (head_ == current_.size()) {
       current_.clear();
@@ -63,10 +64,7 @@ class EventQueue {
   bool pop(Event& out) { return pop_until(kTimeMax, out); }
 
   // Reserves room for `n` pending events so that pushes never allocate.
-  void reserve(std::size_t n) {
-    slab_.reserve(n);
-    free_.reserve(n);
-  }
+  void reserve(std::size_t n) { slab_.reserve(n); }
 
  private:
   struct Entry {
@@ -105,16 +103,6 @@ class EventQueue {
     __builtin_prefetch(p + sizeof(Event) - 1);
   }
 
-  std::uint32_t allocate_slot() {
-    if (!free_.empty()) {
-      const std::uint32_t slot = free_.back();
-      free_.pop_back();
-      return slot;
-    }
-    slab_.emplace_back();
-    return static_cast<std::uint32_t>(slab_.size() - 1);
-  }
-
   // Moves the bucket holding the minimum key down so that the minimum lands in
   // `current_`. Returns false, touching nothing, if that minimum is after `limit`.
   bool refill(std::uint64_t limit) {
@@ -144,8 +132,7 @@ class EventQueue {
   std::array<std::uint64_t, kLevels> digit_mask_{};
   std::uint32_t level_mask_ = 0;
   std::size_t size_ = 0;
-  std::vector<Event> slab_;
-  std::vector<std::uint32_t> free_;
+  SlotPool<Event> slab_;
 };
 
 }  // namespace tcpsim::sim

@@ -13,19 +13,11 @@ HandlerId Simulator::add_handler(EventHandler& handler) {
   return static_cast<HandlerId>(handlers_.size() - 1);
 }
 
-TimerId Simulator::create_timer() {
-  if (!free_timers_.empty()) {
-    const TimerId id = free_timers_.back();
-    free_timers_.pop_back();
-    return id;
-  }
-  timers_.emplace_back();
-  return static_cast<TimerId>(timers_.size() - 1);
-}
+TimerId Simulator::create_timer() { return timers_.allocate(); }
 
 void Simulator::destroy_timer(TimerId timer) {
   cancel(timer);
-  free_timers_.push_back(timer);  // a queued event of it finds it disarmed, or re-armed
+  timers_.free(timer);
 }
 
 bool Simulator::step() { return dispatch_next(kTimeMax); }

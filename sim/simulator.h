@@ -9,6 +9,7 @@
 #include "sim/event.h"
 #include "sim/event_queue.h"
 #include "sim/heartbeat.h"
+#include "sim/slot_pool.h"
 #include "sim/time.h"
 
 namespace tcpsim::sim {
@@ -137,8 +138,9 @@ class Simulator {
   std::uint64_t cancelled_ = 0;
   EventQueue queue_;
   std::vector<EventHandler*> handlers_;
-  std::vector<TimerSlot> timers_;
-  std::vector<TimerId> free_timers_;
+  // A reused slot keeps its queued event's generation, so that the event
+  // finds the slot disarmed or re-armed.
+  SlotPool<TimerSlot> timers_;
   Heartbeat* heartbeat_ = nullptr;
   std::atomic<bool> stop_requested_{false};
 };

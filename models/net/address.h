@@ -27,6 +27,14 @@ struct Endpoint {
   Ipv4 address;
   std::uint16_t port = 0;
   auto operator<=>(const Endpoint&) const = default;
+
+  // The endpoint as one 48-bit integer (address << 16 | port), for hash keys.
+  [[nodiscard]] constexpr std::uint64_t key() const {
+    return (std::uint64_t{address.value} << 16U) | port;
+  }
+  [[nodiscard]] static constexpr Endpoint from_key(std::uint64_t key) {
+    return {Ipv4{static_cast<std::uint32_t>(key >> 16U)}, static_cast<std::uint16_t>(key)};
+  }
 };
 
 std::string to_string(Endpoint endpoint);  // "10.0.0.1:80"

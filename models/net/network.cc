@@ -96,7 +96,8 @@ void Network::send(const Segment& segment) {
 void Network::send(const Segment& segment, std::uint64_t& route_cache) {
   if (route_cache != 0) [[likely]] {
     const std::uint64_t r = route_cache - 1;
-    transmit(segment, Resolved{static_cast<std::uint32_t>(r >> 32U), static_cast<std::uint32_t>(r)});
+    transmit(segment,
+             Resolved{static_cast<std::uint32_t>(r >> 32U), static_cast<std::uint32_t>(r)});
     return;
   }
   const std::uint64_t key = pair_key(segment.src.address.value, segment.dst.address.value);
@@ -161,27 +162,19 @@ void Network::transmit(const Segment& segment, Resolved resolved) {
 }
 
 void Network::deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver) {
-  std::uint32_t index = free_head_;
-  if (index != kNone) {
-    free_head_ = pool_[index].next_free;
-    pool_[index].segment = segment;
-    pool_[index].receiver = receiver;
-  } else {
-    index = static_cast<std::uint32_t>(pool_.size());
-    pool_.push_back(Slot{segment, receiver, kNone});
-  }
-  ++in_flight_;
+  const std::uint32_t index = pool_.allocate();
+  InFlight& slot = pool_[index];
+  slot.segment = segment;
+  slot.receiver = receiver;
   sim_.schedule(at, handler_, kDeliver, index);
 }
 
 void Network::handle(const sim::Event& event) {
-  Slot& slot = pool_[event.target];
+  const InFlight& slot = pool_[event.target];
   const Segment segment = slot.segment;
   SegmentReceiver* receiver = receivers_[slot.receiver];
-  slot.next_free = free_head_;
-  free_head_ = event.target;
-  --in_flight_;
-  if (receiver == nullptr) {
+  pool_.free(event.target);
+  if (receiver == nullptr) [[unlikely]] {
     ++dropped_no_receiver_;
     return;
   }

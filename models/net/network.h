@@ -14,6 +14,7 @@
 #include "sim/event.h"
 #include "sim/random_stream.h"
 #include "sim/simulator.h"
+#include "sim/slot_pool.h"
 #include "sim/time.h"
 
 namespace tcpsim::net {
@@ -80,7 +81,7 @@ class Network final : public sim::EventHandler {
   [[nodiscard]] std::uint64_t dropped_unknown_address() const { return dropped_unknown_address_; }
   [[nodiscard]] std::uint64_t dropped_unreachable() const { return dropped_unreachable_; }
   [[nodiscard]] std::uint64_t dropped_no_receiver() const { return dropped_no_receiver_; }
-  [[nodiscard]] std::size_t in_flight() const { return in_flight_; }
+  [[nodiscard]] std::size_t in_flight() const { return pool_.live(); }
   // Slots ever allocated for segments in flight: the peak of in_flight().
   [[nodiscard]] std::size_t pool_capacity() const { return pool_.size(); }
   [[nodiscard]] std::size_t routes_in_use() const { return routes_.size(); }
@@ -103,10 +104,9 @@ class Network final : public sim::EventHandler {
     std::uint32_t route;     // index into routes_, kLocal, or kNone when unreachable
     std::uint32_t receiver;  // index into receivers_
   };
-  struct Slot {
+  struct InFlight {
     Segment segment;
-    std::uint32_t receiver;
-    std::uint32_t next_free;
+    std::uint32_t receiver = 0;
   };
 
   static std::uint64_t pair_key(std::uint32_t a, std::uint32_t b) {
@@ -131,9 +131,7 @@ class Network final : public sim::EventHandler {
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_nodes_;
   std::vector<RouteState> routes_;
 
-  std::vector<Slot> pool_;
-  std::uint32_t free_head_ = kNone;
-  std::size_t in_flight_ = 0;
+  sim::SlotPool<InFlight> pool_;
 
   std::uint64_t sent_ = 0;
   std::uint64_t delivered_ = 0;

@@ -64,7 +64,7 @@ class BindTable {
     std::vector<std::uint8_t> users;
   };
   static std::uint64_t key(net::Ipv4 addr, std::uint16_t port) {
-    return (std::uint64_t{addr.value} << 16U) | port;
+    return net::Endpoint{addr, port}.key();
   }
   std::uint8_t& connect_slot(net::Ipv4 addr, std::uint16_t port);
   void erase_if_unused(boost::unordered_flat_map<std::uint64_t, BindBucket>::iterator it);

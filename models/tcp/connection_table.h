@@ -14,6 +14,7 @@
 #include "models/tcp/kernel_settings.h"
 #include "models/tcp/tcp_socket.h"
 #include "models/tcp/time_wait_sock.h"
+#include "sim/slot_pool.h"
 
 namespace tcpsim::tcp {
 
@@ -23,7 +24,7 @@ inline constexpr std::uint32_t kNotFound = ~std::uint32_t{0};
 
 class ConnectionTable {
  public:
-  ConnectionTable(const std::vector<TcpSocket>& sockets, const std::vector<TimeWaitSock>& tws,
+  ConnectionTable(const SocketSlots& sockets, const TimeWaitSlots& tws,
                   const std::vector<net::Ipv4>& host_addresses, PortRange ephemeral)
       : source_{&sockets, &tws, &host_addresses},
         set_(0, Hash{&source_}, Equal{&source_}),
@@ -50,10 +51,10 @@ class ConnectionTable {
     const std::uint32_t offset = t.local.port - low_;
     if (t.local.port < low_ || offset >= remaining_) return;
     const auto it = destinations_.find(destination_key(t));
-    DestinationPorts& d = pool_[it->second];
+    DestinationPorts& d = bitmaps_[it->second];
     d.clear(offset);
     if (d.count() == 0) {
-      spare_.push_back(it->second);
+      bitmaps_.free(it->second);
       destinations_.erase(it);
     }
   }
@@ -69,13 +70,13 @@ class ConnectionTable {
   [[nodiscard]] const DestinationPorts* ports_toward(net::Ipv4 local,
                                                      const net::Endpoint& remote) const {
     const auto it = destinations_.find(destination_key({{local, 0}, remote}));
-    return it == destinations_.end() ? nullptr : &pool_[it->second];
+    return it == destinations_.end() ? nullptr : &bitmaps_[it->second];
   }
 
  private:
   struct Source {
-    const std::vector<TcpSocket>* sockets;
-    const std::vector<TimeWaitSock>* tws;
+    const SocketSlots* sockets;
+    const TimeWaitSlots* tws;
     const std::vector<net::Ipv4>* addresses;
     [[nodiscard]] net::FourTuple tuple(std::uint32_t id) const {
       return (id & kTimeWaitBit) != 0 ? (*tws)[id & ~kTimeWaitBit].tuple(*addresses)
@@ -104,21 +105,13 @@ class ConnectionTable {
     const auto& addrs = *source_.addresses;
     const auto local = static_cast<std::uint64_t>(
         std::find(addrs.begin(), addrs.end(), t.local.address) - addrs.begin());
-    return (local << 48U) | (std::uint64_t{t.remote.address.value} << 16U) | t.remote.port;
+    return (local << 48U) | t.remote.key();
   }
-  // Bitmaps are recycled, not freed, so steady churn allocates nothing.
+  // A freed bitmap is empty and is reused as it is, so steady churn allocates nothing.
   DestinationPorts& ports_for(const net::FourTuple& t) {
     const auto [it, added] = destinations_.try_emplace(destination_key(t), 0);
-    if (added) {
-      if (spare_.empty()) {
-        it->second = static_cast<std::uint32_t>(pool_.size());
-        pool_.emplace_back(remaining_);
-      } else {
-        it->second = spare_.back();
-        spare_.pop_back();
-      }
-    }
-    return pool_[it->second];
+    if (added) it->second = bitmaps_.allocate(remaining_);
+    return bitmaps_[it->second];
   }
 
   Source source_;
@@ -126,8 +119,7 @@ class ConnectionTable {
   std::uint32_t low_;
   std::uint32_t remaining_;
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> destinations_;
-  std::vector<DestinationPorts> pool_;
-  std::vector<std::uint32_t> spare_;
+  sim::SlotPool<DestinationPorts> bitmaps_;
 };
 
 }  // namespace tcpsim::tcp

@@ -8,6 +8,7 @@
 #include "models/tcp/socket_owner.h"
 #include "models/tcp/tcp_state.h"
 #include "sim/event.h"
+#include "sim/slot_pool.h"
 #include "sim/time.h"
 
 namespace tcpsim::tcp {
@@ -81,5 +82,8 @@ struct TcpSocket {
   SocketId accept_head = kNoSocket;
   SocketId accept_tail = kNoSocket;
 };
+
+// A host's sockets by SocketId; freeing one bumps its generation.
+using SocketSlots = sim::SlotPool<TcpSocket, &TcpSocket::generation>;
 
 }  // namespace tcpsim::tcp

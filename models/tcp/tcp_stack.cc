@@ -1,27 +1,12 @@
-// Socket calls, port choice and the bookkeeping shared by the state machine.
+// The socket calls applications make, and the bookkeeping they share with the
+// state machine: socket slots, the hash tables, port holding, closing.
 #include "models/tcp/tcp_stack.h"
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cassert>
-
-#include "models/tcp/sequence.h"
+#include <stdexcept>
 
 namespace tcpsim::tcp {
-namespace {
-
-// Linux keeps TCP_TIMEWAIT_LEN at 60 s whatever else is configured; the
-// orphaned FIN_WAIT_2 record never lives longer than that.
-constexpr sim::Time kTimeWaitLen = 60 * sim::kSecond;
-constexpr std::size_t kPerturbSlots = 1024;
-// secure_ipv4_port_ephemeral() mixes in jiffies / (10 * HZ): the start of
-// the port scan for a destination moves every 10 s.
-constexpr sim::Time kPortRekeyInterval = 10 * sim::kSecond;
-
-std::uint64_t mix(std::uint64_t a, std::uint64_t b) { return sim::mix64(a ^ sim::mix64(b)); }
-
-}  // namespace
 
 TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
                    std::vector<net::Ipv4> addresses, SegmentOutput& output, std::uint64_t seed,
@@ -50,18 +35,12 @@ TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
 }
 
 // ---------------------------------------------------------------------------
-// Socket slots
+// Socket slots and tables
 
 SocketId TcpStack::allocate_socket(TcpState initial) {
-  SocketId s;
-  if (!free_sockets_.empty()) {
-    s = free_sockets_.back();
-    free_sockets_.pop_back();
-  } else {
-    s = static_cast<SocketId>(sockets_.size());
-    sockets_.emplace_back();
-    sockets_.back().timer = sim_.create_timer();
-  }
+  const std::size_t slots = sockets_.size();
+  const SocketId s = sockets_.allocate();
+  if (s == slots) sockets_[s].timer = sim_.create_timer();  // a new slot
   TcpSocket& sk = sockets_[s];
   const sim::TimerId timer = sk.timer;
   const std::uint32_t generation = sk.generation;
@@ -69,38 +48,28 @@ SocketId TcpStack::allocate_socket(TcpState initial) {
   sk.timer = timer;
   sk.generation = generation;
   sk.in_use = true;
-  sk.state = initial;
-  ++state_counts_[static_cast<std::size_t>(initial)];
+  sk.state = kNoState;
+  set_state(s, initial, false);
   ++sockets_alive_;
   return s;
 }
 
 void TcpStack::free_socket(SocketId s) {
   TcpSocket& sk = sockets_[s];
-  assert(sk.in_use && !sk.has_fd);
+  assert(sk.in_use && !sk.has_fd && sk.state == TcpState::kClosed);
   sim_.cancel(sk.timer);
   unlink_from_listener(s);
   unhash(s);
   if (sk.listening) {
-    listeners_.erase((std::uint64_t{sk.tuple.local.address.value} << 16U) | sk.tuple.local.port);
+    listeners_.erase(sk.tuple.local.key());
     binds_.remove_listener(sk.tuple.local.address, sk.tuple.local.port);
     sk.listening = false;
   }
   release_port(s);
-  --state_counts_[static_cast<std::size_t>(sk.state)];
+  set_state(s, kNoState, false);
   --sockets_alive_;
   sk.in_use = false;
-  ++sk.generation;
-  free_sockets_.push_back(s);
-}
-
-void TcpStack::set_state(SocketId s, TcpState to) {
-  TcpSocket& sk = sockets_[s];
-  const TcpState from = sk.state;
-  --state_counts_[static_cast<std::size_t>(from)];
-  ++state_counts_[static_cast<std::size_t>(to)];
-  sk.state = to;
-  report(sk.tuple, from, to);
+  sockets_.free(s);
 }
 
 void TcpStack::hash(SocketId s) {
@@ -155,25 +124,6 @@ Opened TcpStack::socket(SocketOwner& owner, std::uint64_t user) {
   return {s, SocketError::kOk};
 }
 
-bool TcpStack::port_reserved(std::uint16_t port) const { return reserved_[port]; }
-
-bool TcpStack::bind_conflict(net::Ipv4 addr, std::uint16_t port, bool reuseaddr,
-                             bool explicit_port) const {
-  auto conflicts = [&](net::Ipv4 a) {
-    // Ports connect() chose are never shared with bind() (their holders'
-    // SO_REUSEADDR is not tracked).
-    if (a.value != 0 && binds_.connect_users(a, port) > 0) return true;
-    const BindBucket* b = binds_.bucket(a, port);
-    if (b == nullptr) return false;
-    // An explicit bind may share a port whose every holder set SO_REUSEADDR
-    // and none listens; port-0 autoselection never shares (relax = false).
-    return !(explicit_port && reuseaddr && b->non_reuse_users == 0 && b->listeners == 0);
-  };
-  if (conflicts(net::Ipv4{0})) return true;
-  if (addr.value != 0) return conflicts(addr);
-  return std::any_of(addresses_.begin(), addresses_.end(), conflicts);
-}
-
 SocketError TcpStack::bind(SocketId s, net::Endpoint local) {
   TcpSocket& sk = sockets_[s];
   if (sk.state != TcpState::kClosed || sk.addr_bound || sk.port_hold != PortHold::kNone ||
@@ -206,32 +156,6 @@ SocketError TcpStack::bind(SocketId s, net::Endpoint local) {
   return SocketError::kOk;
 }
 
-// inet_csk_find_open_port(): a random odd offset first, the opposite parity to
-// connect(), then the other parity; any holder of a port conflicts.
-SocketError TcpStack::pick_bind_port(SocketId s, net::Ipv4 addr) {
-  TcpSocket& sk = sockets_[s];
-  const std::uint32_t low = settings_.ip_local_port_range.low;
-  const std::uint32_t high = settings_.ip_local_port_range.high + 1U;
-  std::uint32_t remaining = high - low;
-  if (remaining > 1) remaining &= ~1U;
-  std::uint32_t offset = static_cast<std::uint32_t>(rng_.below(remaining)) | 1U;
-  while (true) {
-    std::uint32_t port = low + offset;
-    for (std::uint32_t i = 0; i < remaining; i += 2, port += 2) {
-      if (port >= high) port -= remaining;
-      const auto p = static_cast<std::uint16_t>(port);
-      if (port_reserved(p) || bind_conflict(addr, p, sk.options.reuseaddr, false)) continue;
-      sk.tuple.local.port = p;
-      hold_port(s, PortHold::kBind);
-      return SocketError::kOk;
-    }
-    --offset;
-    if ((offset & 1U) != 0) break;
-  }
-  ++counters_.bind_eaddrinuse;
-  return SocketError::kEaddrinuse;
-}
-
 SocketError TcpStack::listen(SocketId s, int backlog) {
   TcpSocket& sk = sockets_[s];
   if (sk.state == TcpState::kListen) {
@@ -244,8 +168,7 @@ SocketError TcpStack::listen(SocketId s, int backlog) {
     const SocketError e = pick_bind_port(s, sk.tuple.local.address);
     if (e != SocketError::kOk) return e;
   }
-  const std::uint64_t key =
-      (std::uint64_t{sk.tuple.local.address.value} << 16U) | sk.tuple.local.port;
+  const std::uint64_t key = sk.tuple.local.key();
   if (listeners_.contains(key)) return SocketError::kEaddrinuse;
   listeners_.emplace(key, s);
   binds_.add_listener(sk.tuple.local.address, sk.tuple.local.port);
@@ -257,100 +180,10 @@ SocketError TcpStack::listen(SocketId s, int backlog) {
 }
 
 SocketId TcpStack::find_listener(net::Endpoint local) const {
-  auto it = listeners_.find((std::uint64_t{local.address.value} << 16U) | local.port);
+  auto it = listeners_.find(local.key());
   if (it != listeners_.end()) return it->second;
-  it = listeners_.find(local.port);  // bound to 0.0.0.0
+  it = listeners_.find(net::Endpoint{net::Ipv4{0}, local.port}.key());
   return it == listeners_.end() ? kNoSocket : it->second;
-}
-
-// tcp_twsk_unique(): may connect() take over this TIME_WAIT's 4-tuple?
-bool TcpStack::tw_reusable(const TimeWaitSock& tw, bool port_preset) const {
-  if (tw.fin_wait2 || !tw.has_ts) return false;
-  if (port_preset) return true;  // bind() chose the port: twp == NULL branch
-  const int reuse = settings_.tcp_tw_reuse;
-  if (reuse == 0) return false;
-  if (reuse == 2 && !tw.local(addresses_).address.is_loopback() &&
-      !net::Ipv4{tw.remote_addr}.is_loopback()) {
-    return false;
-  }
-  const auto delay_ms =
-      static_cast<std::uint32_t>(settings_.tcp_tw_reuse_delay / sim::kMillisecond);
-  return static_cast<std::int32_t>(now_ms() - (tw.entered_ms + delay_ms)) > 0;
-}
-
-void TcpStack::reuse_time_wait(SocketId s, std::uint32_t tw_id) {
-  TcpSocket& sk = sockets_[s];
-  const TimeWaitSock& tw = tws_[tw_id];
-  sk.iss = tw.snd_nxt + 65535U + 2U;
-  if (sk.iss == 0) sk.iss = 1;
-  sk.iss_set = true;
-  sk.ts_recent = tw.ts_recent;
-  report(tuple_of(tw), TcpState::kTimeWait, TcpState::kClosed);
-  free_minisocket(tw_id);
-  ++counters_.tw_recycled;
-}
-
-// __inet_hash_connect(): Linux's RFC 6056 double-hash scan, same parity as the
-// low end of the range first, uniqueness per 4-tuple.
-SocketError TcpStack::pick_connect_port(SocketId s, net::Endpoint remote) {
-  TcpSocket& sk = sockets_[s];
-  const net::Ipv4 saddr = source_address(sk);
-  const std::uint32_t low = settings_.ip_local_port_range.low;
-  const std::uint32_t high = settings_.ip_local_port_range.high + 1U;
-  std::uint32_t remaining = high - low;
-  if (remaining > 1) remaining &= ~1U;
-  const std::uint64_t port_offset =
-      mix(mix(secret_, (std::uint64_t{saddr.value} << 32U) | remote.address.value),
-          (std::uint64_t{remote.port} << 48U) ^
-              static_cast<std::uint64_t>(sim_.now() / kPortRekeyInterval));
-  const std::size_t index = port_offset & (kPerturbSlots - 1);
-  std::uint32_t offset =
-      static_cast<std::uint32_t>((perturb_[index] + (port_offset >> 32U)) % remaining);
-  offset &= ~1U;
-  // With no TIME_WAIT reuse possible toward this destination, the ports that
-  // carry a connection to it are skipped a bitmap word at a time; the port
-  // found is the one the probe loop below would find.
-  const bool reuse_possible =
-      settings_.tcp_timestamps &&
-      (settings_.tcp_tw_reuse == 1 ||
-       (settings_.tcp_tw_reuse == 2 && (saddr.is_loopback() || remote.address.is_loopback())));
-  const bool by_bitmap = !reuse_possible && remaining == high - low && remaining > 1;
-  const DestinationPorts* used = by_bitmap ? connections_.ports_toward(saddr, remote) : nullptr;
-  while (true) {
-    std::uint32_t port = low + offset;
-    for (std::uint32_t i = 0; i < remaining; i += 2, port += 2) {
-      if (used != nullptr) {
-        const std::uint32_t free = used->next_free((offset + i) % remaining);
-        if (free == DestinationPorts::kNone) break;
-        const std::uint32_t skip = (free + remaining - (offset + i) % remaining) % remaining;
-        if (i + skip >= remaining) break;  // wrapped past the start of the pass
-        i += skip;
-        port = low + free;
-      } else if (port >= high) {
-        port -= remaining;
-      }
-      const auto p = static_cast<std::uint16_t>(port);
-      if (port_reserved(p)) continue;
-      if (binds_.bound(saddr, p)) continue;  // bucket made by bind(): invisible to connect()
-      if (!by_bitmap && binds_.connect_users(saddr, p) > 0) {
-        const std::uint32_t id = connections_.find({{saddr, p}, remote});
-        if (id != kNotFound) {
-          if ((id & kTimeWaitBit) == 0 || !tw_reusable(tws_[id & ~kTimeWaitBit], false)) continue;
-          reuse_time_wait(s, id & ~kTimeWaitBit);
-        }
-      }
-      sk.tuple.local = {saddr, p};
-      hold_port(s, PortHold::kConnect);
-      const std::uint32_t stride =
-          std::max<std::uint32_t>(i, static_cast<std::uint32_t>(rng_.below(8)) * 2U);
-      perturb_[index] += stride + 2U;
-      return SocketError::kOk;
-    }
-    ++offset;
-    if ((offset & 1U) == 0 || remaining <= 1) break;
-  }
-  note_eaddrnotavail();
-  return SocketError::kEaddrnotavail;
 }
 
 SocketError TcpStack::connect(SocketId s, net::Endpoint remote) {
@@ -586,255 +419,6 @@ void TcpStack::orphan_fin_wait2(SocketId s) {
     return;
   }
   make_minisocket(s, true);
-}
-
-// ---------------------------------------------------------------------------
-// Timers
-
-void TcpStack::handle(const sim::Event& event) {
-  switch (event.kind) {
-    case kRetransmit:
-      on_retransmit_timer(event.target);
-      break;
-    case kTimeWaitExpired:
-      on_minisocket_timer(event.target, static_cast<std::uint32_t>(event.a), false);
-      break;
-    case kFinWait2Expired:
-      on_minisocket_timer(event.target, static_cast<std::uint32_t>(event.a), true);
-      break;
-    case kNotify: {
-      const SocketId s = event.target;
-      if (!alive(s, static_cast<std::uint32_t>(event.a))) break;
-      TcpSocket& sk = sockets_[s];
-      sk.notify_pending = false;
-      if (!sk.has_fd || sk.owner == nullptr) break;
-      const std::uint32_t gen = sk.generation;
-      if (sk.unread > 0) {
-        const std::uint32_t bytes = sk.unread;
-        sk.unread = 0;
-        sk.owner->on_data(s, bytes);
-      }
-      if (alive(s, gen) && sockets_[s].peer_fin && sockets_[s].owner != nullptr) {
-        sockets_[s].owner->on_peer_closed(s);
-      }
-      break;
-    }
-    default:
-      assert(false);
-  }
-}
-
-// Linux's tcp_model_timeout(): the time N retransmissions take with
-// exponential backoff from `base`, capped per step at tcp_rto_max.
-static sim::Time model_timeout(int boundary, sim::Time base, sim::Time rto_max) {
-  int linear_thresh = 0;
-  while ((base << (linear_thresh + 1)) <= rto_max) ++linear_thresh;
-  if (boundary <= linear_thresh) return ((sim::Time{2} << boundary) - 1) * base;
-  return ((sim::Time{2} << linear_thresh) - 1) * base + (boundary - linear_thresh) * rto_max;
-}
-
-void TcpStack::on_retransmit_timer(SocketId s) {
-  TcpSocket& sk = sockets_[s];
-  const sim::Time now = sim_.now();
-  switch (sk.state) {
-    case TcpState::kSynSent: {
-      // tcp_write_timeout(): give up on the count (syn retries plus the
-      // linear ones) or on the time model, whichever comes first.
-      const int retries = sk.options.syncnt != 0 ? sk.options.syncnt : settings_.tcp_syn_retries;
-      const int max_retransmits = retries + settings_.tcp_syn_linear_timeouts;
-      if (sk.retransmits >= max_retransmits ||
-          now - sk.first_sent >=
-              model_timeout(retries, settings_.tcp_timeout_init, settings_.tcp_rto_max)) {
-        ++counters_.attempt_fails;
-        abort(s, SocketError::kEtimedout, false);
-        return;
-      }
-      ++sk.retransmits;
-      ++counters_.retrans_segs;
-      send_syn(s);
-      // Linux 6.5+: the first tcp_syn_linear_timeouts retransmissions keep the
-      // initial RTO; backoff doubles after that.
-      if (sk.retransmits > settings_.tcp_syn_linear_timeouts) {
-        sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
-      }
-      arm_retransmit(s);
-      return;
-    }
-    case TcpState::kSynReceived: {
-      const bool passive = sk.parent != kNoSocket;
-      const int retries =
-          passive ? settings_.tcp_synack_retries
-                  : (sk.options.syncnt != 0 ? sk.options.syncnt : settings_.tcp_syn_retries);
-      if (sk.retransmits >= retries) {
-        if (passive) {
-          set_state(s, TcpState::kClosed);
-          free_socket(s);  // the request is dropped silently
-        } else {
-          ++counters_.attempt_fails;
-          abort(s, SocketError::kEtimedout, false);
-        }
-        return;
-      }
-      ++sk.retransmits;
-      ++counters_.retrans_segs;
-      send_syn_ack(s);
-      sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
-      arm_retransmit(s);
-      return;
-    }
-    case TcpState::kFinWait2:
-      if (sk.has_fd) return;
-      if (settings_.tcp_fin_timeout > kTimeWaitLen) {
-        make_minisocket(s, true);  // the last 60 s of a long tcp_fin_timeout as a record
-      } else {
-        abort(s, SocketError::kOk, false);  // tcp_fin_timeout ran out on the full socket
-      }
-      return;
-    default:
-      break;
-  }
-  if (sk.snd_una == sk.snd_nxt) return;
-  const bool orphan = !sk.has_fd;
-  const int limit = orphan ? (settings_.tcp_orphan_retries == 0 ? 8 : settings_.tcp_orphan_retries)
-                           : settings_.tcp_retries2;
-  if (sk.retransmits >= limit) {
-    ++counters_.abort_on_timeout;
-    abort(s, SocketError::kEtimedout, false);
-    return;
-  }
-  ++sk.retransmits;
-  ++counters_.retrans_segs;
-  // Go back to the oldest unacknowledged byte and resend one segment.
-  const std::uint32_t outstanding = sk.snd_nxt - sk.snd_una - (sk.fin_sent ? 1U : 0U);
-  if (outstanding > 0) {
-    const std::uint32_t len = std::min(outstanding, settings_.mss);
-    const bool with_fin = sk.fin_sent && len == outstanding;
-    emit(sk, static_cast<std::uint8_t>(net::kAck | net::kPsh | (with_fin ? net::kFin : 0)),
-         sk.snd_una, len);
-  } else {
-    emit(sk, net::kFin | net::kAck, sk.snd_una, 0);
-  }
-  sk.ack_pending = false;
-  sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
-  arm_retransmit(s);
-}
-
-void TcpStack::arm_retransmit(SocketId s) {
-  TcpSocket& sk = sockets_[s];
-  sim_.arm(sk.timer, sim_.now() + sk.rto, self_, kRetransmit, s);
-}
-
-// ---------------------------------------------------------------------------
-// Inspection
-
-void TcpStack::for_each_socket(const std::function<void(const SocketView&)>& fn) const {
-  const sim::Time now = sim_.now();
-  for (const TcpSocket& sk : sockets_) {
-    if (!sk.in_use) continue;
-    SocketView v{sk.state, sk.tuple, sk.has_fd, false, -1, SocketTimer::kNone, 0};
-    if (sk.timer != sim::kNoTimer && sim_.armed(sk.timer)) {
-      v.timer_left = std::max<sim::Time>(sim_.deadline(sk.timer) - now, 0);
-      v.timer =
-          sk.state == TcpState::kFinWait2 ? SocketTimer::kKeepalive : SocketTimer::kRetransmit;
-      v.retransmits = sk.retransmits;
-    }
-    fn(v);
-  }
-  if (tw_alive_ == 0) return;
-  // A record's live entry is the one tagged with its current generation;
-  // earlier entries of a restarted record are stale.
-  std::vector<sim::Time> expiry(tws_.size(), -1);
-  auto collect = [&](const sim::FifoTimerList& list, bool fin_wait2) {
-    list.for_each_live([&](std::uint32_t t, std::uint32_t tag, sim::Time at) {
-      const TimeWaitSock& tw = tws_[t];
-      if (tw.in_use && tw.fin_wait2 == fin_wait2 && tw.generation == tag) expiry[t] = at;
-    });
-  };
-  collect(time_wait_timers_, false);
-  collect(fin_wait2_timers_, true);
-  for (std::uint32_t t = 0; t < tws_.size(); ++t) {
-    const TimeWaitSock& tw = tws_[t];
-    if (!tw.in_use) continue;
-    SocketView v{tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait,
-                 tuple_of(tw),
-                 false,
-                 true,
-                 -1,
-                 SocketTimer::kNone,
-                 0};
-    if (expiry[t] >= 0) {
-      v.timer_left = std::max<sim::Time>(expiry[t] - now, 0);
-      v.timer = SocketTimer::kTimeWait;
-    }
-    fn(v);
-  }
-}
-
-std::string TcpStack::check_invariants() const {
-  std::array<std::uint32_t, kStateCount> counts{};
-  std::uint32_t fds = 0;
-  std::uint32_t alive = 0;
-  std::uint32_t hashed = 0;
-  struct Holders {
-    std::uint32_t connect_users = 0;
-    std::uint32_t bind_users = 0;
-  };
-  boost::unordered_flat_map<std::uint64_t, Holders> ports;
-  auto port_key = [](std::uint32_t addr, std::uint16_t port) {
-    return (std::uint64_t{addr} << 16U) | port;
-  };
-  for (SocketId s = 0; s < sockets_.size(); ++s) {
-    const TcpSocket& sk = sockets_[s];
-    if (!sk.in_use) continue;
-    ++alive;
-    ++counts[static_cast<std::size_t>(sk.state)];
-    if (sk.has_fd) ++fds;
-    if (sk.hashed) {
-      ++hashed;
-      if (connections_.find(sk.tuple) != s) {
-        return fmt::format("socket {} is not the owner of its 4-tuple", s);
-      }
-    }
-    if (sk.port_hold != PortHold::kNone) {
-      Holders& b = ports[port_key(sk.tuple.local.address.value, sk.tuple.local.port)];
-      (sk.port_hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
-    }
-  }
-  std::uint32_t tw_alive = 0;
-  for (std::uint32_t t = 0; t < tws_.size(); ++t) {
-    const TimeWaitSock& tw = tws_[t];
-    if (!tw.in_use) continue;
-    ++tw_alive;
-    ++hashed;
-    ++counts[static_cast<std::size_t>(tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait)];
-    if (connections_.find(tuple_of(tw)) != (t | kTimeWaitBit)) {
-      return fmt::format("TIME_WAIT record {} is not the owner of its 4-tuple", t);
-    }
-    Holders& b = ports[port_key(tw.local(addresses_).address.value, tw.local_port)];
-    (tw.port_hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
-  }
-  if (counts != state_counts_) return "per-state counts differ from the sockets' states";
-  if (alive != sockets_alive_ || tw_alive != tw_alive_) return "live socket count is off";
-  if (fds != fds_) return fmt::format("{} descriptors counted, {} held", fds_, fds);
-  if (hashed != connections_.size()) return "connection table holds stale entries";
-  std::size_t listener_only = 0;
-  for (const auto& [key, sock] : listeners_) {
-    (void)sock;
-    if (!ports.contains(key)) ++listener_only;
-  }
-  for (const auto& [key, b] : ports) {
-    const net::Ipv4 addr{static_cast<std::uint32_t>(key >> 16U)};
-    const auto port = static_cast<std::uint16_t>(key & 0xffffU);
-    const BindBucket* bucket = binds_.bucket(addr, port);
-    const std::uint32_t bind_users = bucket == nullptr ? 0 : bucket->bind_users;
-    if (binds_.connect_users(addr, port) != b.connect_users || bind_users != b.bind_users) {
-      return fmt::format("port {} holders differ from the bind table", port);
-    }
-  }
-  if (binds_.ports_in_use() != ports.size() + listener_only) {
-    return "the bind table holds ports nobody owns";
-  }
-  return "";
 }
 
 }  // namespace tcpsim::tcp

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <cassert>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "models/tcp/time_wait_sock.h"
 #include "sim/fifo_timer_list.h"
 #include "sim/random_stream.h"
+#include "sim/signal.h"
 #include "sim/simulator.h"
 
 namespace tcpsim::tcp {
@@ -50,13 +52,10 @@ struct SocketView {
   std::uint8_t retransmits;  // of the segment the retransmission timer covers
 };
 
-// Told of every state change, for tests and traces. TIME_WAIT and FIN_WAIT_2
-// records outlive their socket, so connections are named by their 4-tuple.
-class StateObserver {
- public:
-  virtual ~StateObserver() = default;
-  virtual void on_state_change(const net::FourTuple& tuple, TcpState from, TcpState to) = 0;
-};
+// Tells its subscribers of every state change of a connection: (tuple, from,
+// to). TIME_WAIT and FIN_WAIT_2 records outlive their socket, so connections
+// are named by their 4-tuple.
+using StateSignal = sim::Signal<const net::FourTuple&, TcpState, TcpState>;
 
 class TcpStack final : public sim::EventHandler {
  public:
@@ -107,7 +106,8 @@ class TcpStack final : public sim::EventHandler {
   [[nodiscard]] const TcpCounters& counters() const { return counters_; }
   [[nodiscard]] const KernelSettings& settings() const { return settings_; }
   [[nodiscard]] const std::vector<net::Ipv4>& addresses() const { return addresses_; }
-  void set_state_observer(StateObserver* observer) { observer_ = observer; }
+  // Subscribers connect here, for metrics, tests and traces.
+  StateSignal& on_state_change() { return on_state_change_; }
 
   // Every live socket and minisocket, in table order. Records' expiries are
   // looked up in their timer lists, O(records) once per call.
@@ -118,15 +118,41 @@ class TcpStack final : public sim::EventHandler {
  private:
   enum Kind : std::uint16_t { kRetransmit, kTimeWaitExpired, kFinWait2Expired, kNotify };
 
-  // API helpers (tcp_stack.cc).
+  // Linux keeps TCP_TIMEWAIT_LEN at 60 s whatever else is configured; the
+  // orphaned FIN_WAIT_2 record never lives longer than that.
+  static constexpr sim::Time kTimeWaitLen = 60 * sim::kSecond;
+  static constexpr std::size_t kPerturbSlots = 1024;
+  // No socket or record: where a created one comes from, where a destroyed one goes.
+  static constexpr TcpState kNoState = static_cast<TcpState>(kStateCount);
+
+  // Linux's tcp_set_state(), the one writer of TCP state: socket or record
+  // `id` (a TIME_WAIT / FIN_WAIT_2 record when it has kTimeWaitBit) moves to
+  // `to`. Creation moves a new one from kNoState, destruction to kNoState
+  // (a socket must be CLOSED by then; it is left reading CLOSED). The
+  // per-state counts follow; with `tell`, the subscribers hear of the
+  // connection's change (a destroyed record's connection goes to CLOSED).
+  void set_state(std::uint32_t id, TcpState to, bool tell = true);
+
+  // Socket calls and their helpers (tcp_stack.cc).
   SocketId allocate_socket(TcpState initial);
   void free_socket(SocketId s);
-  void set_state(SocketId s, TcpState to);
   void hash(SocketId s);
   void unhash(SocketId s);
   void hold_port(SocketId s, PortHold hold);
   void release_port(SocketId s);
   net::Ipv4 source_address(const TcpSocket& sk) const;
+  void start_active_open(SocketId s);
+  void abort(SocketId s, SocketError error, bool send_rst);
+  void orphan_fin_wait2(SocketId s);
+  void unlink_from_listener(SocketId s);
+  void close_listener(SocketId s);
+  SocketId find_listener(net::Endpoint local) const;
+  bool alive(SocketId s, std::uint32_t generation) const {
+    return sockets_[s].in_use && sockets_[s].generation == generation;
+  }
+
+  // Port selection (tcp_port_selection.cc): inet_hash_connect() and
+  // inet_csk_get_port().
   SocketError pick_connect_port(SocketId s, net::Endpoint remote);
   SocketError pick_bind_port(SocketId s, net::Ipv4 addr);
   bool bind_conflict(net::Ipv4 addr, std::uint16_t port, bool reuseaddr, bool explicit_port) const;
@@ -136,14 +162,10 @@ class TcpStack final : public sim::EventHandler {
   }
   bool tw_reusable(const TimeWaitSock& tw, bool explicit_bind) const;
   void reuse_time_wait(SocketId s, std::uint32_t tw_id);
-  void start_active_open(SocketId s);
-  void abort(SocketId s, SocketError error, bool send_rst);
-  void orphan_fin_wait2(SocketId s);
-  void unlink_from_listener(SocketId s);
-  void close_listener(SocketId s);
-  bool alive(SocketId s, std::uint32_t generation) const {
-    return sockets_[s].in_use && sockets_[s].generation == generation;
-  }
+
+  // Timers (tcp_timers.cc).
+  void arm_retransmit(SocketId s);
+  void on_retransmit_timer(SocketId s);
 
   // Sending (tcp_output.cc).
   void send_syn(SocketId s);
@@ -155,11 +177,6 @@ class TcpStack final : public sim::EventHandler {
   void send_challenge_ack(SocketId s);
   void emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, std::uint32_t len);
   void send_time_wait_ack(const TimeWaitSock& tw);
-  void report(const net::FourTuple& tuple, TcpState from, TcpState to) {
-    if (observer_ != nullptr) observer_->on_state_change(tuple, from, to);
-  }
-  void arm_retransmit(SocketId s);
-  void on_retransmit_timer(SocketId s);
   std::uint32_t isn_for(const net::FourTuple& t) const;
   std::uint32_t ts_offset_for(const net::FourTuple& t) const;
   std::uint32_t now_ms() const;
@@ -178,7 +195,6 @@ class TcpStack final : public sim::EventHandler {
   void peer_fin(SocketId s);
   void enter_time_wait(SocketId s);
   void take_rtt_sample(TcpSocket& sk);
-  SocketId find_listener(net::Endpoint local) const;
 
   // TIME_WAIT and FIN_WAIT_2 records (tcp_time_wait.cc).
   void make_minisocket(SocketId s, bool fin_wait2);
@@ -197,10 +213,8 @@ class TcpStack final : public sim::EventHandler {
   sim::RandomStream rng_;
   std::uint64_t secret_;
 
-  std::vector<TcpSocket> sockets_;
-  std::vector<SocketId> free_sockets_;
-  std::vector<TimeWaitSock> tws_;
-  std::vector<std::uint32_t> free_tws_;
+  SocketSlots sockets_;
+  TimeWaitSlots tws_;
   ConnectionTable connections_;
   boost::unordered_flat_map<std::uint64_t, SocketId> listeners_;  // (addr, port) -> socket
   BindTable binds_;
@@ -215,7 +229,35 @@ class TcpStack final : public sim::EventHandler {
   std::uint32_t tw_alive_ = 0;
   std::uint32_t fds_ = 0;
   TcpCounters counters_;
-  StateObserver* observer_ = nullptr;
+  StateSignal on_state_change_;
 };
+
+inline void TcpStack::set_state(std::uint32_t id, TcpState to, bool tell) {
+  const bool record = (id & kTimeWaitBit) != 0;
+  TcpState from;
+  if (!record) {
+    TcpSocket& sk = sockets_[id];
+    from = sk.state;
+    sk.state = to == kNoState ? TcpState::kClosed : to;
+  } else {
+    TimeWaitSock& tw = tws_[id & ~kTimeWaitBit];
+    assert(to == TcpState::kTimeWait || to == TcpState::kFinWait2 || to == kNoState);
+    from = !tw.in_use ? kNoState : tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait;
+    tw.in_use = to != kNoState;
+    tw.fin_wait2 = to == TcpState::kFinWait2;
+  }
+  if (from != kNoState) --state_counts_[static_cast<std::size_t>(from)];
+  if (to != kNoState) ++state_counts_[static_cast<std::size_t>(to)];
+  if (!tell || on_state_change_.empty()) [[likely]]
+    return;
+  assert(from != kNoState);
+  if (!record) {
+    assert(to != kNoState);
+    on_state_change_(sockets_[id].tuple, from, to);
+  } else {
+    on_state_change_(tuple_of(tws_[id & ~kTimeWaitBit]), from,
+                     to == kNoState ? TcpState::kClosed : to);
+  }
+}
 
 }  // namespace tcpsim::tcp

@@ -414,13 +414,11 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
   const std::uint32_t end_seq = seg.seq + seg.seg_len();
   if (tw.fin_wait2) {
     if (seg.rst()) {
-      report(tuple_of(tw), TcpState::kFinWait2, TcpState::kClosed);
       free_minisocket(tw_id);
       return;
     }
     if (seg.syn() && seq_ge(seg.seq, tw.rcv_nxt)) {
       send_rst_for(seg);
-      report(tuple_of(tw), TcpState::kFinWait2, TcpState::kClosed);
       free_minisocket(tw_id);
       return;
     }
@@ -428,16 +426,12 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
     if (!seg.fin() || end_seq != tw.rcv_nxt + 1) {
       // New data after a half-duplex close.
       send_rst_for(seg);
-      report(tuple_of(tw), TcpState::kFinWait2, TcpState::kClosed);
       free_minisocket(tw_id);
       return;
     }
     tw.rcv_nxt = end_seq;
     if (seg.has_timestamp && tw.has_ts) tw.ts_recent = seg.tsval;
-    tw.fin_wait2 = false;
-    --state_counts_[static_cast<std::size_t>(TcpState::kFinWait2)];
-    ++state_counts_[static_cast<std::size_t>(TcpState::kTimeWait)];
-    report(tuple_of(tw), TcpState::kFinWait2, TcpState::kTimeWait);
+    set_state(tw_id | kTimeWaitBit, TcpState::kTimeWait);
     restart_time_wait(tw_id);
     send_time_wait_ack(tw);
     return;
@@ -447,7 +441,6 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
   if (!paws_reject && seg.seq == tw.rcv_nxt && (seg.seg_len() == 0 || seg.rst())) {
     if (seg.rst()) {
       if (!settings_.tcp_rfc1337) {
-        report(tuple_of(tw), TcpState::kTimeWait, TcpState::kClosed);
         free_minisocket(tw_id);  // TIME_WAIT assassination (RFC 1337)
       }
       return;
@@ -463,7 +456,6 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
     std::uint32_t isn = tw.snd_nxt + 65535U + 2U;
     if (isn == 0) isn = 1;
     const net::Endpoint local = tw.local(addresses_);
-    report(tuple_of(tw), TcpState::kTimeWait, TcpState::kClosed);
     free_minisocket(tw_id);
     ++counters_.tw_syn_accepted;
     const SocketId l = find_listener(local);

@@ -12,24 +12,17 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
   if (tw_alive_ >= settings_.tcp_max_tw_buckets) {
     // inet_twsk_alloc() fails: the connection closes at once.
     ++counters_.time_wait_overflow;
-    report(sk.tuple, sk.state, TcpState::kClosed);
+    set_state(s, TcpState::kClosed);
     sim_.cancel(sk.timer);
     unhash(s);
     release_port(s);
-    --state_counts_[static_cast<std::size_t>(sk.state)];
-    ++state_counts_[static_cast<std::size_t>(TcpState::kClosed)];
-    sk.state = TcpState::kClosed;
     if (!sk.has_fd) free_socket(s);
     return;
   }
-  std::uint32_t t;
-  if (!free_tws_.empty()) {
-    t = free_tws_.back();
-    free_tws_.pop_back();
-  } else {
-    t = static_cast<std::uint32_t>(tws_.size());
-    tws_.emplace_back();
-  }
+  const TcpState record_state = fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait;
+  // The connection moves on to the record's state, with the socket for now.
+  if (sk.state != record_state) set_state(s, record_state);
+  const std::uint32_t t = tws_.allocate();
   TimeWaitSock& tw = tws_[t];
   tw.local_index = static_cast<std::uint8_t>(
       std::find(addresses_.begin(), addresses_.end(), sk.tuple.local.address) - addresses_.begin());
@@ -42,8 +35,7 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
   tw.has_ts = sk.ts_ok;
   tw.entered_ms = now_ms();
   tw.reuseaddr = sk.options.reuseaddr;
-  tw.fin_wait2 = fin_wait2;
-  tw.in_use = true;
+  set_state(t | kTimeWaitBit, record_state, false);
   ++tw.generation;
   // The record takes over the 4-tuple and the port.
   tw.port_hold = sk.port_hold;
@@ -51,16 +43,12 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
   connections_.replace(s, t | kTimeWaitBit);
   sk.hashed = false;
   ++tw_alive_;
-  const TcpState record_state = fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait;
-  ++state_counts_[static_cast<std::size_t>(record_state)];
   (fin_wait2 ? fin_wait2_timers_ : time_wait_timers_).add(t, tw.generation);
-  if (sk.state != record_state) report(sk.tuple, sk.state, record_state);
 
-  // The full socket is gone, or CLOSED if the application still holds it.
+  // The full socket is gone, or CLOSED if the application still holds it;
+  // its connection lives on in the record, so nobody hears of this.
   sim_.cancel(sk.timer);
-  --state_counts_[static_cast<std::size_t>(sk.state)];
-  ++state_counts_[static_cast<std::size_t>(TcpState::kClosed)];
-  sk.state = TcpState::kClosed;
+  set_state(s, TcpState::kClosed, false);
   if (!sk.has_fd) free_socket(s);
 }
 
@@ -71,12 +59,9 @@ void TcpStack::free_minisocket(std::uint32_t t) {
   if (tw.port_hold != PortHold::kNone) {
     binds_.remove(tw.local(addresses_).address, tw.local_port, tw.port_hold, tw.reuseaddr);
   }
-  --state_counts_[static_cast<std::size_t>(tw.fin_wait2 ? TcpState::kFinWait2
-                                                        : TcpState::kTimeWait)];
   --tw_alive_;
-  tw.in_use = false;
-  ++tw.generation;
-  free_tws_.push_back(t);
+  set_state(t | kTimeWaitBit, kNoState);
+  tws_.free(t);
 }
 
 // inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN): a fresh full period.
@@ -89,7 +74,6 @@ void TcpStack::restart_time_wait(std::uint32_t t) {
 void TcpStack::on_minisocket_timer(std::uint32_t t, std::uint32_t generation, bool fin_wait2) {
   TimeWaitSock& tw = tws_[t];
   if (!tw.in_use || tw.generation != generation || tw.fin_wait2 != fin_wait2) return;
-  report(tuple_of(tw), fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait, TcpState::kClosed);
   free_minisocket(t);
 }
 

@@ -7,6 +7,7 @@
 
 #include "models/net/address.h"
 #include "models/tcp/tcp_socket.h"
+#include "sim/slot_pool.h"
 
 namespace tcpsim::tcp {
 
@@ -35,5 +36,8 @@ struct TimeWaitSock {
 };
 
 static_assert(sizeof(TimeWaitSock) <= 32, "TIME_WAIT records must stay compact");
+
+// A host's records by id; freeing one bumps its generation.
+using TimeWaitSlots = sim::SlotPool<TimeWaitSock, &TimeWaitSock::generation>;
 
 }  // namespace tcpsim::tcp

@@ -18,6 +18,17 @@ TEST(Ipv4, ParsesDottedQuadInHostByteOrder) {
   EXPECT_EQ(parse_ipv4("1.20.100.200"), Ipv4{0x011464c8U});
 }
 
+TEST(Endpoint, KeyPacksTheAddressAboveThePortAndUnpacksAgain) {
+  const Endpoint e{Ipv4{0x0a000001U}, 443};
+  EXPECT_EQ(e.key(), 0x0a00000101bbULL);
+  EXPECT_EQ(Endpoint::from_key(e.key()), e);
+  const Endpoint top{Ipv4{0xffffffffU}, 65535};
+  EXPECT_EQ(top.key(), 0xffffffffffffULL);
+  EXPECT_EQ(Endpoint::from_key(top.key()), top);
+  EXPECT_EQ((Endpoint{Ipv4{0}, 80}.key()), 80U);
+  EXPECT_NE((Endpoint{Ipv4{1}, 0}.key()), (Endpoint{Ipv4{0}, 1}.key()));
+}
+
 TEST(Ipv4, RoundTripsThroughText) {
   for (const char* text :
        {"0.0.0.0", "127.0.0.1", "10.1.2.3", "172.16.254.1", "255.255.255.255", "1.0.10.100"}) {

@@ -274,10 +274,10 @@ class App final : public SocketOwner, public sim::EventHandler {
 
 // Follows every reported state change of one host: a shadow of the states of
 // the live (non-CLOSED) 4-tuples, which must agree with the stack's counts.
-class Shadow final : public StateObserver {
+class Shadow final {
  public:
   Shadow(World& world, std::size_t host) : world_(world), host_(host) {}
-  void on_state_change(const net::FourTuple& tuple, TcpState from, TcpState to) override;
+  void on_state_change(const net::FourTuple& tuple, TcpState from, TcpState to);
   [[nodiscard]] const boost::unordered_flat_map<net::FourTuple, S, net::FourTupleHash>& live()
       const {
     return live_;
@@ -961,7 +961,10 @@ void World::build() {
     hosts_.push_back(
         std::make_unique<HostStack>(sim_, *network_, settings_[h], addresses_[h], seed_, h));
     shadows_.push_back(std::make_unique<Shadow>(*this, h));
-    hosts_[h]->stack().set_state_observer(shadows_[h].get());
+    hosts_[h]->stack().on_state_change().connect(
+        [shadow = shadows_[h].get()](const net::FourTuple& t, TcpState from, TcpState to) {
+          shadow->on_state_change(t, from, to);
+        });
   }
   for (std::size_t h = 0; h < n; ++h) {
     AppParams p;

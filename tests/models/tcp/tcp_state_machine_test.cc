@@ -52,23 +52,50 @@ TEST(TcpStateMachine, TimeWaitLastsExactlySixtySeconds) {
   h.client_app.then_on_connected = [&](SocketId s, SocketError) { h.client.close(s); };
   sim::Time entered = -1;
   sim::Time left = -1;
-  struct Clock : StateObserver {
-    sim::Simulator* sim;
-    sim::Time* entered;
-    sim::Time* left;
-    void on_state_change(const net::FourTuple&, TcpState, TcpState to) override {
-      if (to == S::kTimeWait) *entered = sim->now();
-      if (to == S::kClosed) *left = sim->now();
-    }
-  } clock;
-  clock.sim = &h.sim;
-  clock.entered = &entered;
-  clock.left = &left;
-  h.client.set_state_observer(&clock);
+  h.client.on_state_change().connect([&](const net::FourTuple&, TcpState, TcpState to) {
+    if (to == S::kTimeWait) entered = h.sim.now();
+    if (to == S::kClosed) left = h.sim.now();
+  });
   h.connect(80);
   h.run_for(120 * kS);
   ASSERT_GE(entered, 0);
   EXPECT_EQ(left - entered, 60 * kS);
+}
+
+TEST(TcpStateMachine, EverySubscriberHearsEachChangeWithTheCountsAlreadyMoved) {
+  TwoHosts h;
+  h.listen(80);
+  h.server_app.then_on_peer_closed = [&](SocketId s) { h.server.close(s); };
+  h.client_app.then_on_connected = [&](SocketId s, SocketError) { h.client.close(s); };
+  struct Heard {
+    S from;
+    S to;
+    std::uint32_t in_from;
+    std::uint32_t in_to;
+    std::uint32_t total;
+    bool operator==(const Heard&) const = default;
+  };
+  std::vector<Heard> first;
+  std::vector<Heard> second;
+  auto listen_into = [&](std::vector<Heard>& heard) {
+    h.client.on_state_change().connect([&h, &heard](const net::FourTuple&, S from, S to) {
+      std::uint32_t total = 0;
+      for (const std::uint32_t n : h.client.state_counts()) total += n;
+      heard.push_back({from, to, h.client.count(from), h.client.count(to), total});
+    });
+  };
+  listen_into(first);
+  listen_into(second);
+  h.connect(80);
+  h.run_for(70 * kS);
+  // The socket leaves CLOSED, and the TIME_WAIT record, when it goes, is counted nowhere.
+  const std::vector<Heard> expected{
+      {S::kClosed, S::kSynSent, 0, 1, 1},       {S::kSynSent, S::kEstablished, 0, 1, 1},
+      {S::kEstablished, S::kFinWait1, 0, 1, 1}, {S::kFinWait1, S::kFinWait2, 0, 1, 1},
+      {S::kFinWait2, S::kTimeWait, 0, 1, 1},    {S::kTimeWait, S::kClosed, 0, 0, 0}};
+  EXPECT_EQ(first, expected);
+  EXPECT_EQ(second, expected);
+  EXPECT_EQ(h.client.check_invariants(), "");
 }
 
 TEST(TcpStateMachine, ServerClosesFirstLeavesTimeWaitOnTheServer) {

@@ -13,6 +13,7 @@
 #include "models/net/segment.h"
 #include "models/tcp/tcp_stack.h"
 #include "sim/simulator.h"
+#include "sim/slot_pool.h"
 
 namespace tcpsim::tcp::testing {
 
@@ -33,21 +34,14 @@ class Wire final : public SegmentOutput, public sim::EventHandler {
       ++dropped;
       return;
     }
-    std::uint32_t slot;
-    if (free_.empty()) {
-      slot = static_cast<std::uint32_t>(in_flight_.size());
-      in_flight_.push_back(seg);
-    } else {
-      slot = free_.back();
-      free_.pop_back();
-      in_flight_[slot] = seg;
-    }
+    const std::uint32_t slot = in_flight_.allocate();
+    in_flight_[slot] = seg;
     sim_.schedule_after(latency_, self_, 0, slot);
   }
 
   void handle(const sim::Event& e) override {
     const net::Segment seg = in_flight_[e.target];
-    free_.push_back(e.target);
+    in_flight_.free(e.target);
     auto it = stacks_.find(seg.dst.address.value);
     if (it != stacks_.end()) it->second->receive(seg);
   }
@@ -70,14 +64,17 @@ class Wire final : public SegmentOutput, public sim::EventHandler {
   sim::Time latency_;
   sim::HandlerId self_;
   std::map<std::uint32_t, TcpStack*> stacks_;
-  std::vector<net::Segment> in_flight_;
-  std::vector<std::uint32_t> free_;
+  sim::SlotPool<net::Segment> in_flight_;
 };
 
 // Records, per connection, the states it passed through.
-class StateLog final : public StateObserver {
+class StateLog {
  public:
-  void on_state_change(const net::FourTuple& t, TcpState from, TcpState to) override {
+  void subscribe(TcpStack& stack) {
+    stack.on_state_change().connect(
+        [this](const net::FourTuple& t, TcpState from, TcpState to) { record(t, from, to); });
+  }
+  void record(const net::FourTuple& t, TcpState from, TcpState to) {
     auto& seq = states[t];
     if (seq.empty()) seq.push_back(from);
     seq.push_back(to);
@@ -147,8 +144,8 @@ struct TwoHosts {
         server(sim, server_settings, {ip(10, 0, 0, 2)}, wire, 7, 2) {
     wire.attach(ip(10, 0, 0, 1), client);
     wire.attach(ip(10, 0, 0, 2), server);
-    client.set_state_observer(&client_log);
-    server.set_state_observer(&server_log);
+    client_log.subscribe(client);
+    server_log.subscribe(server);
     client_app.stack = &client;
     server_app.stack = &server;
   }

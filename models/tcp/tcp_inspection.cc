@@ -1,0 +1,118 @@
+// Looking into a stack from outside: the socket table `ss` prints, and the
+// model's invariants for tests.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "models/tcp/tcp_stack.h"
+
+namespace tcpsim::tcp {
+
+void TcpStack::for_each_socket(const std::function<void(const SocketView&)>& fn) const {
+  const sim::Time now = sim_.now();
+  for (const TcpSocket& sk : sockets_) {
+    if (!sk.in_use) continue;
+    SocketView v{sk.state, sk.tuple, sk.has_fd, false, -1, SocketTimer::kNone, 0};
+    if (sk.timer != sim::kNoTimer && sim_.armed(sk.timer)) {
+      v.timer_left = std::max<sim::Time>(sim_.deadline(sk.timer) - now, 0);
+      v.timer =
+          sk.state == TcpState::kFinWait2 ? SocketTimer::kKeepalive : SocketTimer::kRetransmit;
+      v.retransmits = sk.retransmits;
+    }
+    fn(v);
+  }
+  if (tw_alive_ == 0) return;
+  // A record's live entry is the one tagged with its current generation;
+  // earlier entries of a restarted record are stale.
+  std::vector<sim::Time> expiry(tws_.size(), -1);
+  auto collect = [&](const sim::FifoTimerList& list, bool fin_wait2) {
+    list.for_each_live([&](std::uint32_t t, std::uint32_t tag, sim::Time at) {
+      const TimeWaitSock& tw = tws_[t];
+      if (tw.in_use && tw.fin_wait2 == fin_wait2 && tw.generation == tag) expiry[t] = at;
+    });
+  };
+  collect(time_wait_timers_, false);
+  collect(fin_wait2_timers_, true);
+  for (std::uint32_t t = 0; t < tws_.size(); ++t) {
+    const TimeWaitSock& tw = tws_[t];
+    if (!tw.in_use) continue;
+    SocketView v{tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait,
+                 tuple_of(tw),
+                 false,
+                 true,
+                 -1,
+                 SocketTimer::kNone,
+                 0};
+    if (expiry[t] >= 0) {
+      v.timer_left = std::max<sim::Time>(expiry[t] - now, 0);
+      v.timer = SocketTimer::kTimeWait;
+    }
+    fn(v);
+  }
+}
+
+std::string TcpStack::check_invariants() const {
+  std::array<std::uint32_t, kStateCount> counts{};
+  std::uint32_t fds = 0;
+  std::uint32_t alive = 0;
+  std::uint32_t hashed = 0;
+  struct Holders {
+    std::uint32_t connect_users = 0;
+    std::uint32_t bind_users = 0;
+  };
+  boost::unordered_flat_map<std::uint64_t, Holders> ports;
+  for (SocketId s = 0; s < sockets_.size(); ++s) {
+    const TcpSocket& sk = sockets_[s];
+    if (!sk.in_use) continue;
+    ++alive;
+    ++counts[static_cast<std::size_t>(sk.state)];
+    if (sk.has_fd) ++fds;
+    if (sk.hashed) {
+      ++hashed;
+      if (connections_.find(sk.tuple) != s) {
+        return fmt::format("socket {} is not the owner of its 4-tuple", s);
+      }
+    }
+    if (sk.port_hold != PortHold::kNone) {
+      Holders& b = ports[sk.tuple.local.key()];
+      (sk.port_hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
+    }
+  }
+  std::uint32_t tw_alive = 0;
+  for (std::uint32_t t = 0; t < tws_.size(); ++t) {
+    const TimeWaitSock& tw = tws_[t];
+    if (!tw.in_use) continue;
+    ++tw_alive;
+    ++hashed;
+    ++counts[static_cast<std::size_t>(tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait)];
+    if (connections_.find(tuple_of(tw)) != (t | kTimeWaitBit)) {
+      return fmt::format("TIME_WAIT record {} is not the owner of its 4-tuple", t);
+    }
+    Holders& b = ports[tw.local(addresses_).key()];
+    (tw.port_hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
+  }
+  if (counts != state_counts_) return "per-state counts differ from the sockets' states";
+  if (alive != sockets_alive_ || tw_alive != tw_alive_) return "live socket count is off";
+  if (fds != fds_) return fmt::format("{} descriptors counted, {} held", fds_, fds);
+  if (hashed != connections_.size()) return "connection table holds stale entries";
+  std::size_t listener_only = 0;
+  for (const auto& [key, sock] : listeners_) {
+    (void)sock;
+    if (!ports.contains(key)) ++listener_only;
+  }
+  for (const auto& [key, b] : ports) {
+    const net::Endpoint local = net::Endpoint::from_key(key);
+    const BindBucket* bucket = binds_.bucket(local.address, local.port);
+    const std::uint32_t bind_users = bucket == nullptr ? 0 : bucket->bind_users;
+    if (binds_.connect_users(local.address, local.port) != b.connect_users ||
+        bind_users != b.bind_users) {
+      return fmt::format("port {} holders differ from the bind table", local.port);
+    }
+  }
+  if (binds_.ports_in_use() != ports.size() + listener_only) {
+    return "the bind table holds ports nobody owns";
+  }
+  return "";
+}
+
+}  // namespace tcpsim::tcp
