@@ -13,7 +13,8 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
       config_(std::move(config)),
       rng_(seed, entity),
       self_(sim.add_handler(*this)),
-      pool_(sim, stack, config_.pool, config_.connect, config_.destinations, *this, &rng_),
+      pool_(sim, stack, config_.pool, config_.connect, config_.destinations, *this, &rng_,
+            config_.size_tags),
       seed_(seed) {
   if (!config_.sizes.empty() && config_.sizes.size() != config_.destinations.size()) {
     throw std::invalid_argument("client: sizes must be empty or one per destination");

@@ -38,9 +38,12 @@ struct ClientConfig {
   sim::Distribution think_time;
   std::vector<net::Endpoint> destinations;
   DestinationPolicy destination_policy = DestinationPolicy::kRoundRobin;
-  // One per destination, or empty: 100-byte requests and responses everywhere. The
-  // response sizes must be those the server on that port sends.
+  // One per destination, or empty: 100-byte requests and responses everywhere. They must
+  // be the server's model that size_tags names.
   std::vector<MessageSizes> sizes;
+  // One per destination, or empty (all 0): the server's size model the connections to it
+  // follow, told to the server in their SYNs (ServerConfig::sizes).
+  std::vector<std::uint32_t> size_tags;
   PoolConfig pool;
   ConnectOptions connect;
   RetryPolicy retry;

@@ -4,13 +4,14 @@ namespace tcpsim::app {
 
 tcp::Opened start_connect(tcp::TcpStack& stack, tcp::SocketOwner& owner, std::uint64_t user,
                           net::Endpoint remote, net::Ipv4 source, const ConnectOptions& options,
-                          bool linger_zero) {
+                          bool linger_zero, std::uint32_t syn_tag) {
   const tcp::Opened opened = stack.socket(owner, user);
   if (opened.error != tcp::SocketError::kOk) return opened;
   const tcp::SocketId s = opened.socket;
   tcp::SocketOptions& o = stack.options(s);
   o.linger_zero = linger_zero;
   o.syncnt = options.syncnt;
+  o.syn_tag = syn_tag;
   tcp::SocketError e = tcp::SocketError::kOk;
   switch (options.bind_mode) {
     case BindMode::kConnect:

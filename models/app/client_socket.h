@@ -33,10 +33,11 @@ struct ConnectOptions {
 };
 
 // Creates a socket owned by `owner` (with `user` as its tag) and starts
-// connecting to `remote`; `source` is the address bound in kBindAddressNoPort.
+// connecting to `remote`; `source` is the address bound in kBindAddressNoPort,
+// `syn_tag` what its SYN tells the server (tcp::SocketOptions::syn_tag).
 // On error the socket is already closed and `socket` is kNoSocket.
 tcp::Opened start_connect(tcp::TcpStack& stack, tcp::SocketOwner& owner, std::uint64_t user,
                           net::Endpoint remote, net::Ipv4 source, const ConnectOptions& options,
-                          bool linger_zero);
+                          bool linger_zero, std::uint32_t syn_tag = 0);
 
 }  // namespace tcpsim::app

@@ -34,7 +34,8 @@ std::vector<std::string> PoolConfig::validate() const {
 ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
                                const ConnectOptions& options,
                                std::vector<net::Endpoint> destinations, PoolUser& user,
-                               sim::RandomStream* rng)
+                               sim::RandomStream* rng,
+                               const std::vector<std::uint32_t>& syn_tags)
     : sim_(sim),
       stack_(stack),
       config_(config),
@@ -72,7 +73,13 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
       break;
   }
   dests_.resize(destinations.size());
-  for (std::size_t i = 0; i < destinations.size(); ++i) dests_[i].endpoint = destinations[i];
+  if (!syn_tags.empty() && syn_tags.size() != destinations.size()) {
+    throw std::invalid_argument("pool: syn_tags must be empty or one per destination");
+  }
+  for (std::size_t i = 0; i < destinations.size(); ++i) {
+    dests_[i].endpoint = destinations[i];
+    if (!syn_tags.empty()) dests_[i].syn_tag = syn_tags[i];
+  }
   if (config.idle_timeout > 0) idle_timers_.emplace(sim, config.idle_timeout, *this, kIdleExpired);
   if (config.max_lifetime > 0) {
     lifetime_timers_.emplace(sim, config.max_lifetime, *this, kLifetimeExpired);
@@ -266,7 +273,8 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   const double f = options_.linger_zero_fraction;
   const bool linger_zero = f >= 1 || (f > 0 && rng_->uniform01() < f);
   const tcp::Opened o =
-      start_connect(stack_, *this, c, dests_[d].endpoint, next_source(), options_, linger_zero);
+      start_connect(stack_, *this, c, dests_[d].endpoint, next_source(), options_, linger_zero,
+                    dests_[d].syn_tag);
   if (o.error != tcp::SocketError::kOk) {
     ++counters_.connects_failed[static_cast<std::size_t>(o.error)];
     free_conns_.push_back(c);

@@ -116,10 +116,12 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
  public:
   // Throws std::invalid_argument when the config is invalid or there is no destination.
   // `rng` (the client's stream) draws options.linger_zero_fraction; it may be null when the
-  // fraction is 0 or 1.
+  // fraction is 0 or 1. `syn_tags`, empty or one per destination, are what the SYNs of the
+  // connections to each destination tell the server (tcp::SocketOptions::syn_tag).
   ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
                  const ConnectOptions& options, std::vector<net::Endpoint> destinations,
-                 PoolUser& user, sim::RandomStream* rng = nullptr);
+                 PoolUser& user, sim::RandomStream* rng = nullptr,
+                 const std::vector<std::uint32_t>& syn_tags = {});
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
@@ -207,6 +209,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   };
   struct Dest {
     net::Endpoint endpoint;
+    std::uint32_t syn_tag = 0;
     std::uint32_t total = 0;  // open and opening, not draining
     std::uint32_t connecting = 0;
     std::uint32_t idle = 0;

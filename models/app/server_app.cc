@@ -42,7 +42,7 @@ ServerApp::ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig con
     throw std::invalid_argument("server: max_accept_rate must be >= 0");
   }
   if (config_.idle_timeout < 0) throw std::invalid_argument("server: idle_timeout must be >= 0");
-  if (config_.sizes.empty()) config_.sizes.resize(config_.listen.size());
+  if (config_.sizes.empty()) config_.sizes.resize(1);
   for (const MessageSizes& s : config_.sizes) sizes_.emplace_back(s);
   if (config_.close_delay > 0) {
     close_timers_.emplace(sim, config_.close_delay, *this, kCloseDelayOver);
@@ -82,7 +82,7 @@ void ServerApp::on_acceptable(tcp::SocketId listener) {
 }
 
 void ServerApp::accept_all(std::uint32_t port) {
-  while (accept_one_from(listeners_[port], port) == tcp::SocketError::kOk) {
+  while (accept_one_from(listeners_[port]) == tcp::SocketError::kOk) {
   }
 }
 
@@ -102,7 +102,7 @@ bool ServerApp::accept_next() {
   const auto n = static_cast<std::uint32_t>(listeners_.size());
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint32_t port = (next_listener_ + i) % n;
-    const tcp::SocketError e = accept_one_from(listeners_[port], port);
+    const tcp::SocketError e = accept_one_from(listeners_[port]);
     if (e == tcp::SocketError::kOk) {
       next_listener_ = (port + 1) % n;
       return true;
@@ -112,7 +112,7 @@ bool ServerApp::accept_next() {
   return false;
 }
 
-tcp::SocketError ServerApp::accept_one_from(tcp::SocketId listener, std::uint32_t port) {
+tcp::SocketError ServerApp::accept_one_from(tcp::SocketId listener) {
   const std::uint32_t c =
       free_conns_.empty() ? static_cast<std::uint32_t>(conns_.size()) : free_conns_.back();
   const tcp::Opened o = stack_.accept(listener, *this, c);
@@ -128,8 +128,9 @@ tcp::SocketError ServerApp::accept_one_from(tcp::SocketId listener, std::uint32_
   }
   Conn& conn = conns_[c];
   conn.socket = o.socket;
-  conn.port = port;
-  conn.key = sizes_[port].constant() ? 0 : stack_.connection_key(o.socket);
+  const std::uint32_t tag = stack_.options(o.socket).syn_tag;
+  conn.model = tag < sizes_.size() ? tag : 0;
+  conn.key = sizes_[conn.model].constant() ? 0 : stack_.connection_key(o.socket);
   conn.in_use = true;
   conn.received = 0;
   conn.requests = 0;
@@ -153,7 +154,7 @@ bool ServerApp::draw(double fraction) {
 }
 
 void ServerApp::next_request(Conn& conn) {
-  conn.request_size = sizes_[conn.port].request(seed_, conn.key, conn.requests);
+  conn.request_size = sizes_[conn.model].request(seed_, conn.key, conn.requests);
 }
 
 void ServerApp::on_data(tcp::SocketId socket, std::uint32_t bytes) {
@@ -178,7 +179,7 @@ void ServerApp::on_data(tcp::SocketId socket, std::uint32_t bytes) {
 void ServerApp::answer(std::uint32_t c) {
   Conn& conn = conns_[c];
   --conn.in_service;
-  const std::uint32_t size = sizes_[conn.port].response(seed_, conn.key, conn.answered);
+  const std::uint32_t size = sizes_[conn.model].response(seed_, conn.key, conn.answered);
   if (stack_.send(conn.socket, size) == tcp::SocketError::kOk) {
     ++counters_.responses;
     counters_.response_bytes += size;

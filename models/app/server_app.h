@@ -23,7 +23,8 @@ enum class Closer : std::uint8_t {
 
 struct ServerConfig {
   std::vector<net::Endpoint> listen;  // address 0.0.0.0 listens on every address
-  // One per listen endpoint, or empty: 100-byte requests and responses on every port.
+  // Size models, or empty: 100-byte requests and responses. A connection follows the model
+  // its SYN names (ClientConfig::size_tags); model 0 where that names none of these.
   std::vector<MessageSizes> sizes;
   int backlog = 4096;
   sim::Distribution service_time;  // seconds; requests on one connection are served concurrently
@@ -87,7 +88,7 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   struct Conn {
     tcp::SocketId socket = tcp::kNoSocket;
     std::uint32_t generation = 0;
-    std::uint32_t port = 0;          // index of the listen endpoint that accepted it
+    std::uint32_t model = 0;         // of sizes_, as its SYN named it
     std::uint64_t key = 0;           // TcpStack::connection_key, when its sizes are drawn
     std::uint32_t received = 0;      // bytes of the request being read
     std::uint32_t request_size = 0;  // of the request being read
@@ -102,7 +103,7 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
     bool idle_armed = false;  // an idle check is queued for it
   };
 
-  tcp::SocketError accept_one_from(tcp::SocketId listener, std::uint32_t port);
+  tcp::SocketError accept_one_from(tcp::SocketId listener);
   void accept_all(std::uint32_t port);
   void pace_accepts();
   bool accept_next();
@@ -120,7 +121,7 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   ServerConfig config_;
   sim::RandomStream rng_;
   sim::HandlerId self_;
-  std::vector<SizeModel> sizes_;  // by listen endpoint
+  std::vector<SizeModel> sizes_;
   std::optional<sim::FifoTimerList> close_timers_;
   std::optional<sim::FifoTimerList> idle_timers_;
   std::vector<tcp::SocketId> listeners_;

@@ -33,6 +33,9 @@ struct Segment {
   // caches the socket). kNoHint when unknown.
   std::uint32_t src_hint = kNoHint;
   std::uint32_t dst_hint = kNoHint;
+  // Not a wire field either: on a SYN, what the client application tells the server of the
+  // connection (which model its message sizes follow), as a request's headers would.
+  std::uint32_t syn_tag = 0;
   static constexpr std::uint32_t kNoHint = ~std::uint32_t{0};
 
   [[nodiscard]] bool syn() const { return (flags & kSyn) != 0; }

@@ -35,6 +35,7 @@ void TcpStack::emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, 
   seg.dst_hint = sk.peer_hint;
   const bool syn_only = (flags & (net::kSyn | net::kAck)) == net::kSyn;
   seg.has_timestamp = syn_only ? settings_.tcp_timestamps : sk.ts_ok;
+  if (syn_only) seg.syn_tag = sk.options.syn_tag;
   if (seg.has_timestamp) {
     seg.tsval = sk.ts_offset + now_ms();
     seg.tsecr = syn_only ? 0 : sk.ts_recent;

@@ -18,6 +18,8 @@ struct SocketOptions {
   bool bind_address_no_port = false;  // IP_BIND_ADDRESS_NO_PORT
   bool linger_zero = false;           // SO_LINGER {1, 0}
   std::uint8_t syncnt = 0;            // TCP_SYNCNT; 0 = tcp_syn_retries
+  // Sent on the SYN (net::Segment::syn_tag); on a passive socket, what the peer's SYN carried.
+  std::uint32_t syn_tag = 0;
 };
 
 // How a socket holds its local port (linux-tcp.md 1.1 and 1.2).

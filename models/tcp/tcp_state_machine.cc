@@ -67,6 +67,7 @@ void TcpStack::segment_arrives_listen(SocketId listener, const net::Segment& seg
   child.tuple = {seg.dst, seg.src};
   child.peer_hint = seg.src_hint;
   child.options.reuseaddr = parent.options.reuseaddr;
+  child.options.syn_tag = seg.syn_tag;
   child.parent = listener;
   child.irs = seg.seq;
   child.rcv_nxt = seg.seq + 1;

@@ -199,7 +199,9 @@ TEST(MessageSizesTest, EveryRequestIsDelimitedWhereTheClientEndedIt) {
   EXPECT_EQ(server.counters().response_bytes, cc.response_bytes);
 }
 
-TEST(MessageSizesTest, EachServerPortCarriesItsOwnSizes) {
+// Two size models on one server: each connection follows the one its SYN names, whichever
+// port it reaches.
+TEST(MessageSizesTest, EachConnectionFollowsTheModelItsSynNames) {
   World w;
   ServerConfig s;
   s.listen = {{testing::server_address(0), 80}, {testing::server_address(0), 81}};
@@ -210,17 +212,18 @@ TEST(MessageSizesTest, EachServerPortCarriesItsOwnSizes) {
   ClientConfig c;
   c.arrivals = ArrivalProcess::constant(1000);
   c.max_requests = 100;
-  c.destinations = s.listen;
-  c.sizes = s.sizes;
+  c.destinations = {s.listen[0], s.listen[0], s.listen[1]};
+  c.sizes = {s.sizes[0], s.sizes[1], s.sizes[1]};
+  c.size_tags = {0, 1, 1};
   c.pool.kind = PoolKind::kKeepAlive;
   ClientApp client(w.sim, w.client(), c, 1, 1);
   client.start();
   w.run_until(kSecond);
   EXPECT_EQ(client.counters().requests_completed, 100U);
-  // Round robin: 50 requests to each port.
-  EXPECT_EQ(server.counters().request_bytes, 50U * 200 + 50U * 700);
-  EXPECT_EQ(server.counters().response_bytes, 50U * 300 + 50U * 50);
-  EXPECT_EQ(client.counters().response_bytes, 50U * 300 + 50U * 50);
+  // Round robin over three destinations: 34 requests follow model 0, 66 model 1.
+  EXPECT_EQ(server.counters().request_bytes, 34U * 200 + 66U * 700);
+  EXPECT_EQ(server.counters().response_bytes, 34U * 300 + 66U * 50);
+  EXPECT_EQ(client.counters().response_bytes, 34U * 300 + 66U * 50);
 }
 
 // Several requests in flight on one connection, served in parallel and so finished out of
