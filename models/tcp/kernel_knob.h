@@ -29,6 +29,9 @@ struct KnobCheck {
   std::string_view at_most;
 };
 
+// The checkers the rows of kernel_knob_list.h are written with.
+namespace knob_checks {
+
 constexpr KnobCheck int_in(int min, int max) { return {KnobKind::kInt, min, max, {}}; }
 constexpr KnobCheck int_at_least(int min) {
   return {KnobKind::kInt, min, std::numeric_limits<int>::max(), {}};
@@ -43,6 +46,8 @@ constexpr KnobCheck duration_in(sim::Time min, sim::Time max = sim::kTimeMax,
 }
 constexpr KnobCheck port_range() { return {KnobKind::kPortRange, 1, 65535, {}}; }
 constexpr KnobCheck port_list() { return {KnobKind::kPortList, 1, 65535, {}}; }
+
+}  // namespace knob_checks
 
 class KernelKnob {
  public:

@@ -1,6 +1,6 @@
-// Every kernel setting, one row each: X(name, C++ type, default, checker, doc). KernelSettings
-// takes its members from these rows and kernel_knobs() its table; scenario.proto's Kernel has
-// one field per row, of the same name.
+// Every kernel setting, one row each: X(name, C++ type, default, checker, doc), the checkers
+// those of kernel_knob.h. KernelSettings takes its members from these rows and kernel_knobs()
+// its table; scenario.proto's Kernel has one field per row, of the same name.
 #pragma once
 
 // clang-format off

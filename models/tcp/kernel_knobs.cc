@@ -8,6 +8,8 @@
 namespace tcpsim::tcp {
 namespace {
 
+using namespace knob_checks;
+
 #define TCPSIM_KERNEL_KNOB_ROW(name, type, default_value, checker, doc) \
   KernelKnob{#name, &KernelSettings::name, checker, doc},
 constexpr KernelKnob kKnobs[] = {TCPSIM_KERNEL_KNOBS(TCPSIM_KERNEL_KNOB_ROW)};
