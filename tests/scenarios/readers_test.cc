@@ -1,5 +1,5 @@
-// The small readers behind validation: bandwidths, Linux port sysctls, field paths,
-// distributions and addressing plans.
+// The small readers behind validation: bandwidths, field paths, distributions and
+// addressing plans.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,6 @@
 #include "scenarios/distributions.h"
 #include "scenarios/field_error.h"
 #include "scenarios/field_path.h"
-#include "scenarios/sysctl_ports.h"
 
 namespace tcpsim::scenarios {
 namespace {
@@ -46,40 +45,6 @@ TEST(Bandwidth, RefusesWhatItCannotRead) {
   EXPECT_FALSE(parse_bandwidth("10 Gbit", &error));
   EXPECT_FALSE(parse_bandwidth("inf", &error));
   EXPECT_FALSE(parse_bandwidth("1e300", &error));
-}
-
-TEST(SysctlPorts, ReadsThePortRangeAsLinuxWritesIt) {
-  std::string error;
-  const auto range = parse_port_range("32768 60999", &error);
-  ASSERT_TRUE(range);
-  EXPECT_EQ(range->low, 32768);
-  EXPECT_EQ(range->high, 60999);
-  EXPECT_TRUE(parse_port_range("1024\t65535", &error));
-  EXPECT_TRUE(parse_port_range("  1024   65535 ", &error));
-  EXPECT_FALSE(parse_port_range("1024", &error));
-  EXPECT_THAT(error, HasSubstr("expected two ports"));
-  EXPECT_FALSE(parse_port_range("1024-65535", &error));
-  EXPECT_FALSE(parse_port_range("0 100", &error));
-  EXPECT_THAT(error, HasSubstr("port 0 is outside 1..65535"));
-  EXPECT_FALSE(parse_port_range("1 70000", &error));
-  EXPECT_THAT(error, HasSubstr("port 70000 is outside 1..65535"));
-  EXPECT_FALSE(parse_port_range("a b", &error));
-  EXPECT_THAT(error, HasSubstr("expected a port number, got \"a\""));
-}
-
-TEST(SysctlPorts, ReadsReservedPortLists) {
-  std::string error;
-  const auto ranges = parse_reserved_ports("8080,9000-9100", &error);
-  ASSERT_TRUE(ranges);
-  ASSERT_EQ(ranges->size(), 2U);
-  EXPECT_EQ((*ranges)[0].low, 8080);
-  EXPECT_EQ((*ranges)[0].high, 8080);
-  EXPECT_EQ((*ranges)[1].low, 9000);
-  EXPECT_EQ((*ranges)[1].high, 9100);
-  EXPECT_TRUE(parse_reserved_ports("", &error)->empty());
-  EXPECT_FALSE(parse_reserved_ports("80,", &error));
-  EXPECT_FALSE(parse_reserved_ports("80,x", &error));
-  EXPECT_FALSE(parse_reserved_ports("80-", &error));
 }
 
 TEST(FieldPath, SplitsNamesAndIndexes) {

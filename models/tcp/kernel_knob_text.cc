@@ -1,4 +1,4 @@
-#include "scenarios/sysctl_ports.h"
+#include "models/tcp/kernel_knob_text.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <system_error>
 
-namespace tcpsim::scenarios {
+namespace tcpsim::tcp {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -33,7 +33,7 @@ std::optional<std::uint16_t> parse_port(std::string_view text, std::string_view 
 
 }  // namespace
 
-std::optional<tcp::PortRange> parse_port_range(std::string_view text, std::string* error) {
+std::optional<PortRange> parse_port_range(std::string_view text, std::string* error) {
   std::size_t i = 0;
   while (i < text.size() && is_space(text[i])) ++i;
   const std::size_t low_start = i;
@@ -55,12 +55,12 @@ std::optional<tcp::PortRange> parse_port_range(std::string_view text, std::strin
   if (!low) return std::nullopt;
   const auto high = parse_port(high_text, text, error);
   if (!high) return std::nullopt;
-  return tcp::PortRange{*low, *high};
+  return PortRange{*low, *high};
 }
 
-std::optional<std::vector<tcp::PortRange>> parse_reserved_ports(std::string_view text,
-                                                                std::string* error) {
-  std::vector<tcp::PortRange> ranges;
+std::optional<std::vector<PortRange>> parse_reserved_ports(std::string_view text,
+                                                           std::string* error) {
+  std::vector<PortRange> ranges;
   if (text.empty()) return ranges;
   std::size_t start = 0;
   while (true) {
@@ -83,4 +83,17 @@ std::optional<std::vector<tcp::PortRange>> parse_reserved_ports(std::string_view
   return ranges;
 }
 
-}  // namespace tcpsim::scenarios
+std::string format_port_range(PortRange range) {
+  return fmt::format("{} {}", range.low, range.high);
+}
+
+std::string format_reserved_ports(const std::vector<PortRange>& ranges) {
+  std::string text;
+  for (const PortRange& r : ranges) {
+    if (!text.empty()) text += ',';
+    text += r.low == r.high ? fmt::format("{}", r.low) : fmt::format("{}-{}", r.low, r.high);
+  }
+  return text;
+}
+
+}  // namespace tcpsim::tcp
