@@ -19,7 +19,7 @@ std::string describe(const SummaryValue& v) {
     case Reading::kLast:
       return what + ", at the end of the run";
     case Reading::kPercentiles:
-      return std::string(v.percentile->name) + " of " + what + ", in seconds";
+      return std::string(v.percentile->name) + " of " + what;
     case Reading::kValue:
       break;
   }
