@@ -19,6 +19,7 @@
 #include "batch/sweep_loader.h"
 #include "io/results_file.h"
 #include "io/study_file.h"
+#include "models/metrics/host_group_metrics.h"
 #include "models/metrics/run_results.h"
 #include "sim/time.h"
 
@@ -57,31 +58,39 @@ metrics::GroupResults make_group(std::uint64_t run, std::uint32_t g, const char*
   group.hosts = hosts;
   group.port_range_size = 28232;
   const auto r = static_cast<std::uint32_t>(run % 100'000);
+  metrics::add_metrics(group, metrics::kHostGroupMetrics);
+  const auto put = [&group](const char* metric, std::uint64_t sum, std::size_t column = 0) {
+    metrics::MetricValues& v = group.at(metric);
+    v.sum[v.sum.size() - v.metric->column_count() + column] = sum;
+  };
+  const auto put_max = [&group](const char* metric, std::uint64_t max, std::size_t column = 0) {
+    metrics::MetricValues& v = group.at(metric);
+    v.max[v.max.size() - v.metric->column_count() + column] = max;
+  };
   for (std::uint32_t i = 0; i <= 30; ++i) {
-    metrics::GroupSample s;
-    s.time = i * sim::seconds(1);
+    group.add_sample(i * sim::seconds(1));
     for (std::uint32_t k = 0; k < tcp::kStateCount; ++k) {
-      s.state_sum[k] = (r + 7 * i + k) % 997 * (g + 1);
-      s.state_max[k] = (r + i + k) % 499;
+      put("state_sum", (r + 7 * i + k) % 997 * (g + 1), k);
+      put_max("state_sum", (r + i + k) % 499, k);
     }
-    s.ports_in_use = r % 1000 + 40 * i;
-    s.ports_in_use_max = s.ports_in_use / hosts;
-    s.fds_in_use = s.ports_in_use + 1;
-    s.fds_in_use_max = s.fds_in_use / hosts;
-    s.connects_attempted = 100ULL * i + r;
-    s.connects_succeeded = 99ULL * i + r;
-    s.connects_failed[1] = i * (r % 3);
-    s.requests_completed = 98ULL * i + r;
-    s.pool_busy = i % 5;
-    s.pool_idle = (i + r) % 7;
-    group.samples.push_back(s);
+    const std::uint32_t ports = r % 1000 + 40 * i;
+    put("ports_in_use", ports);
+    put_max("ports_in_use", ports / hosts);
+    put("fds_in_use", ports + 1);
+    put_max("fds_in_use", (ports + 1) / hosts);
+    put("connects_attempted", 100ULL * i + r);
+    put("connects_succeeded", 99ULL * i + r);
+    put("connects_failed", i * (r % 3), 1);
+    put("requests_completed", 98ULL * i + r);
+    put("pool_busy", i % 5);
+    put("pool_idle", (i + r) % 7);
   }
   for (std::int64_t v = 0; v < 200; ++v) {
-    group.connect_latency.record(100'000 + 997 * ((v * 31 + r) % 211));
-    group.request_latency.record(2'000'000 + 7919 * ((v * 17 + r) % 541));
+    group.at("connect_latency").histogram->record(100'000 + 997 * ((v * 31 + r) % 211));
+    group.at("request_latency").histogram->record(2'000'000 + 7919 * ((v * 17 + r) % 541));
   }
-  group.summary.first_eaddrnotavail = run % 4 == 0 ? -1 : sim::milliseconds(1000 + r % 20'000);
-  group.summary.connects_attempted = 3000 + r;
+  if (run % 4 != 0) group.at("first_eaddrnotavail_s").value = 1.0 + (r % 20'000) / 1000.0;
+  metrics::summarise(group, 0);
   return group;
 }
 

@@ -50,7 +50,9 @@ void BM_TcpsimRunFleet(benchmark::State& state) {
     }
     const metrics::RunResults r = scenarios::run_scenario(loaded, std::nullopt, false);
     std::uint64_t completed = 0;
-    for (const metrics::GroupResults& g : r.groups) completed += g.summary.requests_completed;
+    for (const metrics::GroupResults& g : r.groups) {
+      completed += static_cast<std::uint64_t>(g.summary_number("requests_completed"));
+    }
     lifecycles += completed;
     events += r.events;
     simulated_s += static_cast<double>(r.duration) / 1e9;

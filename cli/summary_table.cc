@@ -2,16 +2,82 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
 #include "sim/duration.h"
+#include "sim/time.h"
 
 namespace tcpsim::cli {
 namespace {
 
-std::string latency(const sim::Histogram& h) {
-  if (h.count() == 0) return "-";
-  return fmt::format("p50 {}  p99 {}  p99.9 {}", sim::format_duration(h.percentile(50)),
-                     sim::format_duration(h.percentile(99)),
-                     sim::format_duration(h.percentile(99.9)));
+using metrics::Reading;
+using metrics::SummaryValue;
+
+constexpr int kNameWidth = 24;
+
+std::string number(const SummaryValue& v, double x) {
+  if (std::isnan(x)) return "-";
+  if (v.reading == Reading::kPercentiles) return sim::format_duration(static_cast<sim::Time>(x));
+  if (v.metric->unit == "s") return sim::format_duration(sim::from_seconds(x));
+  if (v.reading == Reading::kMean) return fmt::format("{:.1f}", x);
+  return fmt::format("{:.0f}", x);
+}
+
+// The readings of one vector metric side by side, a row per column that is not zero in all.
+std::string columns_table(const std::vector<const SummaryValue*>& readings) {
+  const metrics::Metric& m = *readings.front()->metric;
+  std::string out = fmt::format("  {:<{}}", m.columns.attribute, kNameWidth);
+  for (const SummaryValue* v : readings) out += fmt::format("{:>14}", v->name);
+  out += fmt::format("  ({})\n", m.unit);
+  bool any = false;
+  for (std::size_t c = 0; c < m.columns.names.size(); ++c) {
+    bool zero = true;
+    for (const SummaryValue* v : readings) zero = zero && v->values[c] == 0;
+    if (zero) continue;
+    any = true;
+    out += fmt::format("    {:<{}}", m.columns.names[c], kNameWidth - 2);
+    for (const SummaryValue* v : readings) out += fmt::format("{:>14}", number(*v, v->values[c]));
+    out += "\n";
+  }
+  if (!any) out += "    none\n";
+  return out;
+}
+
+std::string group_table(const metrics::GroupResults& g) {
+  std::string out = fmt::format("\n{} ({} host{})\n", g.name, g.hosts, g.hosts == 1 ? "" : "s");
+  if (g.port_range_size != 0) {
+    out += fmt::format("  {:<{}}{} per destination\n", "port range", kNameWidth, g.port_range_size);
+  }
+  for (std::size_t i = 0; i < g.summary.size();) {
+    const SummaryValue& v = g.summary[i];
+    std::size_t next = i + 1;
+    while (next < g.summary.size() && g.summary[next].metric == v.metric) ++next;
+    if (!v.metric->columns.names.empty()) {
+      std::vector<const SummaryValue*> readings;
+      for (std::size_t k = i; k < next; ++k) readings.push_back(&g.summary[k]);
+      out += columns_table(readings);
+    } else if (v.reading == Reading::kPercentiles) {
+      const bool empty = g.histogram(v.metric->name).count() == 0;
+      std::string line = empty ? "  -" : "";
+      for (std::size_t k = i; k < next && !empty; ++k) {
+        line += fmt::format("  {} {}", g.summary[k].percentile->name,
+                            number(g.summary[k], g.summary[k].values[0]));
+      }
+      out += fmt::format("  {:<{}}{}\n", v.metric->name, kNameWidth - 2, line);
+    } else {
+      for (std::size_t k = i; k < next; ++k) {
+        const SummaryValue& r = g.summary[k];
+        const bool seconds = r.metric->unit == "s";
+        out += fmt::format("  {:<{}}{}{}\n", r.name, kNameWidth, number(r, r.values[0]),
+                           seconds ? "" : " " + std::string(r.metric->unit));
+      }
+    }
+    i = next;
+  }
+  return out;
 }
 
 }  // namespace
@@ -20,34 +86,7 @@ std::string summary_table(const metrics::RunResults& r) {
   std::string out =
       fmt::format("scenario {}  seed {}  simulated {}  events {}  wall {:.2f}s\n", r.scenario_name,
                   r.seed, sim::format_duration(r.duration), r.events, r.wall_seconds);
-  for (const metrics::GroupResults& g : r.groups) {
-    const metrics::GroupSummary& s = g.summary;
-    out += fmt::format("\n{} ({} host{})\n", g.name, g.hosts, g.hosts == 1 ? "" : "s");
-    out += fmt::format("  {:<13}{:>12}{:>14}\n", "state", "peak", "mean");
-    for (std::size_t i = 0; i < tcp::kStateCount; ++i) {
-      if (s.state_peak[i] == 0) continue;
-      out += fmt::format("  {:<13}{:>12}{:>14.1f}\n", tcp::kStateNames[i], s.state_peak[i],
-                         s.state_mean[i]);
-    }
-    out += fmt::format("  ports in use (peak, all hosts)  {}", s.ports_in_use_peak);
-    if (g.port_range_size != 0)
-      out += fmt::format("  (range {} per destination)", g.port_range_size);
-    out += fmt::format("\n  descriptors in use (peak)       {}\n", s.fds_in_use_peak);
-    out += fmt::format("  connects  attempted {}  succeeded {}\n", s.connects_attempted,
-                       s.connects_succeeded);
-    std::string failures;
-    for (std::size_t e = 1; e < tcp::kSocketErrorCount; ++e) {
-      if (s.failures[e] == 0) continue;
-      failures += fmt::format("  {} {}", tcp::kSocketErrorNames[e], s.failures[e]);
-    }
-    out += fmt::format("  failures {}\n", failures.empty() ? " none" : failures);
-    out += fmt::format(
-        "  first EADDRNOTAVAIL  {}\n",
-        s.first_eaddrnotavail < 0 ? "never" : sim::format_duration(s.first_eaddrnotavail));
-    out += fmt::format("  requests completed {}\n", s.requests_completed);
-    out += fmt::format("  connect latency  {}\n", latency(g.connect_latency));
-    out += fmt::format("  request latency  {}\n", latency(g.request_latency));
-  }
+  for (const metrics::GroupResults& g : r.groups) out += group_table(g);
   return out;
 }
 

@@ -1,5 +1,5 @@
-// The summary a run prints on stdout: per host group, peak and mean sockets
-// per state, ports, failures by errno, first EADDRNOTAVAIL, latency percentiles.
+// The summary a run prints on stdout: per host group, every reading its registered metrics
+// declare (peaks and means per state, failures by errno, ports, latency percentiles ...).
 #pragma once
 
 #include <string>

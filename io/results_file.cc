@@ -16,8 +16,6 @@
 #include <vector>
 
 #include "io/hdf5_support.h"
-#include "models/tcp/socket_error.h"
-#include "models/tcp/tcp_state.h"
 #include "sim/histogram.h"
 #include "sim/time.h"
 
@@ -30,7 +28,6 @@ using hdf5::string_attribute;
 using hdf5::string_type;
 using hdf5::write_attribute;
 using metrics::GroupResults;
-using metrics::GroupSample;
 using metrics::RunResults;
 
 constexpr hsize_t kChunkBytes = 64 * 1024;
@@ -74,12 +71,6 @@ Handle dataspace(std::span<const hsize_t> dims, std::span<const hsize_t> max_dim
 template <typename T>
 void attribute(hid_t object, const std::string& name, T value) {
   write_attribute(object, name, Types<T>::file(), Types<T>::memory(), {}, &value);
-}
-
-template <typename T, std::size_t N>
-void attribute(hid_t object, const std::string& name, const std::array<T, N>& values) {
-  const std::array<hsize_t, 1> dims{N};
-  write_attribute(object, name, Types<T>::file(), Types<T>::memory(), dims, values.data());
 }
 
 template <typename Strings>
@@ -130,81 +121,44 @@ Handle write_dataset(hid_t parent, const std::string& name, hid_t file_type, hid
   return dataset;
 }
 
-void describe(hid_t dataset, const char* units, const char* description) {
-  string_attribute(dataset, "units", units);
-  string_attribute(dataset, "description", description);
+void describe(hid_t object, std::string_view units, std::string_view description,
+              metrics::MetricKind kind) {
+  static constexpr std::array<const char*, 4> kKinds{"level", "counter", "histogram", "scalar"};
+  string_attribute(object, "units", std::string(units));
+  string_attribute(object, "description", std::string(description));
+  string_attribute(object, "kind", kKinds[static_cast<std::size_t>(kind)]);
 }
 
+// A level's or counter's sums, or its largest values over the sources, as written.
 template <typename T>
-void write_series(hid_t group, const std::vector<GroupSample>& samples, T GroupSample::*field,
-                  const char* name, const char* units, const char* description) {
-  std::vector<T> column;
-  column.reserve(samples.size());
-  for (const GroupSample& s : samples) column.push_back(s.*field);
-  const Handle dataset = write_dataset(group, name, Types<T>::file(), Types<T>::memory(),
-                                       column.data(), column.size(), 0);
-  describe(dataset.get(), units, description);
+void write_columns(hid_t group, const metrics::Metric& m, const std::vector<std::uint64_t>& values,
+                   std::size_t rows, std::string_view name, std::string_view description) {
+  const std::vector<T> narrowed(values.begin(), values.end());
+  const hsize_t columns = m.columns.names.empty() ? 0 : m.columns.names.size();
+  const Handle dataset = write_dataset(group, std::string(name), Types<T>::file(),
+                                       Types<T>::memory(), narrowed.data(), rows, columns);
+  describe(dataset.get(), m.unit, description, m.kind);
+  if (columns != 0)
+    strings_attribute(dataset.get(), std::string(m.columns.attribute), m.columns.names);
 }
 
-template <typename T, std::size_t N, typename Names>
-void write_table(hid_t group, const std::vector<GroupSample>& samples,
-                 std::array<T, N> GroupSample::*field, const char* name, const char* units,
-                 const char* description, const char* names_attribute, const Names& names) {
-  std::vector<T> table;
-  table.reserve(samples.size() * N);
-  for (const GroupSample& s : samples)
-    table.insert(table.end(), (s.*field).begin(), (s.*field).end());
-  const Handle dataset = write_dataset(group, name, Types<T>::file(), Types<T>::memory(),
-                                       table.data(), samples.size(), N);
-  describe(dataset.get(), units, description);
-  strings_attribute(dataset.get(), names_attribute, names);
+void write_series(hid_t group, const metrics::MetricValues& v, std::size_t rows) {
+  const metrics::Metric& m = *v.metric;
+  const auto write =
+      m.width == metrics::Width::k32 ? write_columns<std::uint32_t> : write_columns<std::uint64_t>;
+  write(group, m, v.sum, rows, m.name, m.description);
+  if (!m.max_name.empty()) write(group, m, v.max, rows, m.max_name, m.max_description);
 }
 
-void write_samples(hid_t group, const std::vector<GroupSample>& samples) {
-  std::vector<double> times;
-  times.reserve(samples.size());
-  for (const GroupSample& s : samples) times.push_back(sim::to_seconds(s.time));
+void write_times(hid_t group, const std::vector<sim::Time>& times) {
+  std::vector<double> seconds;
+  seconds.reserve(times.size());
+  for (const sim::Time t : times) seconds.push_back(sim::to_seconds(t));
   const Handle time = write_dataset(group, "time_s", Types<double>::file(), Types<double>::memory(),
-                                    times.data(), times.size(), 0);
-  describe(time.get(), "s", "sample time since the start of the run");
-
-  write_table(group, samples, &GroupSample::state_sum, "state_sum", "sockets",
-              "sockets in each state, summed over the group's hosts", "states", tcp::kStateNames);
-  write_table(group, samples, &GroupSample::state_max, "state_max", "sockets",
-              "sockets in each state on the host with the most", "states", tcp::kStateNames);
-  write_series(group, samples, &GroupSample::ports_in_use, "ports_in_use", "ports",
-               "local ports bound, summed over the group's hosts");
-  write_series(group, samples, &GroupSample::ports_in_use_max, "ports_in_use_max", "ports",
-               "local ports bound on the host with the most");
-  write_series(group, samples, &GroupSample::fds_in_use, "fds_in_use", "file descriptors",
-               "socket file descriptors open, summed over the group's hosts");
-  write_series(group, samples, &GroupSample::fds_in_use_max, "fds_in_use_max", "file descriptors",
-               "socket file descriptors open on the host with the most");
-  write_series(group, samples, &GroupSample::connects_attempted, "connects_attempted", "connects",
-               "connect() calls since the start of the run (cumulative)");
-  write_series(group, samples, &GroupSample::connects_succeeded, "connects_succeeded", "connects",
-               "connects that reached ESTABLISHED since the start of the run (cumulative)");
-  write_table(group, samples, &GroupSample::connects_failed, "connects_failed", "connects",
-              "connects failed since the start of the run, by errno (cumulative)", "errors",
-              tcp::kSocketErrorNames);
-  write_series(group, samples, &GroupSample::requests_completed, "requests_completed", "requests",
-               "requests answered since the start of the run (cumulative)");
-  write_series(group, samples, &GroupSample::requests_failed, "requests_failed", "requests",
-               "requests failed since the start of the run (cumulative)");
-  write_series(group, samples, &GroupSample::pool_busy, "pool_busy", "connections",
-               "pooled connections lent out, summed over the group's hosts");
-  write_series(group, samples, &GroupSample::pool_idle, "pool_idle", "connections",
-               "pooled connections idle, summed over the group's hosts");
-  write_series(group, samples, &GroupSample::pool_waiting, "pool_waiting", "requests",
-               "requests waiting for a pooled connection, summed over the group's hosts");
+                                    seconds.data(), seconds.size(), 0);
+  string_attribute(time.get(), "units", "s");
+  string_attribute(time.get(), "description", "sample time since the start of the run");
 }
-
-struct Percentile {
-  const char* name;
-  double p;
-};
-constexpr std::array<Percentile, 4> kPercentiles{
-    {{"p50", 50.0}, {"p90", 90.0}, {"p99", 99.0}, {"p999", 99.9}}};
 
 struct BucketRow {
   std::int64_t lowest_ns;
@@ -228,56 +182,81 @@ Handle bucket_type(bool in_file) {
   return type;
 }
 
-void write_histogram(hid_t group, const std::string& name, const sim::Histogram& histogram,
-                     const char* description) {
+void write_histogram(hid_t group, const metrics::Metric& m, const sim::Histogram& histogram) {
   std::vector<BucketRow> rows;
   histogram.for_each_bucket([&](const sim::Histogram::Bucket& b) {
     rows.push_back({b.lowest, b.highest, b.count});
   });
   const Handle file_type = bucket_type(true);
   const Handle memory_type = bucket_type(false);
-  const Handle dataset =
-      write_dataset(group, name, file_type.get(), memory_type.get(), rows.data(), rows.size(), 0);
+  const Handle dataset = write_dataset(group, std::string(m.name), file_type.get(),
+                                       memory_type.get(), rows.data(), rows.size(), 0);
   const hid_t d = dataset.get();
-  describe(d, "ns", description);
+  describe(d, m.unit, m.description, m.kind);
   attribute(d, "count", histogram.count());
   attribute(d, "overflow", histogram.overflow());
   attribute(d, "min_ns", histogram.min());
   attribute(d, "max_ns", histogram.max());
   attribute(d, "mean_ns", histogram.mean());
   attribute(d, "stddev_ns", histogram.stddev());
-  for (const Percentile& p : kPercentiles) {
+  for (const metrics::Percentile& p : metrics::kPercentiles) {
     attribute(d, std::string(p.name) + "_ns", histogram.percentile(p.p));
   }
   attribute(d, "highest_trackable_ns", histogram.highest_trackable());
   attribute(d, "sub_bucket_bits", std::int32_t{histogram.sub_bucket_bits()});
 }
 
+template <typename T>
+void summary_attribute(hid_t summary, const metrics::SummaryValue& v) {
+  std::vector<T> values;
+  for (const double x : v.values) values.push_back(static_cast<T>(x));
+  const std::array<hsize_t, 1> dims{values.size()};
+  const bool vector = !v.metric->columns.names.empty();
+  write_attribute(summary, v.name, Types<T>::file(), Types<T>::memory(),
+                  vector ? std::span<const hsize_t>(dims) : std::span<const hsize_t>(),
+                  values.data());
+}
+
+// Attributes of the summary's readings, typed as the metric's values are (means and scalars
+// float64, percentiles int64 ns), the names of the columns of vector readings, and `names`,
+// `units`, `descriptions`: the summary numbers as a study's tables name them.
 void write_summary(hid_t parent, const GroupResults& g) {
   const Handle summary = create_group(parent, "summary", false);
   const hid_t s = summary.get();
-  const metrics::GroupSummary& sum = g.summary;
-  strings_attribute(s, "states", tcp::kStateNames);
-  strings_attribute(s, "errors", tcp::kSocketErrorNames);
-  attribute(s, "state_peak", sum.state_peak);
-  attribute(s, "state_mean", sum.state_mean);
-  attribute(s, "first_eaddrnotavail_s",
-            sum.first_eaddrnotavail < 0 ? std::numeric_limits<double>::quiet_NaN()
-                                        : sim::to_seconds(sum.first_eaddrnotavail));
-  attribute(s, "failures", sum.failures);
-  attribute(s, "connects_attempted", sum.connects_attempted);
-  attribute(s, "connects_succeeded", sum.connects_succeeded);
-  attribute(s, "requests_completed", sum.requests_completed);
-  attribute(s, "ports_in_use_peak", sum.ports_in_use_peak);
-  attribute(s, "fds_in_use_peak", sum.fds_in_use_peak);
-  for (const Percentile& p : kPercentiles) {
-    attribute(s, std::string("connect_latency_") + p.name + "_ns",
-              g.connect_latency.percentile(p.p));
+  std::set<std::string_view> columns;
+  for (const metrics::SummaryValue& v : g.summary) {
+    const metrics::Metric& m = *v.metric;
+    if (!m.columns.names.empty() && columns.insert(m.columns.attribute).second) {
+      strings_attribute(s, std::string(m.columns.attribute), m.columns.names);
+    }
+    switch (v.reading) {
+      case metrics::Reading::kPeak:
+      case metrics::Reading::kLast:
+        if (m.width == metrics::Width::k32) {
+          summary_attribute<std::uint32_t>(s, v);
+        } else {
+          summary_attribute<std::uint64_t>(s, v);
+        }
+        break;
+      case metrics::Reading::kPercentiles:
+        summary_attribute<std::int64_t>(s, v);
+        break;
+      case metrics::Reading::kMean:
+      case metrics::Reading::kValue:
+        summary_attribute<double>(s, v);
+        break;
+    }
   }
-  for (const Percentile& p : kPercentiles) {
-    attribute(s, std::string("request_latency_") + p.name + "_ns",
-              g.request_latency.percentile(p.p));
+  std::vector<std::string> names, units, descriptions;
+  for (const metrics::SummaryNumber& n : g.summary_numbers()) {
+    names.push_back(n.name);
+    units.emplace_back(n.unit);
+    descriptions.push_back(n.description);
   }
+  if (names.empty()) return;
+  strings_attribute(s, "names", names);
+  strings_attribute(s, "units", units);
+  strings_attribute(s, "descriptions", descriptions);
 }
 
 void write_group(hid_t groups, const GroupResults& g) {
@@ -285,11 +264,20 @@ void write_group(hid_t groups, const GroupResults& g) {
   const hid_t id = group.get();
   attribute(id, "hosts", g.hosts);
   attribute(id, "port_range_size", g.port_range_size);
-  write_samples(id, g.samples);
-  write_histogram(id, "connect_latency", g.connect_latency,
-                  "connect latency, connect() to ESTABLISHED: the non-empty buckets");
-  write_histogram(id, "request_latency", g.request_latency,
-                  "request latency, issued to answered, pool wait included: the non-empty buckets");
+  write_times(id, g.times);
+  for (const metrics::MetricValues& v : g.metrics) {
+    switch (v.metric->kind) {
+      case metrics::MetricKind::kLevel:
+      case metrics::MetricKind::kCounter:
+        write_series(id, v, g.times.size());
+        break;
+      case metrics::MetricKind::kHistogram:
+        write_histogram(id, *v.metric, *v.histogram);
+        break;
+      case metrics::MetricKind::kScalar:  // in the summary only
+        break;
+    }
+  }
   write_summary(id, g);
 }
 

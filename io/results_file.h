@@ -11,8 +11,7 @@ namespace tcpsim::io {
 inline constexpr const char* kResultsFormat = "tcpsim-results";
 inline constexpr int kResultsFormatVersion = 1;
 
-// Layout (strings are variable-length UTF-8; integers little-endian; every
-// dataset is chunked, shuffled and deflated, its first dimension unlimited):
+// Layout (strings are variable-length UTF-8; integers little-endian):
 //
 // /                      attributes: format = "tcpsim-results",
 //                        format_version (int32), scenario_name, scenario_text,
@@ -22,35 +21,34 @@ inline constexpr int kResultsFormatVersion = 1;
 //                        scenario order, which is also the links' iteration order
 // /groups/<name>         attributes hosts, port_range_size (uint32, 0: unknown)
 //   time_s               float64[N], the sample times
-//   state_sum            uint32[N, 11], sockets per state summed over the hosts
-//   state_max            uint32[N, 11], ... the most on any one host
-//   ports_in_use, fds_in_use            uint32[N], summed over the hosts
-//   ports_in_use_max, fds_in_use_max    uint32[N], the most on any one host
-//   connects_attempted, connects_succeeded   uint64[N], cumulative
-//   connects_failed      uint64[N, 11], cumulative, by errno
-//   requests_completed, requests_failed      uint64[N], cumulative
-//   pool_busy, pool_idle, pool_waiting       uint32[N]
-//   connect_latency, request_latency
-//                        compound[B] {lowest_ns int64, highest_ns int64,
-//                        count uint64}: the non-empty histogram buckets, bounds
+//   then one dataset per sampled metric and histogram the group registered
+//   (models/metrics/host_group_metrics.h lists those of every group), each with the string
+//   attributes `units`, `description` and `kind` (level, counter, histogram):
+//   levels and counters  uint32 or uint64 [N] (the metric's width), or [N, C] for a vector
+//                        metric with an attribute naming its columns (`states`: the names
+//                        of tcp::kStateNames; `errors`: tcp::kSocketErrorNames); a level
+//                        read per host also has its max_name dataset (state_max,
+//                        ports_in_use_max ...): the most on any one host
+//   histograms           compound[B] {lowest_ns int64, highest_ns int64,
+//                        count uint64}: the non-empty buckets, bounds
 //                        inclusive; attributes count, overflow (uint64), min_ns,
 //                        max_ns, p50_ns, p90_ns, p99_ns, p999_ns,
 //                        highest_trackable_ns (int64), mean_ns, stddev_ns
 //                        (float64), sub_bucket_bits (int32)
-//   summary              a group holding only attributes: state_peak
-//                        (uint32[11]), state_mean (float64[11]),
-//                        first_eaddrnotavail_s (float64, NaN when it never
-//                        happened), failures (uint64[11], by errno),
-//                        connects_attempted, connects_succeeded,
-//                        requests_completed (uint64), ports_in_use_peak,
-//                        fds_in_use_peak (uint32), connect_latency_<p>_ns and
-//                        request_latency_<p>_ns for p in p50, p90, p99, p999
-//                        (int64)
+//                        (scalars, such as first_eaddrnotavail_s, are in the summary only)
+//   summary              a group holding only attributes: one per reading the metrics
+//                        declare (state_peak uint32[11], state_mean float64[11],
+//                        first_eaddrnotavail_s float64, failures uint64[11],
+//                        connects_attempted ..., ports_in_use_peak ...: peaks and last
+//                        values typed as the metric, means and scalars float64,
+//                        <histogram>_<p>_ns int64 for p in p50, p90, p99, p999), the
+//                        column names (`states`, `errors`), and names, units,
+//                        descriptions (string[M]): the summary numbers as a study's
+//                        tables name them (batch/run_metrics.h), without the group
 //
-// Datasets carry `units` and `description` attributes; those with 11 columns
-// and the summary carry `states` (the names of tcp::kStateNames, in order) or
-// `errors` (tcp::kSocketErrorNames). The same results always give the same
-// bytes, apart from the eight of wall_seconds and the checksum over them.
+// Every series dataset is chunked, shuffled and deflated, its first dimension unlimited. The
+// same results always give the same bytes, apart from the eight of wall_seconds and the
+// checksum over them.
 //
 // Writes `path + ".tmp.<pid>"` and renames it over `path` once it is complete
 // and synced. Throws std::runtime_error naming `path` and the problem, with the

@@ -6,7 +6,8 @@
 #include <numbers>
 #include <utility>
 
-#include "models/metrics/app_stats.h"
+#include "models/metrics/host_group_metrics.h"
+#include "models/metrics/source.h"
 #include "scenarios/field_path.h"
 #include "scenarios/trace_reader.h"
 #include "sim/duration.h"
@@ -20,25 +21,26 @@ constexpr std::string_view kLoadModels =
     "constant, poisson, on_off, ramp, step, diurnal, trace or closed_loop";
 
 // Feeds a client application's counters and latencies into its group.
-class ClientStats final : public metrics::AppStats {
+class ClientStats final : public metrics::Source {
  public:
   explicit ClientStats(const app::ClientApp& client) : client_(client) {}
-  void add_to(metrics::GroupSample& s) const override {
+  void sample(metrics::Sample& out) const override {
+    using metrics::host_metric;
     const app::ClientCounters c = client_.counters();
-    s.connects_attempted += c.connects_attempted;
-    s.connects_succeeded += c.connects_succeeded;
+    out.add(host_metric("connects_attempted"), c.connects_attempted);
+    out.add(host_metric("connects_succeeded"), c.connects_succeeded);
     for (std::size_t e = 0; e < c.connects_failed.size(); ++e) {
-      s.connects_failed[e] += c.connects_failed[e];
+      out.add(host_metric("connects_failed"), e, c.connects_failed[e]);
     }
-    s.requests_completed += c.requests_completed;
-    s.requests_failed += c.requests_failed;
-    s.pool_busy += c.pool_busy;
-    s.pool_idle += c.pool_idle;
-    s.pool_waiting += c.pool_waiting;
+    out.add(host_metric("requests_completed"), c.requests_completed);
+    out.add(host_metric("requests_failed"), c.requests_failed);
+    out.add(host_metric("pool_busy"), c.pool_busy);
+    out.add(host_metric("pool_idle"), c.pool_idle);
+    out.add(host_metric("pool_waiting"), c.pool_waiting);
   }
-  void merge_latencies(metrics::GroupResults& g) const override {
-    g.connect_latency.merge(client_.connect_latency());
-    g.request_latency.merge(client_.request_latency());
+  void finish(metrics::Totals& out) const override {
+    out.merge(metrics::host_metric("connect_latency"), client_.connect_latency());
+    out.merge(metrics::host_metric("request_latency"), client_.request_latency());
   }
 
  private:
@@ -60,7 +62,7 @@ class ClientNode final : public WorldNode {
   void add_metrics(metrics::Sampler& sampler,
                    const std::vector<std::size_t>& sampler_groups) override {
     const std::size_t g = sampler_groups[static_cast<std::size_t>(client_.group)];
-    for (const auto& s : stats_) sampler.add_app(g, *s);
+    for (const auto& s : stats_) sampler.add_source(g, *s);
   }
 
   void start() override {

@@ -3,11 +3,15 @@
 
 Results file (io/results_file.h): writes, one panel per host group, <stem>_states.png
 (sockets per state over time), <stem>_ports.png (ports in use against the port range) and
-<stem>_failures.png (failed connects per second, by errno).
+<stem>_failures.png (failed connects per second, by errno), and <stem>_series.png: every
+other sampled metric of the file, one panel each (levels as they are, counters per second),
+one line per host group. Titles and units come from the datasets' `description` and
+`units` attributes.
 
 Study file (io/study_file.h): writes one <stem>_<metric>.png per metric, the metric's mean
 over the replications of each point against one parameter (x), with bars for the 95%
-confidence interval of the mean (the /points table's mean and ci95).
+confidence interval of the mean (the /points table's mean and ci95). Titles and units come
+from the summaries of the runs' series the study holds (names, units, descriptions).
 
 Run it with /usr/bin/python3, which has Debian's python3-h5py and python3-matplotlib.
 Exit status 0 on success, 2 on bad input (a missing file, not a results or study file, an
@@ -126,8 +130,22 @@ def write(fig, path):
     print(path)
 
 
+def attribute(ds, name, default=""):
+    return text(ds.attrs[name]) if name in ds.attrs else default
+
+
+def first_dataset(f, names, metric):
+    """The dataset `metric` of the first host group that has it, else None."""
+    for name in names:
+        if metric in f["groups"][name]:
+            return f["groups"][name][metric]
+    return None
+
+
 def plot_states(f, names, warmup_s, path, log):
-    fig, axes = figure(len(names), "sockets per state (sum over the group's hosts)")
+    ds = first_dataset(f, names, "state_sum")
+    fig, axes = figure(len(names), attribute(ds, "description", "sockets per state")
+                       if ds is not None else "sockets per state")
     for ax, name in zip(axes, names):
         g = f["groups"][name]
         t = g["time_s"][()]
@@ -137,7 +155,7 @@ def plot_states(f, names, warmup_s, path, log):
             if table.shape[0] and table[:, k].any():
                 ax.plot(t, table[:, k], label=state)
         ax.set_title(f"{name} ({int(g.attrs['hosts'])} hosts)")
-        ax.set_ylabel("sockets")
+        ax.set_ylabel(attribute(g["state_sum"], "units"))
         if log:
             ax.set_yscale("symlog")
         if ax.get_legend_handles_labels()[0]:
@@ -153,21 +171,24 @@ def plot_ports(f, names, warmup_s, path):
         g = f["groups"][name]
         t = g["time_s"][()]
         hosts = int(g.attrs["hosts"])
-        ax.plot(t, g["ports_in_use_max"][()], label="busiest host")
+        ax.plot(t, g["ports_in_use_max"][()],
+                label=attribute(g["ports_in_use_max"], "description", "busiest host"))
         if hosts > 0:
             ax.plot(t, g["ports_in_use"][()] / hosts, label="mean per host")
         size = int(g.attrs.get("port_range_size", 0))
         if size > 0:
             ax.axhline(size, color="red", linestyle="--", label=f"port range ({size})")
         ax.set_title(f"{name} ({hosts} hosts)")
-        ax.set_ylabel("ports")
+        ax.set_ylabel(attribute(g["ports_in_use"], "units"))
         ax.set_ylim(bottom=0)
         ax.legend(loc="upper left", fontsize="small")
     finish(fig, axes, warmup_s, path)
 
 
 def plot_failures(f, names, warmup_s, path):
-    fig, axes = figure(len(names), "failed connects per second, by errno")
+    ds = first_dataset(f, names, "connects_failed")
+    title = attribute(ds, "description", "failed connects") if ds is not None else ""
+    fig, axes = figure(len(names), f"{title}: per second")
     for ax, name in zip(axes, names):
         g = f["groups"][name]
         t = g["time_s"][()]
@@ -181,11 +202,74 @@ def plot_failures(f, names, warmup_s, path):
                 if error != "OK" and failed[:, k].any():
                     ax.step(t[1:], rates[:, k], where="pre", label=error)
         ax.set_title(name)
-        ax.set_ylabel("failures / s")
+        ax.set_ylabel(f"{attribute(g['connects_failed'], 'units')} / s")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper left", fontsize="small")
         else:
             ax.text(0.5, 0.5, "no failed connects", ha="center", va="center",
+                    transform=ax.transAxes)
+    finish(fig, axes, warmup_s, path)
+
+
+# Drawn by the figures above; every other level and counter goes to <stem>_series.png.
+OWN_FIGURES = ("state_sum", "state_max", "ports_in_use", "ports_in_use_max", "connects_failed")
+
+
+def sampled_metrics(f, names):
+    """The levels and counters of the groups (datasets with a `kind`), in first-seen order."""
+    seen = []
+    for name in names:
+        for metric, ds in f["groups"][name].items():
+            if (isinstance(ds, h5py.Dataset) and attribute(ds, "kind") in ("level", "counter")
+                    and metric not in OWN_FIGURES and metric not in seen):
+                seen.append(metric)
+    return seen
+
+
+def column_names(ds, count):
+    """The names of a vector metric's columns: its string attribute of that many names."""
+    for key, value in ds.attrs.items():
+        if key not in ("units", "description", "kind") and np.ndim(value) == 1 \
+                and len(value) == count and all(isinstance(v, (str, bytes)) for v in value):
+            return [text(v) for v in value]
+    return [str(k) for k in range(count)]
+
+
+def plot_series(f, names, warmup_s, path):
+    metrics = sampled_metrics(f, names)
+    if not metrics:
+        return
+    fig, axes = figure(len(metrics), "other metrics, per host group")
+    for ax, metric in zip(axes, metrics):
+        ds = first_dataset(f, names, metric)
+        counter = attribute(ds, "kind") == "counter"
+        units = attribute(ds, "units")
+        for name in names:
+            g = f["groups"][name]
+            if metric not in g:
+                continue
+            t = g["time_s"][()]
+            values = g[metric][()].astype(np.float64)
+            if values.ndim == 1:
+                values, columns = values[:, None], [""]
+            else:
+                columns = column_names(g[metric], values.shape[1])
+            if counter:
+                if len(t) < 2:
+                    continue
+                dt = np.diff(t)
+                dt[dt <= 0] = np.nan
+                values, t = np.diff(values, axis=0) / dt[:, None], t[1:]
+            for k, column in enumerate(columns):
+                if values.shape[0] and values[:, k].any():
+                    ax.plot(t, values[:, k], label=f"{name} {column}".strip())
+        title = attribute(ds, "description", metric)
+        ax.set_title(f"{title}: per second" if counter else title, fontsize="medium")
+        ax.set_ylabel(f"{units} / s" if counter else units)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper left", fontsize="small")
+        else:
+            ax.text(0.5, 0.5, f"{metric}: zero throughout", ha="center", va="center",
                     transform=ax.transAxes)
     finish(fig, axes, warmup_s, path)
 
@@ -196,6 +280,7 @@ def plot_results(f, args, stem):
     plot_states(f, names, warmup_s, stem + "_states.png", args.log)
     plot_ports(f, names, warmup_s, stem + "_ports.png")
     plot_failures(f, names, warmup_s, stem + "_failures.png")
+    plot_series(f, names, warmup_s, stem + "_series.png")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,8 +316,39 @@ class Study:
         self.base_scenario_text = text(f.attrs.get("base_scenario_text", ""))
         order = np.argsort(self.point, kind="stable")
         self.rows = [int(i) for i in order]  # points by point number
-        self.groups = [m[:-len(".connects_attempted")] for m in self.metrics
-                       if m.endswith(".connects_attempted")]
+        self.meta = self._metadata(f)
+        self.groups = self._groups(f)
+
+    @staticmethod
+    def _run_groups(f):
+        """The host groups of the first run whose series the study holds, else None."""
+        runs = f.get("runs")
+        for key in runs.keys() if runs is not None else []:
+            if isinstance(runs[key], h5py.Group):
+                return runs[key]
+        return None
+
+    def _metadata(self, f):
+        """Per study metric, (unit, description) from the runs' summaries: names, units,
+        descriptions of each host group's summary group."""
+        meta = {}
+        groups = self._run_groups(f)
+        for name in groups.keys() if groups is not None else []:
+            summary = groups[name].get("summary")
+            if summary is None or "names" not in summary.attrs:
+                continue
+            for n, u, d in zip(summary.attrs["names"], summary.attrs["units"],
+                               summary.attrs["descriptions"]):
+                meta[f"{name}.{text(n)}"] = (text(u), text(d))
+        return meta
+
+    def _groups(self, f):
+        """The host groups: those of the runs' series, else of the scenario."""
+        groups = self._run_groups(f)
+        if groups is not None and "names" in groups.attrs:
+            return [text(n) for n in groups.attrs["names"]]
+        return re.findall(r'^groups \{\n\s*name: "((?:[^"\\]|\\.)*)"', self.base_scenario_text,
+                          re.M)
 
     def _defined_counts(self, f):
         """Per point and metric, how many runs have a value (not NaN); None without runs."""
@@ -266,8 +382,8 @@ class Study:
             group = re.search(r'^\s*group: "((?:[^"\\]|\\.)*)"', block.group(1), re.M)
             if group and group.group(1) in self.groups:
                 return group.group(1)
-        attempted = [g for g in self.groups
-                     if np.nansum(self.mean[:, self.metrics.index(g + ".connects_attempted")]) > 0]
+        attempted = [g for g in self.groups if g + ".connects_attempted" in self.metrics
+                     and np.nansum(self.mean[:, self.metrics.index(g + ".connects_attempted")]) > 0]
         return (attempted or self.groups or [""])[0]
 
     def resolve_metric(self, name):
@@ -344,31 +460,14 @@ def combinations(study, names):
     return sorted(keys, key=lambda key: [o.index(v) for o, v in zip(order, key)])
 
 
-def describe(metric, group):
-    """A title for a metric name."""
-    name = metric[len(group) + 1:] if group else metric
-    where = f" ({group}, summed over its hosts)" if group else ""
-    m = re.fullmatch(r"state_(peak|mean)\.(\w+)", name)
-    if m:
-        return f"{m.group(1)} sockets in {m.group(2)}{where}"
-    m = re.fullmatch(r"failures\.(\w+)", name)
-    if m:
-        return f"connects failed with {m.group(1)}{where}"
-    m = re.fullmatch(r"(connect|request)_latency_p(\d+)_s", name)
-    if m:
-        digits = m.group(2)
-        pct = digits[:2] + ("." + digits[2:] if len(digits) > 2 else "")
-        return f"{m.group(1)} latency, {pct}th percentile (s)" + (f" ({group})" if group else "")
-    known = {
-        "first_eaddrnotavail_s": f"first EADDRNOTAVAIL, s into the run ({group}, any host)",
-        "ports_in_use_peak": f"peak ephemeral ports in use{where}",
-        "fds_in_use_peak": f"peak descriptors in use{where}",
-        "connects_attempted": f"connects attempted{where}",
-        "connects_succeeded": f"connects succeeded{where}",
-        "requests_completed": f"requests completed{where}",
-        "events": "events simulated",
-    }
-    return known.get(name, metric)
+def describe(study, metric):
+    """A title for a metric: its description and unit as the runs' summaries give them."""
+    group = study.group_of(metric)
+    unit, description = study.meta.get(metric, ("", ""))
+    if not description:
+        return metric
+    return f"{description} ({group}" + (f", {unit})" if unit else ")") if group \
+        else description + (f" ({unit})" if unit else "")
 
 
 def label(names, key):
@@ -539,7 +638,7 @@ def plot_study(f, args, stem):
                     f"study {text(f.attrs.get('scenario_name', ''))}")]
     else:
         figures = [([m], f"{stem}_{re.sub(r'[^A-Za-z0-9._+-]', '_', m)}.png",
-                    describe(m, study.group_of(m))) for m in metrics]
+                    describe(study, m)) for m in metrics]
     # Panels fill rows of up to three; with --combine, each metric has its own rows.
     columns = min(npanels, 3)
     rows_per_metric = -(-npanels // columns)
@@ -554,7 +653,7 @@ def plot_study(f, args, stem):
                 r = m * rows_per_metric + c // columns
                 ax = axes[r][c % columns]
                 draw_metric(ax, study, layout, metric, key, args.log, args.table, drawn)
-                heading = [describe(metric, study.group_of(metric))] if args.combine else []
+                heading = [describe(study, metric)] if args.combine else []
                 if layout.panels:
                     heading.append(label(layout.panels, key))
                 if heading:

@@ -19,6 +19,7 @@
 #include "batch/sweep_loader.h"
 #include "io/results_file.h"
 #include "io/study_file.h"
+#include "models/metrics/host_group_metrics.h"
 #include "models/metrics/run_results.h"
 #include "sim/time.h"
 #include "tests/batch/minimal_scenario.h"
@@ -61,13 +62,13 @@ metrics::RunResults make_results(std::uint64_t run) {
   metrics::GroupResults g;
   g.name = "c";
   g.hosts = 1;
+  metrics::add_metrics(g, metrics::kHostGroupMetrics);
   for (std::uint32_t i = 0; i < 3; ++i) {
-    metrics::GroupSample s;
-    s.time = i * sim::seconds(1);
-    s.ports_in_use = static_cast<std::uint32_t>(run * 10 + i);
-    g.samples.push_back(s);
+    g.add_sample(i * sim::seconds(1));
+    g.at("ports_in_use").sum.back() = run * 10 + i;
   }
-  g.connect_latency.record(1000 + static_cast<std::int64_t>(run));
+  g.at("connect_latency").histogram->record(1000 + static_cast<std::int64_t>(run));
+  metrics::summarise(g, 0);
   r.groups.push_back(std::move(g));
   return r;
 }

@@ -46,6 +46,7 @@ def check_dataset(group, name, dtype, shape, units):
     check(ds.shape == shape, f"{ds.name}: shape {ds.shape}, want {shape}")
     check(ds.attrs["units"] == units, f"{ds.name}: units {ds.attrs['units']!r}")
     check(isinstance(ds.attrs["description"], str), f"{ds.name}: no description")
+    check(name == "time_s" or ds.attrs["kind"] in ("level", "counter"), f"{ds.name}: kind")
     check(ds.chunks is not None, f"{ds.name}: not chunked")
     check(ds.compression == "gzip" and ds.shuffle, f"{ds.name}: not shuffled and deflated")
     return ds[()]
@@ -62,7 +63,7 @@ def check_root(f):
     check(int(a["events"]) == 123_456_789, "events")
     check(float(a["wall_seconds"]) == 1.25, "wall_seconds")
     check(float(a["duration_s"]) == 10.0, "duration_s")
-    check(float(a["warmup_s"]) == 2.0, "warmup_s")
+    check(float(a["warmup_s"]) == 0.5, "warmup_s")
     check(float(a["interval_s"]) == 0.5, "interval_s")
     check(list(f["groups"]) == ["web", "db"], f"group order {list(f['groups'])}")
     check_equal(list(f["groups"].attrs["names"]), ["web", "db"], "groups names")
@@ -113,15 +114,22 @@ def check_summary(grp, g, n):
     check_equal(list(s["states"]), STATES, "summary states")
     check_equal(list(s["errors"]), ERRORS, "summary errors")
     check_equal(s["state_peak"], [100 * g + 10 * last + k for k in range(11)], "state_peak")
-    check_equal(s["state_mean"], [k + 0.5 + g for k in range(11)], "state_mean")
+    # Time-weighted after the 0.5-s warm-up: samples 1 ... n-2 weigh 0.5 s each.
+    check_equal(s["state_mean"], [100 * g + 5 * last + k for k in range(11)], "state_mean")
     first = float(s["first_eaddrnotavail_s"])
     check(first == 1.5 if g == 0 else math.isnan(first), "first_eaddrnotavail_s")
     check_equal(s["failures"], [last * k + g for k in range(11)], "failures")
     check(int(s["connects_attempted"]) == 10_000_000_000 + 100 * last + g, "connects_attempted")
     check(int(s["connects_succeeded"]) == 90 * last + g, "connects_succeeded")
     check(int(s["requests_completed"]) == 80 * last + g, "requests_completed")
-    check(int(s["ports_in_use_peak"]) == 500 * (g + 1) + last, "ports_in_use_peak")
-    check(int(s["fds_in_use_peak"]) == 700 * (g + 1) + last, "fds_in_use_peak")
+    check(int(s["ports_in_use_peak"]) == 1000 * (g + 1) + last, "ports_in_use_peak")
+    check(int(s["fds_in_use_peak"]) == 2000 * (g + 1) + last, "fds_in_use_peak")
+    names = list(s["names"])
+    check(len(names) == len(s["units"]) == len(s["descriptions"]), "summary names and units")
+    check(names[:2] == ["state_peak.CLOSED", "state_peak.LISTEN"], f"summary names {names[:2]}")
+    check("connect_latency_p99_s" in names and "first_eaddrnotavail_s" in names,
+          "summary names")
+    check(s["units"][names.index("connect_latency_p99_s")] == "s", "percentile unit")
     for kind in ("connect", "request"):
         for p in ("p50", "p90", "p99", "p999"):
             key = f"{kind}_latency_{p}_ns"

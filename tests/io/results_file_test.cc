@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -16,9 +17,11 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "models/metrics/host_group_metrics.h"
 #include "models/metrics/run_results.h"
 #include "models/tcp/socket_error.h"
 #include "models/tcp/tcp_state.h"
@@ -32,8 +35,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using metrics::GroupResults;
-using metrics::GroupSample;
 using metrics::RunResults;
+constexpr sim::Time kWarmup = sim::milliseconds(500);
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -44,48 +47,37 @@ GroupResults make_group(std::uint32_t g, const std::string& name, std::uint32_t 
   group.name = name;
   group.hosts = hosts;
   group.port_range_size = port_range_size;
+  metrics::add_metrics(group, metrics::kHostGroupMetrics);
+  const auto put = [&group](const char* metric, std::uint64_t sum, std::uint64_t max = 0) {
+    metrics::MetricValues& v = group.at(metric);
+    v.sum.push_back(sum);
+    if (!v.metric->max_name.empty()) v.max.push_back(max);
+  };
   for (std::uint32_t i = 0; i < samples; ++i) {
-    GroupSample s;
-    s.time = i * sim::milliseconds(500);
+    group.times.push_back(i * sim::milliseconds(500));
     for (std::uint32_t k = 0; k < tcp::kStateCount; ++k) {
-      s.state_sum[k] = 100 * g + 10 * i + k;
-      s.state_max[k] = g + i + k;
+      put("state_sum", 100 * g + 10 * i + k, g + i + k);
     }
-    s.ports_in_use = 1000 * (g + 1) + i;
-    s.ports_in_use_max = 500 * (g + 1) + i;
-    s.fds_in_use = 2000 * (g + 1) + i;
-    s.fds_in_use_max = 700 * (g + 1) + i;
-    s.connects_attempted = 10'000'000'000ULL + 100 * i + g;
-    s.connects_succeeded = 90 * i + g;
-    for (std::uint32_t k = 0; k < tcp::kSocketErrorCount; ++k) s.connects_failed[k] = i * k + g;
-    s.requests_completed = 80 * i + g;
-    s.requests_failed = 2 * i + g;
-    s.pool_busy = 10 + i + g;
-    s.pool_idle = 20 + i + g;
-    s.pool_waiting = i + g;
-    group.samples.push_back(s);
+    put("ports_in_use", 1000 * (g + 1) + i, 500 * (g + 1) + i);
+    put("fds_in_use", 2000 * (g + 1) + i, 700 * (g + 1) + i);
+    put("connects_attempted", 10'000'000'000ULL + 100 * i + g);
+    put("connects_succeeded", 90 * i + g);
+    for (std::uint32_t k = 0; k < tcp::kSocketErrorCount; ++k) put("connects_failed", i * k + g);
+    put("requests_completed", 80 * i + g);
+    put("requests_failed", 2 * i + g);
+    put("pool_busy", 10 + i + g);
+    put("pool_idle", 20 + i + g);
+    put("pool_waiting", i + g);
   }
   for (const std::int64_t v : {1'000LL, 1'000LL, 250'000LL, 1'000'000'000LL}) {
-    group.connect_latency.record(v + g);
+    group.at("connect_latency").histogram->record(v + g);
   }
   if (g == 0) {
-    group.request_latency.record(5'000'000, 3);
-    group.request_latency.record(7'000'000);
+    group.at("request_latency").histogram->record(5'000'000, 3);
+    group.at("request_latency").histogram->record(7'000'000);
+    group.at("first_eaddrnotavail_s").value = 1.5;
   }
-  const std::uint32_t last = samples == 0 ? 0 : samples - 1;
-  for (std::uint32_t k = 0; k < tcp::kStateCount; ++k) {
-    group.summary.state_peak[k] = 100 * g + 10 * last + k;
-    group.summary.state_mean[k] = k + 0.5 + g;
-  }
-  group.summary.first_eaddrnotavail = g == 0 ? sim::milliseconds(1500) : -1;
-  for (std::uint32_t k = 0; k < tcp::kSocketErrorCount; ++k) {
-    group.summary.failures[k] = last * k + g;
-  }
-  group.summary.connects_attempted = 10'000'000'000ULL + 100 * last + g;
-  group.summary.connects_succeeded = 90 * last + g;
-  group.summary.requests_completed = 80 * last + g;
-  group.summary.ports_in_use_peak = 500 * (g + 1) + last;
-  group.summary.fds_in_use_peak = 700 * (g + 1) + last;
+  metrics::summarise(group, kWarmup);
   return group;
 }
 
@@ -98,7 +90,7 @@ RunResults make_results() {
   r.wall_seconds = 1.25;
   r.events = 123'456'789;
   r.duration = sim::seconds(10);
-  r.warmup = sim::seconds(2);
+  r.warmup = kWarmup;
   r.interval = sim::milliseconds(500);
   r.groups.push_back(make_group(0, "web", 3, 28232, 5));
   r.groups.push_back(make_group(1, "db", 1, 0, 3));
@@ -232,7 +224,7 @@ TEST_F(ResultsFile, WritesRootAttributes) {
   EXPECT_EQ(read_attribute<std::uint64_t>(f, "events"), 123'456'789U);
   EXPECT_EQ(read_attribute<double>(f, "wall_seconds"), 1.25);
   EXPECT_EQ(read_attribute<double>(f, "duration_s"), 10.0);
-  EXPECT_EQ(read_attribute<double>(f, "warmup_s"), 2.0);
+  EXPECT_EQ(read_attribute<double>(f, "warmup_s"), 0.5);
   EXPECT_EQ(read_attribute<double>(f, "interval_s"), 0.5);
   const Id groups(H5Gopen2(f, "groups", H5P_DEFAULT), H5Gclose);
   EXPECT_THAT(read_strings(groups, "names"), ElementsAre("web", "db"));
@@ -264,7 +256,7 @@ TEST_F(ResultsFile, WritesSeriesWithTypesShapesAndUnits) {
     const Id g(H5Gopen2(f, ("groups/" + expected.name).c_str(), H5P_DEFAULT), H5Gclose);
     EXPECT_EQ(read_attribute<std::uint32_t>(g, "hosts"), expected.hosts);
     EXPECT_EQ(read_attribute<std::uint32_t>(g, "port_range_size"), expected.port_range_size);
-    const std::size_t n = expected.samples.size();
+    const std::size_t n = expected.times.size();
 
     std::vector<hsize_t> dims;
     const auto time = read_dataset<double>(g, "time_s", &dims);
@@ -289,26 +281,28 @@ TEST_F(ResultsFile, WritesSeriesWithTypesShapesAndUnits) {
     ASSERT_EQ(time.size(), n);
     ASSERT_EQ(waiting.size(), n);
     for (std::size_t i = 0; i < n; ++i) {
-      const GroupSample& s = expected.samples[i];
-      EXPECT_EQ(time[i], sim::to_seconds(s.time));
+      const auto at = [&](const char* series, std::size_t k = 0) {
+        return expected.sample(series, i, k);
+      };
+      EXPECT_EQ(time[i], sim::to_seconds(expected.times[i]));
       for (std::size_t k = 0; k < tcp::kStateCount; ++k) {
-        EXPECT_EQ(state_sum[i * tcp::kStateCount + k], s.state_sum[k]);
-        EXPECT_EQ(state_max[i * tcp::kStateCount + k], s.state_max[k]);
+        EXPECT_EQ(state_sum[i * tcp::kStateCount + k], at("state_sum", k));
+        EXPECT_EQ(state_max[i * tcp::kStateCount + k], at("state_max", k));
       }
       for (std::size_t k = 0; k < tcp::kSocketErrorCount; ++k) {
-        EXPECT_EQ(failed[i * tcp::kSocketErrorCount + k], s.connects_failed[k]);
+        EXPECT_EQ(failed[i * tcp::kSocketErrorCount + k], at("connects_failed", k));
       }
-      EXPECT_EQ(ports[i], s.ports_in_use);
-      EXPECT_EQ(ports_max[i], s.ports_in_use_max);
-      EXPECT_EQ(fds[i], s.fds_in_use);
-      EXPECT_EQ(fds_max[i], s.fds_in_use_max);
-      EXPECT_EQ(attempted[i], s.connects_attempted);
-      EXPECT_EQ(succeeded[i], s.connects_succeeded);
-      EXPECT_EQ(completed[i], s.requests_completed);
-      EXPECT_EQ(req_failed[i], s.requests_failed);
-      EXPECT_EQ(busy[i], s.pool_busy);
-      EXPECT_EQ(idle[i], s.pool_idle);
-      EXPECT_EQ(waiting[i], s.pool_waiting);
+      EXPECT_EQ(ports[i], at("ports_in_use"));
+      EXPECT_EQ(ports_max[i], at("ports_in_use_max"));
+      EXPECT_EQ(fds[i], at("fds_in_use"));
+      EXPECT_EQ(fds_max[i], at("fds_in_use_max"));
+      EXPECT_EQ(attempted[i], at("connects_attempted"));
+      EXPECT_EQ(succeeded[i], at("connects_succeeded"));
+      EXPECT_EQ(completed[i], at("requests_completed"));
+      EXPECT_EQ(req_failed[i], at("requests_failed"));
+      EXPECT_EQ(busy[i], at("pool_busy"));
+      EXPECT_EQ(idle[i], at("pool_idle"));
+      EXPECT_EQ(waiting[i], at("pool_waiting"));
     }
 
     struct Expected {
@@ -396,8 +390,8 @@ TEST_F(ResultsFile, WritesHistogramBuckets) {
   const Id f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   for (const GroupResults& expected : results.groups) {
     for (const auto& [name, histogram] :
-         {std::pair{"connect_latency", &expected.connect_latency},
-          std::pair{"request_latency", &expected.request_latency}}) {
+         {std::pair{"connect_latency", &expected.histogram("connect_latency")},
+          std::pair{"request_latency", &expected.histogram("request_latency")}}) {
       SCOPED_TRACE(expected.name + "/" + name);
       const Id g(H5Gopen2(f, ("groups/" + expected.name).c_str(), H5P_DEFAULT), H5Gclose);
       const std::vector<BucketRow> rows = read_buckets(g, name);
@@ -435,46 +429,157 @@ TEST_F(ResultsFile, WritesSummary) {
   const Id f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   for (const GroupResults& expected : results.groups) {
     SCOPED_TRACE(expected.name);
-    const metrics::GroupSummary& sum = expected.summary;
+    const auto peak = [&](const char* name, std::size_t columns) {
+      std::vector<std::uint32_t> values;
+      for (std::size_t k = 0; k < columns; ++k) {
+        values.push_back(
+            static_cast<std::uint32_t>(expected.sample(name, expected.times.size() - 1, k)));
+      }
+      return values;
+    };
+    const std::size_t last = expected.times.size() - 1;
     const Id s(H5Gopen2(f, ("groups/" + expected.name + "/summary").c_str(), H5P_DEFAULT),
                H5Gclose);
     EXPECT_EQ(read_strings(s, "states"),
               std::vector<std::string>(tcp::kStateNames.begin(), tcp::kStateNames.end()));
     EXPECT_EQ(read_strings(s, "errors"), std::vector<std::string>(tcp::kSocketErrorNames.begin(),
                                                                   tcp::kSocketErrorNames.end()));
+    // The series grow, so peaks are the last sample's values.
     EXPECT_EQ(read_attribute_array<std::uint32_t>(s, "state_peak"),
-              std::vector<std::uint32_t>(sum.state_peak.begin(), sum.state_peak.end()));
-    EXPECT_EQ(read_attribute_array<double>(s, "state_mean"),
-              std::vector<double>(sum.state_mean.begin(), sum.state_mean.end()));
-    EXPECT_EQ(read_attribute_array<std::uint64_t>(s, "failures"),
-              std::vector<std::uint64_t>(sum.failures.begin(), sum.failures.end()));
-    const double first = read_attribute<double>(s, "first_eaddrnotavail_s");
-    if (sum.first_eaddrnotavail < 0) {
-      EXPECT_TRUE(std::isnan(first));
-    } else {
-      EXPECT_EQ(first, sim::to_seconds(sum.first_eaddrnotavail));
+              peak("state_sum", tcp::kStateCount));
+    // Samples at 0.5 s ... weigh 0.5 s each but the last: 100 g + 5 (n - 1) + k.
+    std::vector<double> mean;
+    for (std::size_t k = 0; k < tcp::kStateCount; ++k) {
+      mean.push_back(static_cast<double>(expected.sample("state_sum", 0, k) + 5 * last));
     }
-    EXPECT_EQ(read_attribute<std::uint64_t>(s, "connects_attempted"), sum.connects_attempted);
-    EXPECT_EQ(read_attribute<std::uint64_t>(s, "connects_succeeded"), sum.connects_succeeded);
-    EXPECT_EQ(read_attribute<std::uint64_t>(s, "requests_completed"), sum.requests_completed);
-    EXPECT_EQ(read_attribute<std::uint32_t>(s, "ports_in_use_peak"), sum.ports_in_use_peak);
-    EXPECT_EQ(read_attribute<std::uint32_t>(s, "fds_in_use_peak"), sum.fds_in_use_peak);
+    EXPECT_EQ(read_attribute_array<double>(s, "state_mean"), mean);
+    std::vector<std::uint64_t> failures;
+    for (std::size_t k = 0; k < tcp::kSocketErrorCount; ++k) {
+      failures.push_back(expected.sample("connects_failed", last, k));
+    }
+    EXPECT_EQ(read_attribute_array<std::uint64_t>(s, "failures"), failures);
+    const double first = read_attribute<double>(s, "first_eaddrnotavail_s");
+    if (expected.name == "web") {
+      EXPECT_EQ(first, 1.5);
+    } else {
+      EXPECT_TRUE(std::isnan(first));
+    }
+    EXPECT_EQ(read_attribute<std::uint64_t>(s, "connects_attempted"),
+              expected.sample("connects_attempted", last));
+    EXPECT_EQ(read_attribute<std::uint64_t>(s, "connects_succeeded"),
+              expected.sample("connects_succeeded", last));
+    EXPECT_EQ(read_attribute<std::uint64_t>(s, "requests_completed"),
+              expected.sample("requests_completed", last));
+    EXPECT_EQ(read_attribute<std::uint32_t>(s, "ports_in_use_peak"), peak("ports_in_use", 1)[0]);
+    EXPECT_EQ(read_attribute<std::uint32_t>(s, "fds_in_use_peak"), peak("fds_in_use", 1)[0]);
     for (const auto& [p, value] : {std::pair{"p50", 50.0}, std::pair{"p90", 90.0},
                                    std::pair{"p99", 99.0}, std::pair{"p999", 99.9}}) {
       EXPECT_EQ(
           read_attribute<std::int64_t>(s, ("connect_latency_" + std::string(p) + "_ns").c_str()),
-          expected.connect_latency.percentile(value));
+          expected.histogram("connect_latency").percentile(value));
       EXPECT_EQ(
           read_attribute<std::int64_t>(s, ("request_latency_" + std::string(p) + "_ns").c_str()),
-          expected.request_latency.percentile(value));
+          expected.histogram("request_latency").percentile(value));
+    }
+    std::vector<std::string> names, units, descriptions;
+    for (const metrics::SummaryNumber& n : expected.summary_numbers()) {
+      names.push_back(n.name);
+      units.emplace_back(n.unit);
+      descriptions.push_back(n.description);
+    }
+    EXPECT_EQ(read_strings(s, "names"), names);
+    EXPECT_EQ(read_strings(s, "units"), units);
+    EXPECT_EQ(read_strings(s, "descriptions"), descriptions);
+  }
+}
+
+// The metrics of a kind of node the writer knows nothing of.
+constexpr std::array<std::string_view, 2> kAddresses{"198.51.100.1", "198.51.100.2"};
+constexpr std::array<metrics::Metric, 2> kGatewayMetrics{{
+    {.name = "gateway_ports",
+     .unit = "ports",
+     .description = "ports mapped per public address",
+     .kind = metrics::MetricKind::kLevel,
+     .width = metrics::Width::k32,
+     .columns = {"addresses", kAddresses},
+     .summary = {{{"gateway_ports_peak", metrics::Reading::kPeak}}}},
+    {.name = "gateway_first_drop_s",
+     .unit = "s",
+     .description = "time of the first packet dropped for want of a port",
+     .kind = metrics::MetricKind::kScalar,
+     .summary = {{{"gateway_first_drop_s", metrics::Reading::kValue}}}},
+}};
+
+TEST_F(ResultsFile, EveryRegisteredMetricIsADatasetWithUnitsAndDescription) {
+  RunResults results = make_results();
+  GroupResults& web = results.groups.front();
+  metrics::add_metrics(web, kGatewayMetrics);
+  for (std::size_t i = 0; i < web.times.size(); ++i) {
+    web.at("gateway_ports").sum.insert(web.at("gateway_ports").sum.end(), {i, 2 * i});
+  }
+  web.at("gateway_first_drop_s").value = 0.25;
+  metrics::summarise(web, kWarmup);
+  const std::string file = path("r.h5");
+  write_results(results, file);
+  const Id f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  constexpr std::array<const char*, 4> kKinds{"level", "counter", "histogram", "scalar"};
+  std::size_t checked = 0;
+  for (const GroupResults& expected : results.groups) {
+    const Id g(H5Gopen2(f, ("groups/" + expected.name).c_str(), H5P_DEFAULT), H5Gclose);
+    const Id s(H5Gopen2(g, "summary", H5P_DEFAULT), H5Gclose);
+    const std::vector<std::string> names = read_strings(s, "names");
+    const std::vector<std::string> units = read_strings(s, "units");
+    const std::vector<std::string> descriptions = read_strings(s, "descriptions");
+    ASSERT_EQ(units.size(), names.size());
+    ASSERT_EQ(descriptions.size(), names.size());
+    for (const metrics::MetricValues& v : expected.metrics) {
+      const metrics::Metric& m = *v.metric;
+      if (m.kind == metrics::MetricKind::kScalar) {
+        SCOPED_TRACE(expected.name + "/summary/" + std::string(m.name));
+        const auto at = std::find(names.begin(), names.end(), m.name);
+        ASSERT_NE(at, names.end());
+        EXPECT_EQ(units[static_cast<std::size_t>(at - names.begin())], m.unit);
+        EXPECT_EQ(descriptions[static_cast<std::size_t>(at - names.begin())], m.description);
+        EXPECT_EQ(H5Aexists(s, std::string(m.name).c_str()), 1);
+        ++checked;
+        continue;
+      }
+      std::vector<std::pair<std::string_view, std::string_view>> datasets{{m.name, m.description}};
+      if (!m.max_name.empty()) datasets.emplace_back(m.max_name, m.max_description);
+      for (const auto& [name, description] : datasets) {
+        SCOPED_TRACE(expected.name + "/" + std::string(name));
+        const Id d(H5Dopen2(g, std::string(name).c_str(), H5P_DEFAULT), H5Dclose);
+        EXPECT_EQ(read_string(d, "units"), m.unit);
+        EXPECT_EQ(read_string(d, "description"), description);
+        EXPECT_EQ(read_string(d, "kind"), kKinds[static_cast<std::size_t>(m.kind)]);
+        if (!m.columns.names.empty()) {
+          EXPECT_EQ(read_strings(d, std::string(m.columns.attribute).c_str()),
+                    std::vector<std::string>(m.columns.names.begin(), m.columns.names.end()));
+        }
+        ++checked;
+      }
     }
   }
+  EXPECT_EQ(checked, 2 * (metrics::kHostGroupMetrics.size() + 3) + 2);
+  const Id web_group(H5Gopen2(f, "groups/web", H5P_DEFAULT), H5Gclose);
+  std::vector<hsize_t> dims;
+  EXPECT_THAT(read_dataset<std::uint32_t>(web_group, "gateway_ports", &dims),
+              ElementsAre(0, 0, 1, 2, 2, 4, 3, 6, 4, 8));
+  EXPECT_THAT(dims, ElementsAre(5, 2));
+  const Id s(H5Gopen2(web_group, "summary", H5P_DEFAULT), H5Gclose);
+  EXPECT_THAT(read_attribute_array<std::uint32_t>(s, "gateway_ports_peak"), ElementsAre(4, 8));
+  EXPECT_EQ(read_attribute<double>(s, "gateway_first_drop_s"), 0.25);
+  EXPECT_THAT(read_strings(s, "addresses"), ElementsAre("198.51.100.1", "198.51.100.2"));
+  const std::vector<std::string> names = read_strings(s, "names");
+  EXPECT_THAT(std::vector<std::string>(names.end() - 3, names.end()),
+              ElementsAre("gateway_ports_peak.198.51.100.1", "gateway_ports_peak.198.51.100.2",
+                          "gateway_first_drop_s"));
 }
 
 TEST_F(ResultsFile, WritesGroupWithoutSamples) {
   RunResults results = make_results();
   results.groups.push_back(make_group(2, "idle clients", 0, 0, 0));
-  results.groups.back().connect_latency.reset();
+  results.groups.back().at("connect_latency").histogram->reset();
   const std::string file = path("r.h5");
   write_results(results, file);
   const Id f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);

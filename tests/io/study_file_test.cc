@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "io/results_file.h"
+#include "models/metrics/host_group_metrics.h"
 #include "models/metrics/run_results.h"
 #include "models/tcp/socket_error.h"
 #include "models/tcp/tcp_state.h"
@@ -42,25 +43,34 @@ metrics::GroupResults make_group(std::uint32_t run, std::uint32_t g, const std::
   group.name = name;
   group.hosts = 2 + g;
   group.port_range_size = 28232;
+  metrics::add_metrics(group, metrics::kHostGroupMetrics);
+  const auto put = [&group](const char* metric, std::uint64_t sum, std::uint64_t max = 0) {
+    metrics::MetricValues& v = group.at(metric);
+    v.sum.push_back(sum);
+    if (!v.metric->max_name.empty()) v.max.push_back(max);
+  };
   for (std::uint32_t i = 0; i < samples; ++i) {
-    metrics::GroupSample s;
-    s.time = i * sim::seconds(1);
+    group.times.push_back(i * sim::seconds(1));
     for (std::uint32_t k = 0; k < tcp::kStateCount; ++k) {
-      s.state_sum[k] = 1000 * run + 100 * g + 10 * i + k;
-      s.state_max[k] = run + g + i + k;
+      put("state_sum", 1000 * run + 100 * g + 10 * i + k, run + g + i + k);
     }
-    s.ports_in_use = 1000 * run + i;
-    s.connects_attempted = 10'000'000'000ULL + 100 * i + run;
-    for (std::uint32_t k = 0; k < tcp::kSocketErrorCount; ++k) s.connects_failed[k] = i * k + run;
-    s.pool_waiting = i + g;
-    group.samples.push_back(s);
+    put("ports_in_use", 1000 * run + i);
+    put("fds_in_use", 0);
+    put("connects_attempted", 10'000'000'000ULL + 100 * i + run);
+    put("connects_succeeded", 0);
+    for (std::uint32_t k = 0; k < tcp::kSocketErrorCount; ++k) put("connects_failed", i * k + run);
+    put("requests_completed", 0);
+    put("requests_failed", 0);
+    put("pool_busy", 0);
+    put("pool_idle", 0);
+    put("pool_waiting", i + g);
   }
   for (const std::int64_t v : {1'000LL, 250'000LL, 1'000'000'000LL}) {
-    group.connect_latency.record(v + run);
+    group.at("connect_latency").histogram->record(v + run);
   }
-  group.request_latency.record(5'000'000 + run, 3);
-  group.summary.first_eaddrnotavail = g == 0 ? sim::milliseconds(1500) : -1;
-  group.summary.connects_attempted = 42 + run;
+  group.at("request_latency").histogram->record(5'000'000 + run, 3);
+  if (g == 0) group.at("first_eaddrnotavail_s").value = 1.5;
+  metrics::summarise(group, 0);
   return group;
 }
 

@@ -2,6 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cmath>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+#include "models/metrics/host_group_metrics.h"
 #include "tests/models/tcp/tcp_test_util.h"
 
 namespace tcpsim::metrics {
@@ -10,12 +19,16 @@ namespace {
 using tcp::TcpState;
 using tcp::testing::TwoHosts;
 
-struct FixedApp final : AppStats {
-  void add_to(GroupSample& s) const override {
-    s.connects_attempted += 3;
-    s.pool_busy += 2;
+struct FixedApp final : Source {
+  void sample(Sample& out) const override {
+    out.add(host_metric("connects_attempted"), 3);
+    out.add(host_metric("pool_busy"), 2);
   }
-  void merge_latencies(GroupResults& g) const override { g.connect_latency.record(1000); }
+  void finish(Totals& out) const override {
+    sim::Histogram h;
+    h.record(1000);
+    out.merge(host_metric("connect_latency"), h);
+  }
 };
 
 TEST(Sampler, SamplesOnTheIntervalAndSummarisesAfterWarmup) {
@@ -27,27 +40,34 @@ TEST(Sampler, SamplesOnTheIntervalAndSummarisesAfterWarmup) {
   const std::size_t clients = sampler.add_group("clients", {&h.client});
   sampler.add_group("servers", {&h.server});
   FixedApp app;
-  sampler.add_app(clients, app);
+  sampler.add_source(clients, app);
   sampler.start();
   h.connect(80);
   h.sim.run_until(100 * sim::kSecond);
   const std::vector<GroupResults> results = sampler.finish();
   ASSERT_EQ(results.size(), 2U);
   const GroupResults& c = results[0];
-  ASSERT_EQ(c.samples.size(), 101U);  // 0, 1, ..., 100 s
+  ASSERT_EQ(c.times.size(), 101U);  // 0, 1, ..., 100 s
   const auto tw = static_cast<std::size_t>(TcpState::kTimeWait);
-  for (const GroupSample& s : c.samples) {
-    const bool in_time_wait = s.time >= sim::kSecond && s.time <= 60 * sim::kSecond;
-    EXPECT_EQ(s.state_sum[tw], in_time_wait ? 1U : 0U) << sim::to_seconds(s.time);
-    EXPECT_EQ(s.connects_attempted, 3U);
-    EXPECT_EQ(s.pool_busy, 2U);
+  for (std::size_t i = 0; i < c.times.size(); ++i) {
+    const sim::Time t = c.times[i];
+    EXPECT_EQ(t, static_cast<sim::Time>(i) * sim::kSecond);
+    const bool in_time_wait = t >= sim::kSecond && t <= 60 * sim::kSecond;
+    EXPECT_EQ(c.sample("state_sum", i, tw), in_time_wait ? 1U : 0U) << sim::to_seconds(t);
+    EXPECT_EQ(c.sample("state_max", i, tw), in_time_wait ? 1U : 0U) << sim::to_seconds(t);
+    EXPECT_EQ(c.sample("connects_attempted", i), 3U);
+    EXPECT_EQ(c.sample("pool_busy", i), 2U);
   }
   // TIME_WAIT from 0.0002 s to 60.0002 s, seen by the samples at 1 ... 60 s.
-  EXPECT_EQ(c.summary.state_peak[tw], 1U);
-  EXPECT_DOUBLE_EQ(c.summary.state_mean[tw], 0.6);
-  EXPECT_EQ(c.summary.ports_in_use_peak, 1U);
-  EXPECT_EQ(c.connect_latency.count(), 1U);
-  EXPECT_EQ(results[1].summary.state_peak[static_cast<std::size_t>(TcpState::kListen)], 1U);
+  EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 1.0);
+  EXPECT_DOUBLE_EQ(c.summary_number("state_mean.TIME_WAIT"), 0.6);
+  EXPECT_EQ(c.summary_number("ports_in_use_peak"), 1.0);
+  EXPECT_EQ(c.summary_number("connects_attempted"), 3.0);
+  EXPECT_EQ(c.histogram("connect_latency").count(), 1U);
+  EXPECT_EQ(c.summary_number("connect_latency_p50_s"), 1e-6);
+  EXPECT_TRUE(std::isnan(c.summary_number("first_eaddrnotavail_s")));
+  EXPECT_EQ(results[1].summary_number("state_peak.LISTEN"), 1.0);
+  EXPECT_EQ(results[1].summary_number("connects_attempted"), 0.0);
 }
 
 TEST(Sampler, RecordsTheFirstEaddrnotavail) {
@@ -72,7 +92,106 @@ TEST(Sampler, RecordsTheFirstEaddrnotavail) {
             tcp::SocketError::kEaddrnotavail);
   h.sim.run_until(6 * sim::kSecond);
   const auto results = sampler.finish();
-  EXPECT_EQ(results[0].summary.first_eaddrnotavail, 5 * sim::kSecond);
+  EXPECT_DOUBLE_EQ(results[0].summary_number("first_eaddrnotavail_s"), 5.0);
+}
+
+// A kind of node with metrics of its own: drops by direction and the earliest drop.
+constexpr std::array<std::string_view, 2> kDirections{"in", "out"};
+constexpr std::array<Metric, 3> kGatewayMetrics{{
+    {.name = "gateway_drops",
+     .unit = "packets",
+     .description = "packets dropped, by direction (cumulative)",
+     .kind = MetricKind::kCounter,
+     .columns = {"directions", kDirections},
+     .summary = {{{"gateway_drops", Reading::kLast}}}},
+    {.name = "gateway_mappings",
+     .unit = "mappings",
+     .description = "address mappings held",
+     .kind = MetricKind::kLevel,
+     .max_name = "gateway_mappings_max",
+     .max_description = "address mappings held by the busiest gateway",
+     .summary = {{{"gateway_mappings_peak", Reading::kPeak}}}},
+    {.name = "gateway_first_drop_s",
+     .unit = "s",
+     .description = "time of the first drop",
+     .kind = MetricKind::kScalar,
+     .summary = {{{"gateway_first_drop_s", Reading::kValue}}},
+     .combine = Combine::kMin},
+}};
+
+class Gateway final : public Source {
+ public:
+  Gateway(const sim::Simulator& sim, std::uint64_t mappings, double first_drop)
+      : sim_(sim), mappings_(mappings), first_drop_(first_drop) {}
+  [[nodiscard]] std::span<const Metric> metrics() const override { return kGatewayMetrics; }
+  void sample(Sample& out) const override {
+    const auto seconds = static_cast<std::uint64_t>(sim::to_seconds(sim_.now()));
+    out.add(find(kGatewayMetrics, "gateway_drops"), 0, seconds);
+    out.add(find(kGatewayMetrics, "gateway_drops"), 1, 2 * seconds);
+    out.add(find(kGatewayMetrics, "gateway_mappings"), mappings_);
+  }
+  void finish(Totals& out) const override {
+    out.add(find(kGatewayMetrics, "gateway_first_drop_s"), first_drop_);
+  }
+
+ private:
+  const sim::Simulator& sim_;
+  std::uint64_t mappings_;
+  double first_drop_;
+};
+
+TEST(Sampler, ANodeKindRegistersItsOwnMetrics) {
+  sim::Simulator sim;
+  Sampler sampler(sim, sim::kSecond, 0);
+  const std::size_t group = sampler.add_group("gateways", {});
+  const Gateway a(sim, 5, std::numeric_limits<double>::quiet_NaN());
+  const Gateway b(sim, 7, 2.5);
+  const Gateway c(sim, 1, 4.0);
+  for (const Gateway* g : {&a, &b, &c}) sampler.add_source(group, *g);
+  sampler.start();
+  sim.run_until(3 * sim::kSecond);
+  const std::vector<GroupResults> results = sampler.finish();
+  const GroupResults& r = results.at(0);
+  EXPECT_EQ(r.metrics.size(), kHostGroupMetrics.size() + kGatewayMetrics.size());
+  ASSERT_EQ(r.times.size(), 4U);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(r.sample("gateway_drops", i, 0), 3 * i);  // three sources
+    EXPECT_EQ(r.sample("gateway_drops", i, 1), 6 * i);
+    EXPECT_EQ(r.sample("gateway_mappings", i), 13U);
+    EXPECT_EQ(r.sample("gateway_mappings_max", i), 7U);
+  }
+  EXPECT_EQ(r.summary_number("gateway_drops.in"), 9.0);
+  EXPECT_EQ(r.summary_number("gateway_drops.out"), 18.0);
+  EXPECT_EQ(r.summary_number("gateway_mappings_peak"), 13.0);
+  EXPECT_EQ(r.summary_number("gateway_first_drop_s"), 2.5);  // the earliest; NaN is none
+  EXPECT_EQ(r.summary_number("connects_attempted"), 0.0);
+}
+
+struct Stray final : Source {
+  void sample(Sample& out) const override { out.add(kGatewayMetrics[1], 1); }
+};
+
+TEST(Sampler, AMetricOutsideTheGroupIsAProgrammingError) {
+  sim::Simulator sim;
+  Sampler sampler(sim, sim::kSecond, 0);
+  const Stray stray;
+  sampler.add_source(sampler.add_group("g", {}), stray);
+  sampler.start();
+  EXPECT_THROW(sim.run_until(0), std::logic_error);
+}
+
+constexpr std::array<Metric, 1> kClash{{{.name = "ports_in_use_max", .unit = "ports"}}};
+
+struct Clash final : Source {
+  [[nodiscard]] std::span<const Metric> metrics() const override { return kClash; }
+  void sample(Sample&) const override {}
+};
+
+TEST(Sampler, TwoMetricsOfOneNameAreRefused) {
+  sim::Simulator sim;
+  Sampler sampler(sim, sim::kSecond, 0);
+  const Clash clash;
+  EXPECT_THROW(sampler.add_source(sampler.add_group("g", {}), clash), std::logic_error);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/metrics/run_results.h"
@@ -18,7 +19,6 @@ namespace tcpsim::scenarios {
 namespace {
 
 using metrics::GroupResults;
-using metrics::GroupSample;
 using metrics::RunResults;
 using tcp::SocketError;
 using tcp::TcpState;
@@ -52,27 +52,29 @@ const GroupResults& group(const RunResults& r, const std::string& name) {
   return kMissing;
 }
 
-std::uint64_t total_failures(const GroupResults& g) {
-  std::uint64_t n = 0;
-  for (std::uint64_t f : g.summary.failures) n += f;
+double total_failures(const GroupResults& g) {
+  double n = 0;
+  for (const std::string_view e : tcp::kSocketErrorNames) {
+    n += g.summary_number("failures." + std::string(e));
+  }
   return n;
 }
 
-// The sample taken at `seconds` (the series starts at 0 and has one sample a second).
-const GroupSample& sample_at(const GroupResults& g, double seconds) {
-  for (const GroupSample& s : g.samples) {
-    if (s.time >= sim::from_seconds(seconds)) return s;
+// The index of the sample taken at `seconds` (the series starts at 0 and has one sample a
+// second).
+std::size_t sample_at(const GroupResults& g, double seconds) {
+  for (std::size_t i = 0; i < g.times.size(); ++i) {
+    if (g.times[i] >= sim::from_seconds(seconds)) return i;
   }
   ADD_FAILURE() << g.name << ": no sample at " << seconds << " s";
-  static const GroupSample kMissing;
-  return kMissing;
+  return 0;
 }
 
-// The time of the first sample satisfying `pred`, in seconds, or -1.
+// The time of the first sample whose index satisfies `pred`, in seconds, or -1.
 template <typename Pred>
 double first_time(const GroupResults& g, Pred pred) {
-  for (const GroupSample& s : g.samples) {
-    if (pred(s)) return sim::to_seconds(s.time);
+  for (std::size_t i = 0; i < g.times.size(); ++i) {
+    if (pred(i)) return sim::to_seconds(g.times[i]);
   }
   return -1;
 }
@@ -91,11 +93,11 @@ TEST(Examples, Http10ExhaustionRunsOutAfterRangeOverRate) {
   // connections: 28,232 / 600 = 47.05 s. The 28,232nd Poisson arrival has a standard
   // deviation of sqrt(28,232) / 600 = 0.28 s and the first of 20 hosts comes about 1.9
   // of those early (46.5 s): accept 45..48 s.
-  EXPECT_NEAR(seconds_of(c.summary.first_eaddrnotavail), 28232.0 / 600.0, 1.5);
-  EXPECT_GT(c.summary.failures[kEaddrnotavail], 0u);
+  EXPECT_NEAR(c.summary_number("first_eaddrnotavail_s"), 28232.0 / 600.0, 1.5);
+  EXPECT_GT(c.summary_number("failures.EADDRNOTAVAIL"), 0u);
   // Between exhaustion and the first TIME_WAIT's end (60 s) every port of every host is
   // in TIME_WAIT: the peak is exactly hosts x range = 20 x 28,232 = 564,640.
-  EXPECT_EQ(c.summary.state_peak[kTimeWait], 20u * 28232u);
+  EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 20u * 28232u);
 }
 
 // Example 2: the same traffic through a keep-alive pool.
@@ -103,15 +105,15 @@ TEST(Examples, KeepAlivePoolNeverExhausts) {
   const RunResults r = run_example("keepalive_pool.pbtxt");
   const GroupResults& c = group(r, "clients");
   EXPECT_EQ(total_failures(c), 0u);
-  EXPECT_EQ(c.summary.first_eaddrnotavail, -1);
+  EXPECT_TRUE(std::isnan(c.summary_number("first_eaddrnotavail_s")));
   // 20 x 600 x 120 s = 1,440,000 requests (Poisson: +-0.3%).
-  EXPECT_NEAR(static_cast<double>(c.summary.requests_completed), 1.44e6, 0.01 * 1.44e6);
+  EXPECT_NEAR(static_cast<double>(c.summary_number("requests_completed")), 1.44e6, 0.01 * 1.44e6);
   // About 1.3 requests in flight per host (600 x 2.2 ms), a handful at the peaks: fewer
   // than 20 connections per host, 400 for the group, against 1.44 million requests.
-  EXPECT_GT(c.summary.connects_attempted, 20u);
-  EXPECT_LT(c.summary.connects_attempted, 20u * 20u);
+  EXPECT_GT(c.summary_number("connects_attempted"), 20u);
+  EXPECT_LT(c.summary_number("connects_attempted"), 20u * 20u);
   // Connections are never closed, so (almost) no TIME_WAIT.
-  EXPECT_LT(c.summary.state_peak[kTimeWait], 20u);
+  EXPECT_LT(c.summary_number("state_peak.TIME_WAIT"), 20u);
 }
 
 // Example 3a: the range widened to 1024-65535 (64,512 ports).
@@ -121,11 +123,11 @@ TEST(Examples, WidePortRangeHoldsTheRate) {
   ASSERT_EQ(c.port_range_size, 64512u);
   // 600 x 60 s = 36,000 ports needed per host < 64,512: never exhausted
   // (64,512 / 600 = 107.5 s would come after the first TIME_WAITs end at 60 s).
-  EXPECT_EQ(c.summary.first_eaddrnotavail, -1);
+  EXPECT_TRUE(std::isnan(c.summary_number("first_eaddrnotavail_s")));
   EXPECT_EQ(total_failures(c), 0u);
   // Little's law from 60 s on: 20 x 600 x 60 = 720,000 in TIME_WAIT (the Poisson count
   // of the last 60 s has a relative deviation of 1 / sqrt(720,000) = 0.1%): within 2%.
-  EXPECT_NEAR(static_cast<double>(sample_at(c, 100).state_sum[kTimeWait]), 720000.0,
+  EXPECT_NEAR(static_cast<double>(c.sample("state_sum", sample_at(c, 100), kTimeWait)), 720000.0,
               0.02 * 720000.0);
 }
 
@@ -137,8 +139,8 @@ TEST(Examples, WidePortRangeRunsOutLaterAtHigherRate) {
       run_example("wide_port_range.pbtxt", {"clients[0].load.poisson.rate=1500", "duration=50s"});
   const GroupResults& c = group(r, "clients");
   // Standard deviation sqrt(64,512) / 1,500 = 0.17 s; the first of 20 hosts ~0.3 s early.
-  EXPECT_NEAR(seconds_of(c.summary.first_eaddrnotavail), 64512.0 / 1500.0, 1.5);
-  EXPECT_EQ(c.summary.state_peak[kTimeWait], 20u * 64512u);
+  EXPECT_NEAR(c.summary_number("first_eaddrnotavail_s"), 64512.0 / 1500.0, 1.5);
+  EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 20u * 64512u);
 }
 
 // Example 3b: tcp_tw_reuse = 1.
@@ -146,16 +148,16 @@ TEST(Examples, TwReuseNeverExhausts) {
   const RunResults r = run_example("tw_reuse.pbtxt");
   const GroupResults& c = group(r, "clients");
   // Capacity 28,232 / (1 s reuse delay) = 28,000/s per destination, far above 600/s.
-  EXPECT_EQ(c.summary.failures[kEaddrnotavail], 0u);
-  EXPECT_EQ(c.summary.first_eaddrnotavail, -1);
+  EXPECT_EQ(c.summary_number("failures.EADDRNOTAVAIL"), 0u);
+  EXPECT_TRUE(std::isnan(c.summary_number("first_eaddrnotavail_s")));
   EXPECT_EQ(total_failures(c), 0u);
   // TIME_WAIT sockets older than 1 s are recycled among the 14,116 ports of the low end's
   // parity, which connect() tries first: at most 14,116 per host, and at least
   // 14,116 - 600 x 1 s (those too young to reuse) - 300 (Poisson and in-flight slack).
-  EXPECT_LE(c.summary.state_peak[kTimeWait], 20u * 14116u);
-  EXPECT_GE(c.summary.state_peak[kTimeWait], 20u * (14116u - 600u - 300u));
+  EXPECT_LE(c.summary_number("state_peak.TIME_WAIT"), 20u * 14116u);
+  EXPECT_GE(c.summary_number("state_peak.TIME_WAIT"), 20u * (14116u - 600u - 300u));
   // So nearly all 1.44 million connections succeed (a few are in flight at the end).
-  EXPECT_GE(c.summary.connects_succeeded + 50, c.summary.connects_attempted);
+  EXPECT_GE(c.summary_number("connects_succeeded") + 50, c.summary_number("connects_attempted"));
 }
 
 // Example 4: the server leaks 1% of 200 connections/s; RLIMIT_NOFILE 1024.
@@ -165,31 +167,34 @@ TEST(Examples, CloseWaitLeakExhaustsDescriptors) {
   const GroupResults& c = group(r, "clients");
   // Descriptors grow at 0.01 x 4 x 50 = 2/s: 1 (listener) + 2 x 250 = 501 at 250 s. The
   // leaked count is Poisson (standard deviation sqrt(500) = 22): within 15%.
-  const GroupSample& mid = sample_at(server, 250);
-  EXPECT_NEAR(static_cast<double>(mid.fds_in_use), 501.0, 0.15 * 501.0);
+  const std::size_t mid = sample_at(server, 250);
+  const auto mid_fds = static_cast<double>(server.sample("fds_in_use", mid));
+  EXPECT_NEAR(mid_fds, 501.0, 0.15 * 501.0);
   // Every leaked socket keeps its descriptor, in CLOSE_WAIT or, reset by a client that
   // reused the port, CLOSED; the rest are the listener and the few being served.
-  EXPECT_NEAR(static_cast<double>(mid.state_sum[kCloseWait] + mid.state_sum[kClosed]),
-              static_cast<double>(mid.fds_in_use - 1), 10.0);
+  EXPECT_NEAR(static_cast<double>(server.sample("state_sum", mid, kCloseWait) +
+                                  server.sample("state_sum", mid, kClosed)),
+              mid_fds - 1, 10.0);
   // The limit is reached (1,024 descriptors) after about 1,023 / 2 = 511 s (Poisson:
   // standard deviation 16 s): accept 440..580 s.
-  EXPECT_EQ(server.summary.fds_in_use_peak, 1024u);
-  const double full = first_time(server, [](const GroupSample& s) { return s.fds_in_use >= 1024; });
+  EXPECT_EQ(server.summary_number("fds_in_use_peak"), 1024u);
+  const double full =
+      first_time(server, [&](std::size_t i) { return server.sample("fds_in_use", i) >= 1024; });
   EXPECT_NEAR(full, 511.0, 70.0);
   // CLOSE_WAIT alone never reaches the limit: resets move leaked sockets to CLOSED.
-  EXPECT_LT(server.summary.state_peak[kCloseWait], 1023u);
+  EXPECT_LT(server.summary_number("state_peak.CLOSE_WAIT"), 1023u);
   // From then on accept() fails with EMFILE: the accept queue fills (backlog 128 + 1
   // completed connections, never served) and stays full.
-  EXPECT_EQ(server.samples.back().state_sum[kEstablished], 129u);
+  EXPECT_EQ(server.sample("state_sum", server.times.size() - 1, kEstablished), 129u);
   // New SYNs are dropped, and clients give up after 1 + 2 + 4 = 7 s (TCP_SYNCNT 2):
   // ETIMEDOUT appears only after the limit, then for nearly every connection (200/s).
   const double first_timeout =
-      first_time(c, [](const GroupSample& s) { return s.connects_failed[kEtimedout] > 0; });
+      first_time(c, [&](std::size_t i) { return c.sample("connects_failed", i, kEtimedout) > 0; });
   ASSERT_GT(full, 0);
   EXPECT_GE(first_timeout, full + 6.0);
   const double after = seconds_of(r.duration) - first_timeout;
-  EXPECT_GT(static_cast<double>(c.summary.failures[kEtimedout]), 0.5 * 200.0 * after);
-  EXPECT_EQ(c.summary.failures[kEaddrnotavail], 0u);
+  EXPECT_GT(static_cast<double>(c.summary_number("failures.ETIMEDOUT")), 0.5 * 200.0 * after);
+  EXPECT_EQ(c.summary_number("failures.EADDRNOTAVAIL"), 0u);
 }
 
 // Example 5: the server closes first.
@@ -197,14 +202,14 @@ TEST(Examples, ServerClosesFirstKeepsTimeWaitOnTheServer) {
   const RunResults r = run_example("server_closes_first.pbtxt");
   const GroupResults& c = group(r, "clients");
   const GroupResults& server = group(r, "backend");
-  EXPECT_EQ(c.summary.state_peak[kTimeWait], 0u);
+  EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 0u);
   EXPECT_EQ(total_failures(c), 0u);
-  EXPECT_LT(c.summary.ports_in_use_peak, 100u);
+  EXPECT_LT(c.summary_number("ports_in_use_peak"), 100u);
   // Little's law after the 70 s warm-up: 200 x 10 x 60 s = 120,000. Reopened TIME_WAITs
   // (about 4% of connections find their port's previous TIME_WAIT on the server and cut it
   // short by 30 s on average) lower it by about 2%; the Poisson noise of the time-weighted
   // mean is below 0.3%. Accept 95%..100.5% of 120,000.
-  const double tw = server.summary.state_mean[kTimeWait];
+  const double tw = server.summary_number("state_mean.TIME_WAIT");
   EXPECT_GT(tw, 0.95 * 120000.0);
   EXPECT_LT(tw, 1.005 * 120000.0);
 }
@@ -215,7 +220,7 @@ TEST(Examples, ServerClosesFirstKeepsTimeWaitOnTheServer) {
 TEST(Examples, ServerClosesFirstHitsMaxTwBuckets) {
   const RunResults r = run_example("server_closes_first.pbtxt", {"clients[0].load.poisson.rate=60",
                                                                  "duration=30s", "warmup=0s"});
-  EXPECT_EQ(group(r, "backend").summary.state_peak[kTimeWait], 131072u);
+  EXPECT_EQ(group(r, "backend").summary_number("state_peak.TIME_WAIT"), 131072u);
   EXPECT_EQ(total_failures(group(r, "clients")), 0u);
 }
 
@@ -224,20 +229,20 @@ TEST(Examples, FanoutMultipliesCapacity) {
   const RunResults r = run_example("fanout.pbtxt", {"duration=70s"});
   const GroupResults& c = group(r, "clients");
   EXPECT_EQ(total_failures(c), 0u);
-  EXPECT_EQ(c.summary.first_eaddrnotavail, -1);
+  EXPECT_TRUE(std::isnan(c.summary_number("first_eaddrnotavail_s")));
   // 3,600 TIME_WAIT per destination and host, 36,000 per host: more than one range
   // (28,232), which only per-destination ranges allow. 720,000 for the group, within 2%.
-  EXPECT_NEAR(static_cast<double>(sample_at(c, 65).state_sum[kTimeWait]), 720000.0,
+  EXPECT_NEAR(static_cast<double>(c.sample("state_sum", sample_at(c, 65), kTimeWait)), 720000.0,
               0.02 * 720000.0);
-  EXPECT_GT(c.summary.state_peak[kTimeWait], 20u * 28232u);
+  EXPECT_GT(c.summary_number("state_peak.TIME_WAIT"), 20u * 28232u);
 }
 
 TEST(Examples, FanoutToOneBackendExhausts) {
   const RunResults r = run_example("fanout.pbtxt", {"groups[1].count=1", "duration=60s"});
   const GroupResults& c = group(r, "clients");
   // Example 1 again: 28,232 / 600 = 47 s.
-  EXPECT_NEAR(seconds_of(c.summary.first_eaddrnotavail), 28232.0 / 600.0, 1.5);
-  EXPECT_GT(c.summary.failures[kEaddrnotavail], 0u);
+  EXPECT_NEAR(c.summary_number("first_eaddrnotavail_s"), 28232.0 / 600.0, 1.5);
+  EXPECT_GT(c.summary_number("failures.EADDRNOTAVAIL"), 0u);
 }
 
 // Erlang C: mean wait of M/M/c with offered load a = lambda / mu.
@@ -265,35 +270,43 @@ TEST(Examples, PoolStrategiesDiffer) {
   for (const GroupResults* g : {&none, &lifo, &fifo, &wait}) {
     EXPECT_EQ(total_failures(*g), 0u) << g->name;
     // 5 x 200 x 120 s = 120,000 requests each (Poisson: +-0.3%).
-    EXPECT_NEAR(static_cast<double>(g->summary.requests_completed), 120000.0, 2400.0) << g->name;
+    EXPECT_NEAR(static_cast<double>(g->summary_number("requests_completed")), 120000.0, 2400.0)
+        << g->name;
   }
   // none: a connection per request, and 5 x 200 x 60 s = 60,000 in TIME_WAIT.
-  EXPECT_GE(none.summary.connects_attempted + 20, none.summary.requests_completed);
-  EXPECT_NEAR(static_cast<double>(none.samples.back().state_sum[kTimeWait]), 60000.0,
-              0.03 * 60000.0);
+  EXPECT_GE(none.summary_number("connects_attempted") + 20,
+            none.summary_number("requests_completed"));
+  EXPECT_NEAR(static_cast<double>(none.sample("state_sum", none.times.size() - 1, kTimeWait)),
+              60000.0, 0.03 * 60000.0);
   // Pools: far fewer connects, under 1% of none's.
   for (const GroupResults* g : {&lifo, &fifo, &wait}) {
-    EXPECT_LT(g->summary.connects_attempted * 100, none.summary.connects_attempted) << g->name;
-    EXPECT_LT(g->summary.state_peak[kTimeWait] * 100, none.summary.state_peak[kTimeWait])
+    EXPECT_LT(g->summary_number("connects_attempted") * 100,
+              none.summary_number("connects_attempted"))
+        << g->name;
+    EXPECT_LT(g->summary_number("state_peak.TIME_WAIT") * 100,
+              none.summary_number("state_peak.TIME_WAIT"))
         << g->name;
   }
   // LIFO lets the connections opened for bursts time out and reopens them: some TIME_WAIT
   // and more connects than FIFO, which keeps every connection warm and never times out.
-  EXPECT_GT(lifo.summary.state_peak[kTimeWait], 0u);
-  EXPECT_EQ(fifo.summary.state_peak[kTimeWait], 0u);
-  EXPECT_GT(lifo.summary.connects_attempted, fifo.summary.connects_attempted);
+  EXPECT_GT(lifo.summary_number("state_peak.TIME_WAIT"), 0u);
+  EXPECT_EQ(fifo.summary_number("state_peak.TIME_WAIT"), 0u);
+  EXPECT_GT(lifo.summary_number("connects_attempted"), fifo.summary_number("connects_attempted"));
   // The bounded pool of 2 opens 2 connections per host and keeps them.
-  EXPECT_EQ(wait.summary.connects_attempted, 10u);
-  EXPECT_LE(wait.summary.fds_in_use_peak, 10u);
+  EXPECT_EQ(wait.summary_number("connects_attempted"), 10u);
+  EXPECT_LE(wait.summary_number("fds_in_use_peak"), 10u);
   // Its requests wait: M/M/2 with a hold of 1/mu = 5.2 ms (5 ms service + 0.2 ms round
   // trip) at 200/s waits 1.9 ms on average (Erlang C). The hold is not exactly
   // exponential, so accept the measured extra latency over the unconstrained LIFO pool
   // within 35% of that.
   const double w = erlang_c_wait(200.0, 1.0 / 0.0052, 2);
-  const double extra = (wait.request_latency.mean() - lifo.request_latency.mean()) / 1e9;
+  const double extra =
+      (wait.histogram("request_latency").mean() - lifo.histogram("request_latency").mean()) / 1e9;
   EXPECT_NEAR(extra, w, 0.35 * w);
   bool waited = false;
-  for (const GroupSample& s : wait.samples) waited = waited || s.pool_waiting > 0;
+  for (std::size_t i = 0; i < wait.times.size(); ++i) {
+    waited = waited || wait.sample("pool_waiting", i) > 0;
+  }
   EXPECT_TRUE(waited);
 }
 
@@ -330,7 +343,7 @@ TEST(Examples, LittlesLaw) {
   // deviation, so 2% is far outside the noise and catches any bias in TIME_WAIT's length
   // or the close rate.
   EXPECT_EQ(total_failures(c), 0u);
-  EXPECT_NEAR(c.summary.state_mean[kTimeWait], 60000.0, 0.02 * 60000.0);
+  EXPECT_NEAR(c.summary_number("state_mean.TIME_WAIT"), 60000.0, 0.02 * 60000.0);
 }
 
 }  // namespace
