@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "scenarios/field_locator.h"
+#include "scenarios/kernel_resolver.h"
 #include "scenarios/overrides.h"
 #include "scenarios/text_format_reader.h"
 
@@ -56,7 +57,17 @@ const ResolvedGroup* LoadResult::group(std::string_view name) const {
 
 std::string LoadResult::resolved_text() const {
   std::string text;
-  if (scenario) google::protobuf::TextFormat::PrintToString(*scenario, &text);
+  if (!scenario) return text;
+  if (!resolved) {
+    google::protobuf::TextFormat::PrintToString(*scenario, &text);
+    return text;
+  }
+  scenario::Scenario expanded = *scenario;
+  for (std::size_t g = 0; g < resolved->groups.size(); ++g) {
+    write_kernel(resolved->groups[g].kernel,
+                 *expanded.mutable_groups(static_cast<int>(g))->mutable_kernel());
+  }
+  google::protobuf::TextFormat::PrintToString(expanded, &text);
   return text;
 }
 

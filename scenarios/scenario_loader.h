@@ -28,7 +28,8 @@ struct LoadResult {
   [[nodiscard]] bool ok() const { return resolved.has_value() && problems.empty(); }
   // The group of that name, or nullptr.
   [[nodiscard]] const ResolvedGroup* group(std::string_view name) const;
-  // The scenario after overrides, in text format; empty when the text did not parse.
+  // The scenario after overrides, in text format, with every group's kernel settings written
+  // out in full once it resolved (presets expanded); empty when the text did not parse.
   [[nodiscard]] std::string resolved_text() const;
 };
 

@@ -52,6 +52,12 @@ class SlotPool {
     free_[free_count_++] = i;
   }
 
+  // The index the next allocate() returns: for a record whose index must be handed out
+  // (as a tag) before it is known to be needed.
+  [[nodiscard]] Index next() const {
+    return free_count_ != 0 ? free_[free_count_ - 1] : static_cast<Index>(slots_.size());
+  }
+
   [[nodiscard]] std::uint32_t generation(Index i) const requires kHasGeneration {
     return slots_[i].*Generation;
   }

@@ -79,14 +79,7 @@ bool ClientApp::may_issue() const {
 }
 
 void ClientApp::issue(std::uint32_t user) {
-  std::uint32_t r;
-  if (!free_requests_.empty()) {
-    r = free_requests_.back();
-    free_requests_.pop_back();
-  } else {
-    r = static_cast<std::uint32_t>(requests_.size());
-    requests_.emplace_back();
-  }
+  const std::uint32_t r = requests_.allocate();
   Request& req = requests_[r];
   req.issued = sim_.now();
   req.dest = pick_destination();
@@ -230,8 +223,7 @@ void ClientApp::complete(std::uint32_t r) {
 void ClientApp::finish(std::uint32_t r) {
   Request& req = requests_[r];
   const std::uint32_t user = req.user;
-  ++req.generation;
-  free_requests_.push_back(r);
+  requests_.free(r);
   if (user != kNoUser && may_issue()) {
     sim_.schedule_after(draw(config_.think_time), self_, kThinkDone, user);
   }

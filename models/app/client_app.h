@@ -15,6 +15,7 @@
 #include "sim/distribution.h"
 #include "sim/histogram.h"
 #include "sim/random_stream.h"
+#include "sim/slot_pool.h"
 #include "sim/simulator.h"
 
 namespace tcpsim::app {
@@ -125,8 +126,7 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   sim::HandlerId self_;
   ConnectionPool pool_;
   std::vector<SizeModel> sizes_;  // by destination
-  std::vector<Request> requests_;
-  std::vector<std::uint32_t> free_requests_;
+  sim::SlotPool<Request, &Request::generation> requests_;
   std::vector<InFlight> in_flight_;  // by connection id
   std::uint32_t next_destination_ = 0;
   std::uint64_t seed_;

@@ -118,14 +118,7 @@ Acquired ConnectionPool::acquire(std::uint32_t request, std::uint32_t destinatio
       return {Acquired::Outcome::kFailed, kNil, AcquireFailure::kPoolFull, tcp::SocketError::kOk};
     }
   }
-  std::uint32_t w;
-  if (!free_waiters_.empty()) {
-    w = free_waiters_.back();
-    free_waiters_.pop_back();
-  } else {
-    w = static_cast<std::uint32_t>(waiters_.size());
-    waiters_.emplace_back();
-  }
+  const std::uint32_t w = waiters_.allocate();
   Waiter& waiter = waiters_[w];
   waiter.request = request;
   waiter.dest = destination;
@@ -261,14 +254,7 @@ void ConnectionPool::leave_idle(ConnId c) {
 // Opening and closing
 
 tcp::SocketError ConnectionPool::open(std::uint32_t d) {
-  ConnId c;
-  if (!free_conns_.empty()) {
-    c = free_conns_.back();
-    free_conns_.pop_back();
-  } else {
-    c = static_cast<ConnId>(conns_.size());
-    conns_.emplace_back();
-  }
+  const ConnId c = conns_.next();
   ++counters_.connects_attempted;
   const double f = options_.linger_zero_fraction;
   const bool linger_zero = f >= 1 || (f > 0 && rng_->uniform01() < f);
@@ -277,9 +263,9 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
                     dests_[d].syn_tag);
   if (o.error != tcp::SocketError::kOk) {
     ++counters_.connects_failed[static_cast<std::size_t>(o.error)];
-    free_conns_.push_back(c);
     return o.error;
   }
+  conns_.allocate();
   Conn& conn = conns_[c];
   conn.socket = o.socket;
   conn.dest = d;
@@ -406,8 +392,7 @@ void ConnectionPool::free_conn(ConnId c) {
   conn.retiring = false;
   conn.broken = false;
   conn.lifetime_over = false;
-  ++conn.generation;
-  free_conns_.push_back(c);
+  conns_.free(c);
 }
 
 void ConnectionPool::after_close(std::uint32_t d) {
@@ -478,8 +463,7 @@ std::uint32_t ConnectionPool::pop_waiter(std::uint32_t d) {
   dest.waiters.remove(waiters_, &Waiter::links, w);
   if (wait_timers_) wait_timers_->cancel(waiter.timer);
   waiter.in_use = false;
-  ++waiter.generation;
-  free_waiters_.push_back(w);
+  waiters_.free(w);
   --waiting_;
   return waiter.request;
 }
@@ -625,8 +609,7 @@ void ConnectionPool::handle(const sim::Event& event) {
       const std::uint32_t request = waiter.request;
       dests_[waiter.dest].waiters.remove(waiters_, &Waiter::links, w);
       waiter.in_use = false;
-      ++waiter.generation;
-      free_waiters_.push_back(w);
+      waiters_.free(w);
       --waiting_;
       ++counters_.wait_timeouts;
       user_.on_acquire_failed(request, AcquireFailure::kPoolTimeout, tcp::SocketError::kOk);

@@ -16,6 +16,7 @@
 #include "sim/histogram.h"
 #include "sim/random_stream.h"
 #include "sim/simulator.h"
+#include "sim/slot_pool.h"
 
 namespace tcpsim::app {
 
@@ -263,10 +264,8 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   std::uint32_t max_idle_ = kUnlimited;
   std::uint32_t max_idle_per_destination_ = kUnlimited;
 
-  std::vector<Conn> conns_;
-  std::vector<ConnId> free_conns_;
-  std::vector<Waiter> waiters_;
-  std::vector<std::uint32_t> free_waiters_;
+  sim::SlotPool<Conn, &Conn::generation> conns_;
+  sim::SlotPool<Waiter, &Waiter::generation> waiters_;
   std::vector<Dest> dests_;
   IndexList idle_list_;
   std::optional<sim::FifoTimerList> idle_timers_;

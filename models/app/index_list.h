@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 namespace tcpsim::app {
 
@@ -24,8 +23,9 @@ class IndexList {
   [[nodiscard]] std::uint32_t size() const { return size_; }
   [[nodiscard]] bool empty() const { return size_ == 0; }
 
-  template <typename T>
-  void push_back(std::vector<T>& items, ListLinks T::*links, std::uint32_t i) {
+  // `items` is any indexable store of T (a vector, a sim::SlotPool).
+  template <typename Items, typename T>
+  void push_back(Items& items, ListLinks T::*links, std::uint32_t i) {
     ListLinks& l = items[i].*links;
     l.prev = tail_;
     l.next = kNil;
@@ -38,8 +38,8 @@ class IndexList {
     ++size_;
   }
 
-  template <typename T>
-  void remove(std::vector<T>& items, ListLinks T::*links, std::uint32_t i) {
+  template <typename Items, typename T>
+  void remove(Items& items, ListLinks T::*links, std::uint32_t i) {
     ListLinks& l = items[i].*links;
     if (l.prev == kNil) {
       head_ = l.next;

@@ -25,9 +25,6 @@ ServerApp::ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig con
       self_(sim.add_handler(*this)),
       seed_(seed) {
   if (config_.listen.empty()) throw std::invalid_argument("server: nothing to listen on");
-  if (!config_.sizes.empty() && config_.sizes.size() != config_.listen.size()) {
-    throw std::invalid_argument("server: sizes must be empty or one per listen endpoint");
-  }
   if (config_.requests_per_connection == 0) {
     throw std::invalid_argument("server: requests_per_connection must be > 0");
   }
@@ -113,19 +110,14 @@ bool ServerApp::accept_next() {
 }
 
 tcp::SocketError ServerApp::accept_one_from(tcp::SocketId listener) {
-  const std::uint32_t c =
-      free_conns_.empty() ? static_cast<std::uint32_t>(conns_.size()) : free_conns_.back();
+  const std::uint32_t c = conns_.next();
   const tcp::Opened o = stack_.accept(listener, *this, c);
   if (o.error == tcp::SocketError::kEmfile) {
     ++counters_.accept_emfile;
     accept_blocked_ = true;
   }
   if (o.error != tcp::SocketError::kOk) return o.error;
-  if (free_conns_.empty()) {
-    conns_.emplace_back();
-  } else {
-    free_conns_.pop_back();
-  }
+  conns_.allocate();
   Conn& conn = conns_[c];
   conn.socket = o.socket;
   const std::uint32_t tag = stack_.options(o.socket).syn_tag;
@@ -260,8 +252,7 @@ void ServerApp::close_conn(std::uint32_t c) {
   stack_.close(conn.socket);
   conn.in_use = false;
   conn.socket = tcp::kNoSocket;
-  ++conn.generation;
-  free_conns_.push_back(c);
+  conns_.free(c);
   --connections_;
   ++counters_.closed;
   if (accept_blocked_) {

@@ -12,6 +12,7 @@
 #include "sim/distribution.h"
 #include "sim/fifo_timer_list.h"
 #include "sim/random_stream.h"
+#include "sim/slot_pool.h"
 #include "sim/simulator.h"
 
 namespace tcpsim::app {
@@ -131,8 +132,7 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   bool accept_tick_pending_ = false;
   std::uint32_t next_listener_ = 0;  // where the next paced accept() starts looking
   std::uint64_t seed_;
-  std::vector<Conn> conns_;
-  std::vector<std::uint32_t> free_conns_;
+  sim::SlotPool<Conn, &Conn::generation> conns_;
   std::uint32_t connections_ = 0;
   ServerCounters counters_;
 };

@@ -33,10 +33,10 @@ ClientConfig delayed_close_client(double rate, sim::Time delay) {
   return c;
 }
 
-class FinTimes final : public tcp::StateObserver {
+class FinTimes final {
  public:
   explicit FinTimes(sim::Simulator& sim) : sim_(sim) {}
-  void on_state_change(const net::FourTuple& /*tuple*/, TcpState from, TcpState to) override {
+  void on_state_change(const net::FourTuple& /*tuple*/, TcpState from, TcpState to) {
     if (from == TcpState::kEstablished && to == TcpState::kFinWait1) times.push_back(sim_.now());
   }
   std::vector<sim::Time> times;
@@ -72,7 +72,8 @@ TEST(ClientCloseDelayTest, EstablishedCountIsRateTimesDelay) {
 sim::Time fin_time(sim::Time delay, PoolKind kind) {
   World w;
   FinTimes fins(w.sim);
-  w.client().set_state_observer(&fins);
+  w.client().on_state_change().connect([&fins](const net::FourTuple& t, TcpState from,
+                                               TcpState to) { fins.on_state_change(t, from, to); });
   ServerApp server(w.sim, w.server(), server_config(), 1, 100);
   EXPECT_EQ(server.start(), SocketError::kOk);
   ClientConfig c = delayed_close_client(10, delay);

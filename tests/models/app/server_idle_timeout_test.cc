@@ -38,10 +38,10 @@ ClientConfig keep_alive_client(double rate, std::uint64_t requests) {
 }
 
 // When each socket of the host left ESTABLISHED for FIN_WAIT_1 (its active close).
-class ActiveCloses final : public tcp::StateObserver {
+class ActiveCloses final {
  public:
   explicit ActiveCloses(sim::Simulator& sim) : sim_(sim) {}
-  void on_state_change(const net::FourTuple& /*tuple*/, TcpState from, TcpState to) override {
+  void on_state_change(const net::FourTuple& /*tuple*/, TcpState from, TcpState to) {
     if (from == TcpState::kEstablished && to == TcpState::kFinWait1) times.push_back(sim_.now());
   }
   std::vector<sim::Time> times;
@@ -75,7 +75,10 @@ TEST(ServerIdleTimeoutTest, RequestsFurtherApartThanTheTimeoutEachOpenAConnectio
 TEST(ServerIdleTimeoutTest, RequestsCloserThanTheTimeoutShareOneConnection) {
   World w;
   ActiveCloses closes(w.sim);
-  w.server().set_state_observer(&closes);
+  w.server().on_state_change().connect(
+      [&closes](const net::FourTuple& t, TcpState from, TcpState to) {
+        closes.on_state_change(t, from, to);
+      });
   ServerApp server(w.sim, w.server(), idle_closing_server(), 1, 100);
   ASSERT_EQ(server.start(), SocketError::kOk);
   ClientApp client(w.sim, w.client(), keep_alive_client(20, 10), 1, 1);  // every 50 ms
@@ -102,7 +105,10 @@ TEST(ServerIdleTimeoutTest, RequestsCloserThanTheTimeoutShareOneConnection) {
 TEST(ServerIdleTimeoutTest, AConnectionThatNeverCarriesARequestIsClosed) {
   World w;
   ActiveCloses closes(w.sim);
-  w.server().set_state_observer(&closes);
+  w.server().on_state_change().connect(
+      [&closes](const net::FourTuple& t, TcpState from, TcpState to) {
+        closes.on_state_change(t, from, to);
+      });
   ServerApp server(w.sim, w.server(), idle_closing_server(), 1, 100);
   ASSERT_EQ(server.start(), SocketError::kOk);
   ClientConfig c = keep_alive_client(1, 0);
