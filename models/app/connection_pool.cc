@@ -319,15 +319,21 @@ void ConnectionPool::finish(ConnId c) {
   after_close(d);
 }
 
-// Out of the pool's accounting, its socket still open.
-void ConnectionPool::detach(ConnId c) {
+// Off its destination's available list and the idle list.
+void ConnectionPool::leave_lists(ConnId c) {
   Conn& conn = conns_[c];
-  Dest& dest = dests_[conn.dest];
   if (conn.in_avail) {
-    dest.avail.remove(conns_, &Conn::avail, c);
+    dests_[conn.dest].avail.remove(conns_, &Conn::avail, c);
     conn.in_avail = false;
   }
   if (conn.is_idle) leave_idle(c);
+}
+
+// Out of the pool's accounting, its socket still open.
+void ConnectionPool::detach(ConnId c) {
+  leave_lists(c);
+  Conn& conn = conns_[c];
+  Dest& dest = dests_[conn.dest];
   if (lifetime_timers_) lifetime_timers_->cancel(conn.lifetime_timer);
   --dest.total;
   --total_;
@@ -348,13 +354,9 @@ void ConnectionPool::close_after_response(ConnId c) {
 
 // Closes the socket and forgets the connection; waiters are not looked at.
 void ConnectionPool::close_conn(ConnId c) {
+  leave_lists(c);
   Conn& conn = conns_[c];
   Dest& dest = dests_[conn.dest];
-  if (conn.in_avail) {
-    dest.avail.remove(conns_, &Conn::avail, c);
-    conn.in_avail = false;
-  }
-  if (conn.is_idle) leave_idle(c);
   if (conn.active > 0) {
     --busy_;
     streams_ -= conn.active;

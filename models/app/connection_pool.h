@@ -239,6 +239,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   void close_conn(ConnId c);
   void close_after_response(ConnId c);
   void detach(ConnId c);
+  void leave_lists(ConnId c);
   void free_conn(ConnId c);
   void after_close(std::uint32_t d);
   void supply(std::uint32_t d);

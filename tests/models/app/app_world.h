@@ -69,4 +69,18 @@ struct World {
   std::vector<std::unique_ptr<tcp::HostStack>> servers;
 };
 
+// When each socket of a stack left ESTABLISHED for FIN_WAIT_1 (its active close), as the
+// stack's state signal tells it.
+struct ActiveCloses {
+  ActiveCloses(sim::Simulator& sim, tcp::TcpStack& stack) {
+    stack.on_state_change().connect(
+        [this, &sim](const net::FourTuple& /*tuple*/, tcp::TcpState from, tcp::TcpState to) {
+          if (from == tcp::TcpState::kEstablished && to == tcp::TcpState::kFinWait1) {
+            times.push_back(sim.now());
+          }
+        });
+  }
+  std::vector<sim::Time> times;
+};
+
 }  // namespace tcpsim::app::testing

@@ -33,18 +33,6 @@ ClientConfig delayed_close_client(double rate, sim::Time delay) {
   return c;
 }
 
-class FinTimes final {
- public:
-  explicit FinTimes(sim::Simulator& sim) : sim_(sim) {}
-  void on_state_change(const net::FourTuple& /*tuple*/, TcpState from, TcpState to) {
-    if (from == TcpState::kEstablished && to == TcpState::kFinWait1) times.push_back(sim_.now());
-  }
-  std::vector<sim::Time> times;
-
- private:
-  sim::Simulator& sim_;
-};
-
 // A connection per request every 10 ms, each ESTABLISHED for about 1.3 ms of request and
 // response and then 100 ms of delay: between arrivals, exactly 100 ms / 10 ms of them.
 TEST(ClientCloseDelayTest, EstablishedCountIsRateTimesDelay) {
@@ -71,9 +59,7 @@ TEST(ClientCloseDelayTest, EstablishedCountIsRateTimesDelay) {
 
 sim::Time fin_time(sim::Time delay, PoolKind kind) {
   World w;
-  FinTimes fins(w.sim);
-  w.client().on_state_change().connect([&fins](const net::FourTuple& t, TcpState from,
-                                               TcpState to) { fins.on_state_change(t, from, to); });
+  testing::ActiveCloses fins(w.sim, w.client());
   ServerApp server(w.sim, w.server(), server_config(), 1, 100);
   EXPECT_EQ(server.start(), SocketError::kOk);
   ClientConfig c = delayed_close_client(10, delay);

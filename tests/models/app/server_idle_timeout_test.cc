@@ -37,19 +37,6 @@ ClientConfig keep_alive_client(double rate, std::uint64_t requests) {
   return c;
 }
 
-// When each socket of the host left ESTABLISHED for FIN_WAIT_1 (its active close).
-class ActiveCloses final {
- public:
-  explicit ActiveCloses(sim::Simulator& sim) : sim_(sim) {}
-  void on_state_change(const net::FourTuple& /*tuple*/, TcpState from, TcpState to) {
-    if (from == TcpState::kEstablished && to == TcpState::kFinWait1) times.push_back(sim_.now());
-  }
-  std::vector<sim::Time> times;
-
- private:
-  sim::Simulator& sim_;
-};
-
 TEST(ServerIdleTimeoutTest, RequestsFurtherApartThanTheTimeoutEachOpenAConnection) {
   World w;
   ServerApp server(w.sim, w.server(), idle_closing_server(), 1, 100);
@@ -74,11 +61,7 @@ TEST(ServerIdleTimeoutTest, RequestsFurtherApartThanTheTimeoutEachOpenAConnectio
 
 TEST(ServerIdleTimeoutTest, RequestsCloserThanTheTimeoutShareOneConnection) {
   World w;
-  ActiveCloses closes(w.sim);
-  w.server().on_state_change().connect(
-      [&closes](const net::FourTuple& t, TcpState from, TcpState to) {
-        closes.on_state_change(t, from, to);
-      });
+  testing::ActiveCloses closes(w.sim, w.server());
   ServerApp server(w.sim, w.server(), idle_closing_server(), 1, 100);
   ASSERT_EQ(server.start(), SocketError::kOk);
   ClientApp client(w.sim, w.client(), keep_alive_client(20, 10), 1, 1);  // every 50 ms
@@ -104,11 +87,7 @@ TEST(ServerIdleTimeoutTest, RequestsCloserThanTheTimeoutShareOneConnection) {
 // the k-th close comes at k x 100 ms + (4k - 1) x 100 us.
 TEST(ServerIdleTimeoutTest, AConnectionThatNeverCarriesARequestIsClosed) {
   World w;
-  ActiveCloses closes(w.sim);
-  w.server().on_state_change().connect(
-      [&closes](const net::FourTuple& t, TcpState from, TcpState to) {
-        closes.on_state_change(t, from, to);
-      });
+  testing::ActiveCloses closes(w.sim, w.server());
   ServerApp server(w.sim, w.server(), idle_closing_server(), 1, 100);
   ASSERT_EQ(server.start(), SocketError::kOk);
   ClientConfig c = keep_alive_client(1, 0);
