@@ -214,6 +214,34 @@ TEST(Examples, ServerClosesFirstKeepsTimeWaitOnTheServer) {
   EXPECT_LT(tw, 1.005 * 120000.0);
 }
 
+// Little's law on the server: closes at N x rate x exp(-rate x idle_timeout) per second, each
+// followed by 60 s of TIME_WAIT. The count is about Poisson with that mean; its time-weighted
+// mean over the 230 s after warm-up averages about 230 / 60 independent windows, so 4 standard
+// deviations are 4 sqrt(mean) / sqrt(230 / 60).
+TEST(Examples, ServerKeepaliveTimeoutPutsTimeWaitOnTheServer) {
+  for (const auto& [idle_s, overrides] :
+       {std::pair{5.0, std::vector<std::string>{}},
+        std::pair{20.0, std::vector<std::string>{"servers[0].idle_timeout=20s"}}}) {
+    const RunResults r = run_example("server_keepalive_timeout.pbtxt", overrides);
+    const GroupResults& c = group(r, "clients");
+    const GroupResults& server = group(r, "backend");
+    const double closes_per_s = 200 * 0.1 * std::exp(-0.1 * idle_s);
+    const double tw = closes_per_s * 60;
+    EXPECT_NEAR(server.summary_number("state_mean.TIME_WAIT"), tw,
+                4 * std::sqrt(tw) / std::sqrt(230.0 / 60))
+        << idle_s;
+    EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 0u) << idle_s;
+    EXPECT_EQ(total_failures(c), 0u) << idle_s;
+    // Connections opened: each host's first request, then each later request that comes more
+    // than idle_timeout after the previous one, with probability exp(-rate x idle_timeout).
+    const double later = c.summary_number("requests_completed") - 200;
+    const double p = std::exp(-0.1 * idle_s);
+    EXPECT_NEAR(c.summary_number("connects_succeeded"), 200 + later * p,
+                4 * std::sqrt(later * p * (1 - p)))
+        << idle_s;
+  }
+}
+
 // Example 5 at 12,000 connections/s: the server would need 720,000 TIME_WAIT sockets and
 // tcp_max_tw_buckets keeps 131,072 (reached after 131,072 / 12,000 = 11 s). Shortened to
 // 30 s, no warm-up.
