@@ -131,7 +131,7 @@ class TcpStack final : public sim::EventHandler {
   // (a socket must be CLOSED by then; it is left reading CLOSED). The
   // per-state counts follow; with `tell`, the subscribers hear of the
   // connection's change (a destroyed record's connection goes to CLOSED).
-  void set_state(std::uint32_t id, TcpState to, bool tell = true);
+  [[gnu::always_inline]] inline void set_state(std::uint32_t id, TcpState to, bool tell = true);
 
   // Socket calls and their helpers (tcp_stack.cc).
   SocketId allocate_socket(TcpState initial);
