@@ -19,10 +19,10 @@ struct SocketTableRequest {
   sim::Time time = 0;
 };
 
-// `loaded` must be ok(). Throws std::invalid_argument, naming the field, for
-// what validation lets through but the models cannot do, and for a socket
-// table of an unknown host or at a time outside [0, duration]. The tables
-// land in RunResults::socket_tables in the order requested.
+// `loaded` must be ok(): the resolve pass has judged the scenario, so nothing
+// here refuses it. Throws std::invalid_argument for a socket table of an
+// unknown host or at a time outside [0, duration]. The tables land in
+// RunResults::socket_tables in the order requested.
 metrics::RunResults run_scenario(const LoadResult& loaded, std::optional<std::uint64_t> seed,
                                  bool show_progress,
                                  const std::vector<SocketTableRequest>& socket_tables = {});
