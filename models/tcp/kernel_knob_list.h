@@ -52,5 +52,26 @@
     "TCP_TIMEOUT_MIN (2 jiffies at HZ=250): the re-armed SYN timer after a challenge ACK "       \
     "in SYN_SENT")                                                                               \
   X(mss, std::uint32_t, 1448, uint_at_least(64),                                                 \
-    "maximum segment size, in bytes")
+    "maximum segment size, in bytes")                                                            \
+  X(nf_conntrack, bool, false, flag(),                                                           \
+    "netfilter connection tracking is loaded (stateful rules, NAT, kube-proxy): every flow the " \
+    "host sends or receives takes an entry")                                                     \
+  X(nf_conntrack_max, std::uint32_t, 262144, uint_at_least(1),                                   \
+    "net.netfilter.nf_conntrack_max: entries before new flows are dropped (\"table full\")")      \
+  X(nf_conntrack_tcp_timeout_syn_sent, sim::Time, 120 * sim::kSecond,                            \
+    duration_in(sim::kSecond), "net.netfilter.nf_conntrack_tcp_timeout_syn_sent")                \
+  X(nf_conntrack_tcp_timeout_syn_recv, sim::Time, 60 * sim::kSecond,                             \
+    duration_in(sim::kSecond), "net.netfilter.nf_conntrack_tcp_timeout_syn_recv")                \
+  X(nf_conntrack_tcp_timeout_established, sim::Time, 432000 * sim::kSecond,                      \
+    duration_in(sim::kSecond), "net.netfilter.nf_conntrack_tcp_timeout_established")             \
+  X(nf_conntrack_tcp_timeout_fin_wait, sim::Time, 120 * sim::kSecond,                            \
+    duration_in(sim::kSecond), "net.netfilter.nf_conntrack_tcp_timeout_fin_wait")                \
+  X(nf_conntrack_tcp_timeout_close_wait, sim::Time, 60 * sim::kSecond,                           \
+    duration_in(sim::kSecond), "net.netfilter.nf_conntrack_tcp_timeout_close_wait")              \
+  X(nf_conntrack_tcp_timeout_last_ack, sim::Time, 30 * sim::kSecond,                             \
+    duration_in(sim::kSecond), "net.netfilter.nf_conntrack_tcp_timeout_last_ack")                \
+  X(nf_conntrack_tcp_timeout_time_wait, sim::Time, 120 * sim::kSecond,                           \
+    duration_in(sim::kSecond), "net.netfilter.nf_conntrack_tcp_timeout_time_wait")               \
+  X(nf_conntrack_tcp_timeout_close, sim::Time, 10 * sim::kSecond,                                \
+    duration_in(sim::kSecond), "net.netfilter.nf_conntrack_tcp_timeout_close")
 // clang-format on

@@ -9,7 +9,7 @@
 namespace tcpsim::tcp {
 namespace {
 
-constexpr std::array<std::string_view, 2> kPresetNames = {"linux", "rfc9293"};
+constexpr std::array<std::string_view, 3> kPresetNames = {"linux", "rfc9293", "kubernetes_node"};
 
 }  // namespace
 
@@ -23,11 +23,22 @@ KernelSettings KernelSettings::rfc9293() {
   return s;
 }
 
+KernelSettings KernelSettings::kubernetes_node() {
+  KernelSettings s;
+  s.nf_conntrack = true;
+  s.nf_conntrack_max = 131072;  // kube-proxy --conntrack-min
+  s.nf_conntrack_tcp_timeout_established = 24 * 3600 * sim::kSecond;
+  s.nf_conntrack_tcp_timeout_close_wait = 3600 * sim::kSecond;
+  return s;
+}
+
 const KernelSettings* KernelSettings::preset(std::string_view name) {
   static const KernelSettings kLinux = linux_defaults();
   static const KernelSettings kRfc = rfc9293();
+  static const KernelSettings kKubernetes = kubernetes_node();
   if (name == kPresetNames[0]) return &kLinux;
   if (name == kPresetNames[1]) return &kRfc;
+  if (name == kPresetNames[2]) return &kKubernetes;
   return nullptr;
 }
 

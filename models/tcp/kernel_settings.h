@@ -31,6 +31,9 @@ struct KernelSettings {
   static KernelSettings linux_defaults();
   // RFC 9293 with MSL = 120 s: TIME_WAIT 240 s, no TIME_WAIT reuse.
   static KernelSettings rfc9293();
+  // Linux with conntrack loaded as kube-proxy configures it (--conntrack-min 131072,
+  // established 24 h, CLOSE_WAIT 1 h).
+  static KernelSettings kubernetes_node();
   // nullptr when the name is unknown; names: preset_names().
   static const KernelSettings* preset(std::string_view name);
   static std::span<const std::string_view> preset_names();

@@ -73,7 +73,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"duplicate_group", 10, 3, "groups[1].name",
                 "duplicate name \"clients\" (already used by groups[0].name)"},
         BadCase{"unknown_preset", 13, 12, "groups[1].kernel.preset",
-                "unknown preset \"freebsd\" (known: linux, rfc9293)"},
+                "unknown preset \"freebsd\" (known: linux, rfc9293, kubernetes_node)"},
         BadCase{"bad_ipv4", 12, 3, "groups[1].address_base", "invalid IPv4 address \"10.2.0.256\""},
         BadCase{"no_server_on_port", 27, 3, "clients[0].target_ports[0]",
                 "no server listens on port 8080 of group \"backend\""},

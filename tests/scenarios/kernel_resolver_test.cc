@@ -180,7 +180,8 @@ TEST(KernelSchema, CommentsStateEveryPresetsValueOfEachRow) {
   }
   EXPECT_THAT(preset_clause(comments.at("time_wait_length")),
               ElementsAre(::testing::Field(&PresetValue::value, "60s"),
-                          ::testing::Field(&PresetValue::value, "4m")));
+                          ::testing::Field(&PresetValue::value, "4m"),
+                          ::testing::Field(&PresetValue::value, "60s")));
   EXPECT_THAT(preset_clause(comments.at("preset")), IsEmpty());
 }
 
@@ -227,7 +228,7 @@ TEST(ResolveKernel, AnUnknownPresetIsReportedAndLinuxUsed) {
   std::vector<Problem> problems;
   const tcp::KernelSettings s = resolve_kernel(kernel(R"(preset: "bsd" mss: 9000)"), problems);
   EXPECT_THAT(lines(problems), ElementsAre("preset: unknown preset \"bsd\" (known: linux, "
-                                           "rfc9293)"));
+                                           "rfc9293, kubernetes_node)"));
   tcp::KernelSettings expected;
   expected.mss = 9000;
   EXPECT_EQ(s, expected);
@@ -389,7 +390,17 @@ TEST(WriteKernel, ABlockOverridingEveryFieldRoundTrips) {
     tcp_rto_min: "5ms"
     tcp_rto_max: "1m"
     tcp_timeout_min: "4ms"
-    mss: 8960)");
+    mss: 8960
+    nf_conntrack: true
+    nf_conntrack_max: 4096
+    nf_conntrack_tcp_timeout_syn_sent: "11s"
+    nf_conntrack_tcp_timeout_syn_recv: "12s"
+    nf_conntrack_tcp_timeout_established: "13s"
+    nf_conntrack_tcp_timeout_fin_wait: "14s"
+    nf_conntrack_tcp_timeout_close_wait: "15s"
+    nf_conntrack_tcp_timeout_last_ack: "16s"
+    nf_conntrack_tcp_timeout_time_wait: "17s"
+    nf_conntrack_tcp_timeout_close: "18s")");
   const pb::Descriptor& d = kernel_descriptor();
   for (int i = 0; i < d.field_count(); ++i) {
     EXPECT_TRUE(k.GetReflection()->HasField(k, d.field(i))) << d.field(i)->name();

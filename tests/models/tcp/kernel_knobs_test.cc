@@ -84,6 +84,16 @@ KernelSettings all_changed() {
   s.tcp_rto_max = 60 * sim::kSecond;
   s.tcp_timeout_min = 4 * sim::kMillisecond;
   s.mss = 8960;
+  s.nf_conntrack = true;
+  s.nf_conntrack_max = 4096;
+  s.nf_conntrack_tcp_timeout_syn_sent = 11 * sim::kSecond;
+  s.nf_conntrack_tcp_timeout_syn_recv = 12 * sim::kSecond;
+  s.nf_conntrack_tcp_timeout_established = 13 * sim::kSecond;
+  s.nf_conntrack_tcp_timeout_fin_wait = 14 * sim::kSecond;
+  s.nf_conntrack_tcp_timeout_close_wait = 15 * sim::kSecond;
+  s.nf_conntrack_tcp_timeout_last_ack = 16 * sim::kSecond;
+  s.nf_conntrack_tcp_timeout_time_wait = 17 * sim::kSecond;
+  s.nf_conntrack_tcp_timeout_close = 18 * sim::kSecond;
   return s;
 }
 
@@ -100,7 +110,7 @@ TEST(KernelKnobs, NamesAreUniqueAndBoundsNameRowsOfTheirKind) {
       EXPECT_EQ(bound->kind(), knob.kind()) << knob.name();
     }
   }
-  EXPECT_EQ(names.size(), 22U);
+  EXPECT_EQ(names.size(), 32U);
   EXPECT_EQ(find_kernel_knob("tcp_ecn"), nullptr);
 }
 
@@ -207,7 +217,8 @@ TEST(KernelKnobs, OnlyFlagsPortsAndTheUnboundedBucketCountHaveNoValueOutOfBounds
   }
   EXPECT_THAT(unbounded, UnorderedElementsAre("ip_local_port_range", "ip_local_reserved_ports",
                                               "tcp_timestamps", "tcp_max_tw_buckets",
-                                              "tcp_abort_on_overflow", "tcp_rfc1337"));
+                                              "tcp_abort_on_overflow", "tcp_rfc1337",
+                                              "nf_conntrack"));
 }
 
 class KnobRowTest : public ::testing::TestWithParam<KernelKnob> {};
