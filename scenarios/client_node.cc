@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <numbers>
 #include <utility>
@@ -16,6 +17,9 @@ namespace tcpsim::scenarios {
 namespace {
 
 namespace pb = scenario;
+
+// Where a sidecar reaches the application on its own host.
+constexpr net::Ipv4 kLocalhost{0x7f000001U};
 
 constexpr std::string_view kLoadModels =
     "constant, poisson, on_off, ramp, step, diurnal, trace or closed_loop";
@@ -77,16 +81,29 @@ class ClientNode final : public WorldNode {
 
 class ClientReader {
  public:
-  ClientReader(const pb::Client& c, int index, ResolveContext& ctx)
-      : c_(c), path_(indexed("clients", index)), ctx_(ctx) {}
+  ClientReader(const pb::Client& c, std::string path, std::optional<int> host_group,
+               ResolveContext& ctx)
+      : c_(c), path_(std::move(path)), host_group_(host_group), ctx_(ctx) {}
 
   std::optional<ResolvedClient> read(sim::Time stop) {
     const std::size_t problems_before = ctx_.problem_count();
     ResolvedClient out;
-    out.name = c_.name().empty() ? fmt::format("{}->{}", c_.group(), c_.target_group()) : c_.name();
-    const auto g = ctx_.group(field("group"), c_.group());
+    std::optional<int> g = host_group_;
+    if (host_group_) {
+      if (!c_.group().empty()) ctx_.error(field("group"), "must be unset: it is the proxy's group");
+      if (!c_.name().empty()) ctx_.error(field("name"), "must be unset: the proxy's name labels it");
+      if (c_.has_load()) {
+        ctx_.error(field("load"), "must be unset: a proxy forwards its downstream requests");
+      }
+    } else {
+      out.name =
+          c_.name().empty() ? fmt::format("{}->{}", c_.group(), c_.target_group()) : c_.name();
+      g = ctx_.group(field("group"), c_.group());
+    }
     const auto target = ctx_.group(field("target_group"), c_.target_group());
-    if (g && target && !ctx_.reachable(*g, *target)) {
+    // A proxy whose upstream is its own group is a sidecar of the application on its host.
+    out.loopback = host_group_ && target && *target == *host_group_;
+    if (g && target && !out.loopback && !ctx_.reachable(*g, *target)) {
       ctx_.error(field("target_group"),
                  fmt::format("no path from group \"{}\" to group \"{}\" through topology.links",
                              c_.group(), c_.target_group()));
@@ -94,8 +111,8 @@ class ClientReader {
     out.group = g.value_or(-1);
     out.target_group = target.value_or(-1);
     app::ClientConfig& cfg = out.config;
-    destinations(target, cfg);
-    load(field("load"), cfg);
+    destinations(target, out.loopback, cfg);
+    if (!host_group_) load(field("load"), cfg);
     if (auto p = pool(field("pool"))) cfg.pool = *p;
     (void)ctx_.message_size(field("request_size"), c_.request_size());
     (void)ctx_.message_size(field("response_size"), c_.response_size());
@@ -128,6 +145,7 @@ class ClientReader {
       }
     }
     retry(field("retry"), cfg.retry);
+    source(out);
     cfg.stop = stop;
     if (ctx_.problem_count() != problems_before) return std::nullopt;
     return out;
@@ -136,7 +154,7 @@ class ClientReader {
  private:
   std::string field(std::string_view f) const { return join_field_path(path_, f); }
 
-  void destinations(std::optional<int> target, app::ClientConfig& cfg) {
+  void destinations(std::optional<int> target, bool loopback, app::ClientConfig& cfg) {
     if (c_.target_ports().empty()) {
       ctx_.error(field("target_ports"), "at least one destination port is required");
     }
@@ -151,16 +169,18 @@ class ClientReader {
       if (it == ctx_.listeners.end()) {
         ctx_.error(port_path, fmt::format("no server listens on port {} of group \"{}\"", p,
                                           c_.target_group()));
-      } else if (c_.close().closer() == pb::SERVER &&
-                 ctx_.scenario().servers(it->second).close_first() == pb::CLIENT) {
+      } else if (c_.close().closer() == pb::SERVER && it->second.close_first == pb::CLIENT) {
         ctx_.error(join_field_path(field("close"), "closer"),
-                   fmt::format("the client waits for the server to close, but servers[{}] (port "
-                               "{}) waits for the client (close_first: CLIENT): neither would "
-                               "close",
-                               it->second, p));
+                   fmt::format("the client waits for the server to close, but {} (port {}) "
+                               "waits for the client (close_first: CLIENT): neither would close",
+                               it->second.path, p));
       }
     }
     if (!target) return;
+    if (loopback) {
+      for (const std::uint16_t port : ports) cfg.destinations.push_back({kLocalhost, port});
+      return;
+    }
     for (const auto& addresses : ctx_.groups[static_cast<std::size_t>(*target)].host_addresses) {
       for (const std::uint16_t port : ports) cfg.destinations.push_back({addresses.front(), port});
     }
@@ -395,16 +415,54 @@ class ClientReader {
     }
   }
 
+  // source_address and source_port_range.
+  void source(ResolvedClient& out) {
+    if (!c_.source_address().empty()) {
+      const std::string path = field("source_address");
+      if (c_.bind_mode() == pb::Client::CONNECT && c_.source_port_range().empty()) {
+        ctx_.error(path, "needs bind_mode BIND_ZERO or BIND_ADDRESS_NO_PORT, or a "
+                         "source_port_range: connect() alone takes the host's address");
+      }
+      const auto a = net::parse_ipv4(c_.source_address());
+      if (!a) {
+        ctx_.error(path, fmt::format("\"{}\" is not a dotted quad", c_.source_address()));
+      } else if (!a->is_loopback() && out.group >= 0) {
+        const auto& hosts = ctx_.groups[static_cast<std::size_t>(out.group)].host_addresses;
+        if (hosts.size() != 1 ||
+            std::find(hosts[0].begin(), hosts[0].end(), *a) == hosts[0].end()) {
+          ctx_.error(path, fmt::format("{} is not an address of every host of the group: only a "
+                                       "127/8 address or an address of a one-host group can be",
+                                       c_.source_address()));
+        } else {
+          out.source_address = *a;
+        }
+      } else {
+        out.source_address = *a;
+      }
+    }
+    if (!c_.source_port_range().empty()) {
+      // The application binds each port itself (HAProxy's `source addr:low-high`).
+      if (c_.bind_mode() != pb::Client::CONNECT) {
+        ctx_.error(field("source_port_range"),
+                   "needs bind_mode CONNECT: the application binds each port it picks");
+      }
+      out.source_ports = ctx_.port_range(field("source_port_range"), c_.source_port_range());
+    }
+  }
+
   const pb::Client& c_;
   std::string path_;
+  std::optional<int> host_group_;
   ResolveContext& ctx_;
 };
 
 }  // namespace
 
-std::optional<ResolvedClient> resolve_client(const scenario::Client& client, int index,
-                                             sim::Time stop, ResolveContext& ctx) {
-  return ClientReader(client, index, ctx).read(stop);
+std::optional<ResolvedClient> resolve_client(const scenario::Client& client,
+                                             const std::string& path,
+                                             std::optional<int> host_group, sim::Time stop,
+                                             ResolveContext& ctx) {
+  return ClientReader(client, path, host_group, ctx).read(stop);
 }
 
 std::unique_ptr<WorldNode> make_client_node(const ResolvedClient& client) {

@@ -17,13 +17,20 @@ struct ResolvedClient {
   std::string name;       // label in results
   int group = -1;         // the scenario group it runs on
   int target_group = -1;  // the group its requests go to
+  bool loopback = false;  // a proxy's upstream on its own host, at 127.0.0.1
+  std::optional<net::Ipv4> source_address;
+  std::optional<tcp::PortRange> source_ports;
   app::ClientConfig config;
 };
 
-// Reads clients[index] (servers must have been read: their listeners are checked). Nullopt
-// when the entry has a problem (recorded in ctx). `stop` ends the issuing of requests.
-std::optional<ResolvedClient> resolve_client(const scenario::Client& client, int index,
-                                             sim::Time stop, ResolveContext& ctx);
+// Reads the client at `path` ("clients[0]"); servers and proxies' downstream sides must have
+// been read: their listeners are checked. Nullopt when the entry has a problem (recorded in
+// ctx). `stop` ends the issuing of requests. `host_group`, when set, is the group of the proxy
+// whose upstream side `client` is: its own `group`, `name` and `load` must then be unset.
+std::optional<ResolvedClient> resolve_client(const scenario::Client& client,
+                                             const std::string& path,
+                                             std::optional<int> host_group, sim::Time stop,
+                                             ResolveContext& ctx);
 
 std::unique_ptr<WorldNode> make_client_node(const ResolvedClient& client);
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "models/tcp/kernel_knobs.h"
 #include "scenarios/distributions.h"
 #include "scenarios/field_error.h"
 #include "scenarios/field_path.h"
@@ -51,6 +52,21 @@ std::optional<sim::Time> ResolveContext::duration_or(const std::string& path,
                                                      const std::string& text, sim::Time fallback) {
   if (text.empty()) return fallback;
   return duration(path, text, Need::kOptional);
+}
+
+std::optional<tcp::PortRange> ResolveContext::port_range(const std::string& path,
+                                                        const std::string& text) {
+  const tcp::KernelKnob& knob = *tcp::find_kernel_knob("ip_local_port_range");
+  tcp::KernelSettings scratch;
+  if (auto e = knob.parse(text, scratch)) {
+    error(path, std::move(*e));
+    return std::nullopt;
+  }
+  if (auto e = knob.check(scratch)) {
+    error(path, std::move(*e));
+    return std::nullopt;
+  }
+  return scratch.ip_local_port_range;
 }
 
 std::optional<double> ResolveContext::fraction(const std::string& path, double value) {

@@ -33,8 +33,16 @@ class ResolveContext {
   // Host groups, resolved first: every node kind runs on one.
   std::vector<ResolvedGroup> groups;
   std::map<std::string, int> group_index;  // first group of each name
-  // (group, port) -> the server listening there.
-  std::map<std::pair<int, std::uint32_t>, int> listeners;
+  // A port listened on: the entry that listens ("servers[0]", "proxies[1].downstream") and
+  // who closes its connections first.
+  struct Listener {
+    std::string path;
+    scenario::Side close_first = scenario::CLIENT;
+  };
+  // (group, port) -> the server or proxy listening there.
+  std::map<std::pair<int, std::uint32_t>, Listener> listeners;
+  // Group -> the gateway it is behind ("nat_gateways[0]").
+  std::map<int, std::string> gateway_of;
   // Whether group b can be reached from group a through the topology.
   std::function<bool(int, int)> reachable = [](int, int) { return true; };
 
@@ -59,6 +67,8 @@ class ResolveContext {
   std::optional<double> positive_rate(const std::string& path, double value);
   std::optional<double> non_negative_rate(const std::string& path, double value);
   std::optional<std::uint16_t> port(const std::string& path, std::uint32_t value);
+  // "low high", as ip_local_port_range reads.
+  std::optional<tcp::PortRange> port_range(const std::string& path, const std::string& text);
   // Seconds; an unset distribution is the constant 0.
   std::optional<sim::Distribution> time_distribution(const std::string& path,
                                                      const scenario::TimeDistribution& d);

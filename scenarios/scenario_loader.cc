@@ -67,6 +67,10 @@ std::string LoadResult::resolved_text() const {
     write_kernel(resolved->groups[g].kernel,
                  *expanded.mutable_groups(static_cast<int>(g))->mutable_kernel());
   }
+  for (std::size_t k = 0; k < resolved->gateways.size(); ++k) {
+    write_gateway(resolved->gateways[k].config,
+                  *expanded.mutable_nat_gateways(static_cast<int>(k)));
+  }
   google::protobuf::TextFormat::PrintToString(expanded, &text);
   return text;
 }

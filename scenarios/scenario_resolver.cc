@@ -55,15 +55,28 @@ class Resolver {
     out.seed = s_.seed();
     read_run(out);
     read_groups();
+    read_gateways(out);
     read_topology(out);
     for (int i = 0; i < s_.servers_size(); ++i) {
-      if (auto srv = resolve_server(s_.servers(i), i, ctx_)) {
+      if (auto srv = resolve_server(s_.servers(i), indexed("servers", i), std::nullopt, ctx_)) {
         out.servers.push_back(std::move(*srv));
       }
     }
+    // Every listener is known before the first client or upstream is read.
+    std::vector<std::optional<ResolvedServer>> downstream;
+    for (int i = 0; i < s_.proxies_size(); ++i) {
+      downstream.push_back(resolve_proxy_downstream(s_.proxies(i), i, ctx_));
+    }
     for (int i = 0; i < s_.clients_size(); ++i) {
-      if (auto c = resolve_client(s_.clients(i), i, out.duration, ctx_)) {
+      if (auto c = resolve_client(s_.clients(i), indexed("clients", i), std::nullopt,
+                                  out.duration, ctx_)) {
         out.clients.push_back(std::move(*c));
+      }
+    }
+    for (int i = 0; i < s_.proxies_size(); ++i) {
+      if (auto p = resolve_proxy(s_.proxies(i), i, std::move(downstream[static_cast<std::size_t>(i)]),
+                                 out.duration, ctx_)) {
+        out.proxies.push_back(std::move(*p));
       }
     }
     if (ctx_.problem_count() == 0) resolve_message_sizes(out);
@@ -165,6 +178,23 @@ class Resolver {
     }
   }
 
+  void read_gateways(ResolvedScenario& out) {
+    std::map<std::uint32_t, std::string> taken;
+    for (std::size_t g = 0; g < ctx_.groups.size(); ++g) {
+      for (const auto& host : ctx_.groups[g].host_addresses) {
+        for (const net::Ipv4 a : host) {
+          taken.emplace(a.value, fmt::format("group \"{}\"", ctx_.groups[g].name));
+        }
+      }
+    }
+    for (int i = 0; i < s_.nat_gateways_size(); ++i) {
+      const pb::NatGateway& g = s_.nat_gateways(i);
+      node_name(join_field_path(indexed("nat_gateways", i), "name"), g.name(), "NAT gateway");
+      gateway_index_.emplace(g.name(), i);
+      if (auto r = resolve_gateway(g, i, taken, ctx_)) out.gateways.push_back(std::move(*r));
+    }
+  }
+
   void read_topology(ResolvedScenario& out) {
     const pb::Topology& t = s_.topology();
     const std::size_t group_count = static_cast<std::size_t>(s_.groups_size());
@@ -175,8 +205,9 @@ class Resolver {
       switch_index.emplace(t.switches(k).name(), group_count + static_cast<std::size_t>(k));
       out.switches.push_back(t.switches(k).name());
     }
-    auto connected =
-        std::make_shared<DisjointSets>(group_count + static_cast<std::size_t>(t.switches_size()));
+    const std::size_t gateway_base = group_count + static_cast<std::size_t>(t.switches_size());
+    auto connected = std::make_shared<DisjointSets>(
+        gateway_base + static_cast<std::size_t>(s_.nat_gateways_size()));
     bool complete = true;  // no link was refused
     for (int k = 0; k < t.links_size(); ++k) {
       const pb::Link& link = t.links(k);
@@ -192,7 +223,11 @@ class Resolver {
           return static_cast<std::size_t>(g->second);
         }
         if (const auto sw = switch_index.find(name); sw != switch_index.end()) return sw->second;
-        ctx_.error(end_path, fmt::format("unknown node \"{}\": not a host group or switch", name));
+        if (const auto gw = gateway_index_.find(name); gw != gateway_index_.end()) {
+          return gateway_base + static_cast<std::size_t>(gw->second);
+        }
+        ctx_.error(end_path,
+                   fmt::format("unknown node \"{}\": not a host group, switch or gateway", name));
         complete = false;
         return std::nullopt;
       };
@@ -238,39 +273,62 @@ class Resolver {
         return connected->find(static_cast<std::size_t>(a)) ==
                connected->find(static_cast<std::size_t>(b));
       };
+      for (int i = 0; i < s_.nat_gateways_size(); ++i) {
+        const auto gw = static_cast<int>(gateway_base) + i;
+        for (int k = 0; k < s_.nat_gateways(i).inside_groups_size(); ++k) {
+          const auto g = ctx_.group_index.find(s_.nat_gateways(i).inside_groups(k));
+          if (g != ctx_.group_index.end() && !ctx_.reachable(g->second, gw)) {
+            ctx_.error(indexed(join_field_path(indexed("nat_gateways", i), "inside_groups"), k),
+                       fmt::format("no path from group \"{}\" to the gateway through "
+                                   "topology.links",
+                                   g->first));
+          }
+        }
+      }
     }
   }
 
-  // The sizes of the messages on each server: model 0 is the server's own (its response
-  // size, 100-byte requests), then one per client that sets sizes of its own, whose
-  // connections name it in their SYNs; a client's response size, when unset, is the server's.
+  // The sizes of the messages on each server (and proxy's downstream side): model 0 is the
+  // server's own (its response size, 100-byte requests), then one per client (or proxy's
+  // upstream side) that sets sizes of its own, whose connections name it in their SYNs; a
+  // client's response size, when unset, is the server's.
   void resolve_message_sizes(ResolvedScenario& out) {
+    std::vector<std::pair<ResolvedServer*, const pb::Server*>> servers;
+    for (std::size_t i = 0; i < out.servers.size(); ++i) {
+      servers.emplace_back(&out.servers[i], &s_.servers(static_cast<int>(i)));
+    }
+    std::vector<std::pair<ResolvedClient*, const pb::Client*>> clients;
+    for (std::size_t i = 0; i < out.clients.size(); ++i) {
+      clients.emplace_back(&out.clients[i], &s_.clients(static_cast<int>(i)));
+    }
+    for (std::size_t i = 0; i < out.proxies.size(); ++i) {
+      servers.emplace_back(&out.proxies[i].downstream, &s_.proxies(static_cast<int>(i)).downstream());
+      clients.emplace_back(&out.proxies[i].upstream, &s_.proxies(static_cast<int>(i)).upstream());
+    }
     std::map<std::pair<int, std::uint32_t>, std::size_t> server_of;  // (group, port) -> server
-    for (std::size_t si = 0; si < out.servers.size(); ++si) {
-      app::ServerConfig& srv = out.servers[si].config;
-      for (const net::Endpoint& ep : srv.listen) server_of[{out.servers[si].group, ep.port}] = si;
+    for (std::size_t si = 0; si < servers.size(); ++si) {
+      app::ServerConfig& srv = servers[si].first->config;
+      for (const net::Endpoint& ep : srv.listen) server_of[{servers[si].first->group, ep.port}] = si;
       app::MessageSizes own;
-      own.response = size_or(s_.servers(static_cast<int>(si)).response_size(), own.response);
+      own.response = size_or(servers[si].second->response_size(), own.response);
       srv.sizes = {own};
     }
-    for (std::size_t ci = 0; ci < out.clients.size(); ++ci) {
-      ResolvedClient& c = out.clients[ci];
-      const pb::Client& in = s_.clients(static_cast<int>(ci));
-      const bool own_sizes = in.has_request_size() || in.has_response_size();
+    for (auto& [c, in] : clients) {
+      const bool own_sizes = in->has_request_size() || in->has_response_size();
       std::map<std::size_t, std::uint32_t> tag_on;  // server -> this client's model there
-      for (const net::Endpoint& dest : c.config.destinations) {
-        const std::size_t si = server_of.at({c.target_group, dest.port});
-        std::vector<app::MessageSizes>& models = out.servers[si].config.sizes;
+      for (const net::Endpoint& dest : c->config.destinations) {
+        const std::size_t si = server_of.at({c->target_group, dest.port});
+        std::vector<app::MessageSizes>& models = servers[si].first->config.sizes;
         const auto [it, fresh] =
             tag_on.emplace(si, own_sizes ? static_cast<std::uint32_t>(models.size()) : 0U);
         if (fresh && own_sizes) {
           app::MessageSizes m = models[0];
-          m.request = size_or(in.request_size(), m.request);
-          m.response = size_or(in.response_size(), m.response);
+          m.request = size_or(in->request_size(), m.request);
+          m.response = size_or(in->response_size(), m.response);
           models.push_back(std::move(m));
         }
-        c.config.sizes.push_back(models[it->second]);
-        c.config.size_tags.push_back(it->second);
+        c->config.sizes.push_back(models[it->second]);
+        c->config.size_tags.push_back(it->second);
       }
     }
   }
@@ -283,6 +341,7 @@ class Resolver {
   const pb::Scenario& s_;
   ResolveContext ctx_;
   std::map<std::string, std::string> nodes_;  // group and switch names -> the path naming them
+  std::map<std::string, int> gateway_index_;
 };
 
 }  // namespace

@@ -11,7 +11,9 @@
 
 #include "models/net/topology.h"
 #include "scenarios/client_node.h"
+#include "scenarios/gateway_node.h"
 #include "scenarios/problem.h"
+#include "scenarios/proxy_node.h"
 #include "scenarios/resolved_group.h"
 #include "scenarios/scenario.pb.h"
 #include "scenarios/server_node.h"
@@ -20,7 +22,9 @@
 namespace tcpsim::scenarios {
 
 struct ResolvedLink {
-  int from = -1;  // a group index, or groups.size() + a switch index
+  // A group index, groups.size() + a switch index, or groups.size() + switches.size() + a
+  // gateway index.
+  int from = -1;
   int to = -1;
   net::LinkParams params;
 };
@@ -36,6 +40,8 @@ struct ResolvedScenario {
   std::vector<ResolvedLink> links;  // empty: every group hangs off one implicit switch
   std::vector<ResolvedServer> servers;
   std::vector<ResolvedClient> clients;
+  std::vector<ResolvedProxy> proxies;
+  std::vector<ResolvedGateway> gateways;
 
   // The group of that name, or nullptr.
   [[nodiscard]] const ResolvedGroup* group(std::string_view name) const;

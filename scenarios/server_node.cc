@@ -43,17 +43,23 @@ class ServerNode final : public WorldNode {
 
 }  // namespace
 
-std::optional<ResolvedServer> resolve_server(const scenario::Server& srv, int index,
-                                             ResolveContext& ctx) {
+std::optional<ResolvedServer> resolve_server(const scenario::Server& srv,
+                                             const std::string& path,
+                                             std::optional<int> host_group, ResolveContext& ctx) {
   const std::size_t problems_before = ctx.problem_count();
-  const std::string path = indexed("servers", index);
   auto field = [&](std::string_view f) { return join_field_path(path, f); };
   ResolvedServer out;
-  const auto g = ctx.group(field("group"), srv.group());
+  std::optional<int> g = host_group;
+  if (host_group) {
+    if (!srv.group().empty()) ctx.error(field("group"), "must be unset: it is the proxy's group");
+    if (!srv.name().empty()) ctx.error(field("name"), "must be unset: the proxy's name labels it");
+  } else {
+    g = ctx.group(field("group"), srv.group());
+    out.name = srv.name().empty() && !srv.ports().empty()
+                   ? fmt::format("{}:{}", srv.group(), srv.ports(0))
+                   : srv.name();
+  }
   out.group = g.value_or(-1);
-  out.name = srv.name().empty() && !srv.ports().empty()
-                 ? fmt::format("{}:{}", srv.group(), srv.ports(0))
-                 : srv.name();
   if (srv.ports().empty()) ctx.error(field("ports"), "at least one listening port is required");
   for (int k = 0; k < srv.ports_size(); ++k) {
     const std::string port_path = field(indexed("ports", k));
@@ -61,12 +67,13 @@ std::optional<ResolvedServer> resolve_server(const scenario::Server& srv, int in
     const auto port = ctx.port(port_path, p);
     if (port) out.config.listen.push_back({net::Ipv4{0}, *port});
     if (!g) continue;
-    if (const auto [it, fresh] = ctx.listeners.emplace(std::pair{*g, p}, index); !fresh) {
-      ctx.error(port_path, it->second == index
+    const ResolveContext::Listener mine{path, srv.close_first()};
+    if (const auto [it, fresh] = ctx.listeners.emplace(std::pair{*g, p}, mine); !fresh) {
+      ctx.error(port_path, it->second.path == path
                                ? fmt::format("port {} is listed twice", p)
-                               : fmt::format("port {} of group \"{}\" is already listened on by "
-                                             "servers[{}]",
-                                             p, srv.group(), it->second));
+                               : fmt::format("port {} of group \"{}\" is already listened on by {}",
+                                             p, ctx.groups[static_cast<std::size_t>(*g)].name,
+                                             it->second.path));
     }
   }
   if (g) {

@@ -19,10 +19,12 @@ struct ResolvedServer {
   app::ServerConfig config;
 };
 
-// Reads servers[index] and claims its ports in ctx.listeners. Nullopt when the entry has a
-// problem (recorded in ctx).
-std::optional<ResolvedServer> resolve_server(const scenario::Server& server, int index,
-                                             ResolveContext& ctx);
+// Reads the server at `path` ("servers[0]") and claims its ports in ctx.listeners. Nullopt
+// when the entry has a problem (recorded in ctx). `host_group`, when set, is the group of the
+// proxy whose downstream side `server` is: its own `group` and `name` must then be unset.
+std::optional<ResolvedServer> resolve_server(const scenario::Server& server,
+                                             const std::string& path,
+                                             std::optional<int> host_group, ResolveContext& ctx);
 
 std::unique_ptr<WorldNode> make_server_node(const ResolvedServer& server);
 

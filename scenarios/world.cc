@@ -45,9 +45,10 @@ class SocketTableTaker final : public sim::EventHandler {
   std::vector<metrics::SocketTable>& tables_;
 };
 
-// Hosts, one node each named group-index, then switches and links.
+// Hosts, one node each named group-index, then switches, gateways and links.
 void build_network(WorldModel& w, const ResolvedScenario& sc) {
-  std::vector<std::vector<net::NodeId>> group_nodes(sc.groups.size());
+  std::vector<std::vector<net::NodeId>>& group_nodes = w.host_nodes;
+  group_nodes.assign(sc.groups.size(), {});
   for (std::size_t g = 0; g < sc.groups.size(); ++g) {
     const ResolvedGroup& group = sc.groups[g];
     for (std::size_t i = 0; i < group.host_addresses.size(); ++i) {
@@ -57,19 +58,30 @@ void build_network(WorldModel& w, const ResolvedScenario& sc) {
   }
   std::vector<net::NodeId> switches;
   for (const std::string& name : sc.switches) switches.push_back(w.topology.add_switch(name));
+  for (const ResolvedGateway& gw : sc.gateways) {
+    w.gateway_nodes.push_back(w.topology.add_host(gw.name, gw.config.public_addresses));
+  }
   if (sc.links.empty()) {
-    // Every group hangs off one switch, linked in the order of the groups' names.
+    // Every group hangs off one switch, linked in the order of the groups' names, then the
+    // gateways in theirs.
     const net::NodeId hub = w.topology.add_switch("implicit");
     std::map<std::string, std::size_t> by_name;
     for (std::size_t g = 0; g < sc.groups.size(); ++g) by_name.emplace(sc.groups[g].name, g);
     for (const auto& [name, g] : by_name) {
       for (const net::NodeId n : group_nodes[g]) w.topology.add_link(n, hub, {});
     }
+    std::map<std::string, std::size_t> gateways_by_name;
+    for (std::size_t k = 0; k < sc.gateways.size(); ++k) {
+      gateways_by_name.emplace(sc.gateways[k].name, k);
+    }
+    for (const auto& [name, k] : gateways_by_name) w.topology.add_link(w.gateway_nodes[k], hub, {});
   }
   const auto ends = [&](int end) {
-    const auto e = static_cast<std::size_t>(end);
-    return e < group_nodes.size() ? group_nodes[e]
-                                  : std::vector<net::NodeId>{switches[e - group_nodes.size()]};
+    auto e = static_cast<std::size_t>(end);
+    if (e < group_nodes.size()) return group_nodes[e];
+    e -= group_nodes.size();
+    if (e < switches.size()) return std::vector<net::NodeId>{switches[e]};
+    return std::vector<net::NodeId>{w.gateway_nodes[e - switches.size()]};
   };
   for (const ResolvedLink& l : sc.links) {
     for (const net::NodeId a : ends(l.from)) {
@@ -135,10 +147,18 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
   WorldModel w(seed_override.value_or(sc.seed));
   build_network(w, sc);
 
-  // Servers before clients: application entity ids follow this order.
+  // Servers, clients, proxies, then the network's nodes: application entity ids follow this
+  // order, so adding a later kind leaves the streams of the earlier ones unchanged.
   std::vector<std::unique_ptr<WorldNode>> nodes;
   for (const ResolvedServer& s : sc.servers) nodes.push_back(make_server_node(s));
   for (const ResolvedClient& c : sc.clients) nodes.push_back(make_client_node(c));
+  for (const ResolvedProxy& p : sc.proxies) nodes.push_back(make_proxy_node(p));
+  for (std::size_t k = 0; k < sc.gateways.size(); ++k) {
+    nodes.push_back(make_gateway_node(sc.gateways[k], k));
+  }
+  for (std::size_t g = 0; g < sc.groups.size(); ++g) {
+    if (sc.groups[g].kernel.nf_conntrack) nodes.push_back(make_conntrack_node(static_cast<int>(g)));
+  }
   for (auto& n : nodes) n->build(w);
 
   metrics::Sampler sampler(w.sim, sc.interval, sc.warmup);

@@ -24,8 +24,11 @@ struct WorldModel {
   sim::Simulator sim;
   net::Topology topology;
   std::unique_ptr<net::Network> network;
-  // hosts[g][i]: host i of scenario group g.
+  // hosts[g][i]: host i of scenario group g, and its node in the topology.
   std::vector<std::vector<std::unique_ptr<tcp::HostStack>>> hosts;
+  std::vector<std::vector<net::NodeId>> host_nodes;
+  // gateway_nodes[k]: the node of scenario gateway k, owning its public addresses.
+  std::vector<net::NodeId> gateway_nodes;
   std::uint64_t app_ids = 0;
 };
 

@@ -29,6 +29,13 @@ std::size_t Sampler::add_group(std::string name, std::vector<const tcp::TcpStack
   return groups_.size() - 1;
 }
 
+std::size_t Sampler::add_node_group(std::string name) {
+  Group g;
+  g.results.name = std::move(name);
+  groups_.push_back(std::move(g));
+  return groups_.size() - 1;
+}
+
 void Sampler::add_source(std::size_t group, const Source& source) {
   Group& g = groups_.at(group);
   add_metrics(g.results, source.metrics());

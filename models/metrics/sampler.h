@@ -26,6 +26,8 @@ class Sampler final : public sim::EventHandler {
   // A group holding kHostGroupMetrics, with a StackStats source per stack.
   std::size_t add_group(std::string name, std::vector<const tcp::TcpStack*> stacks,
                         std::uint32_t port_range_size = 0);
+  // A group of no hosts (a NAT gateway) holding only what its sources declare.
+  std::size_t add_node_group(std::string name);
   // The source's own metrics join the group's (once per table). Throws std::logic_error if
   // one of them has the name of another of the group's. Call before start().
   void add_source(std::size_t group, const Source& source);

@@ -1,0 +1,40 @@
+// A NAT gateway: a node of the topology with public addresses that the connections of the host
+// groups behind it leave with, read from a scenario's `nat_gateways` entry, its preset
+// expanded, and placed on the world.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/net/nat_gateway_config.h"
+#include "scenarios/resolve_context.h"
+#include "scenarios/world_node.h"
+
+namespace tcpsim::scenarios {
+
+struct ResolvedGateway {
+  std::string name;                // its node's name and its label in results
+  std::vector<int> inside_groups;  // scenario groups behind it
+  // The preset with the entry's overrides; `inside` is filled when the world is built.
+  net::NatGatewayConfig config;
+};
+
+// Reads nat_gateways[index]; groups must have been read. `taken` holds the addresses owned so
+// far (groups' and earlier gateways'), each with the path that owns it, and gains this one's.
+// Nullopt when the entry has a problem (recorded in ctx).
+std::optional<ResolvedGateway> resolve_gateway(const scenario::NatGateway& gateway, int index,
+                                               std::map<std::uint32_t, std::string>& taken,
+                                               ResolveContext& ctx);
+
+// Every setting of `config` in `out`, the preset expanded, so that reading `out` back gives
+// the same gateway.
+void write_gateway(const net::NatGatewayConfig& config, scenario::NatGateway& out);
+
+// `index`: the gateway's place in the scenario (WorldModel::gateway_nodes).
+std::unique_ptr<WorldNode> make_gateway_node(const ResolvedGateway& gateway, std::size_t index);
+
+}  // namespace tcpsim::scenarios
