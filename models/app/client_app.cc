@@ -1,18 +1,20 @@
 #include "models/app/client_app.h"
 
 #include <algorithm>
+#include <cassert>
 #include <stdexcept>
 #include <utility>
 
 namespace tcpsim::app {
 
 ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig config,
-                     std::uint64_t seed, std::uint64_t entity)
+                     std::uint64_t seed, std::uint64_t entity, RequestObserver* observer)
     : sim_(sim),
       stack_(stack),
       config_(std::move(config)),
       rng_(seed, entity),
       self_(sim.add_handler(*this)),
+      observer_(observer),
       pool_(sim, stack, config_.pool, config_.connect, config_.destinations, *this, &rng_,
             config_.size_tags),
       seed_(seed) {
@@ -25,10 +27,17 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
     throw std::invalid_argument("client: a closed loop needs users > 0");
   }
   if (config_.stop < config_.start) throw std::invalid_argument("client: stop before start");
+  if (config_.request_timeout < 0) {
+    throw std::invalid_argument("client: request_timeout must be >= 0");
+  }
+  if (config_.request_timeout > 0) {
+    timeouts_.emplace(sim, config_.request_timeout, *this, kTimedOut);
+  }
 }
 
 void ClientApp::start() {
   pool_.start();
+  if (observer_ != nullptr) return;
   if (config_.load == LoadModel::kOpenLoop) {
     config_.arrivals.start(config_.start);
     const sim::Time t = config_.arrivals.next(config_.start, rng_);
@@ -68,6 +77,9 @@ void ClientApp::handle(const sim::Event& event) {
     case kRetry:
       if (requests_[event.target].generation == event.a) attempt(event.target);
       return;
+    case kTimedOut:
+      if (requests_[event.target].generation == event.a) time_out(event.target);
+      return;
     default:
       return;
   }
@@ -76,6 +88,11 @@ void ClientApp::handle(const sim::Event& event) {
 bool ClientApp::may_issue() const {
   return sim_.now() < config_.stop &&
          (config_.max_requests == 0 || counters_.requests_issued < config_.max_requests);
+}
+
+void ClientApp::submit(std::uint32_t tag) {
+  assert(observer_ != nullptr);
+  issue(tag);
 }
 
 void ClientApp::issue(std::uint32_t user) {
@@ -87,6 +104,8 @@ void ClientApp::issue(std::uint32_t user) {
   req.attempts = 0;
   req.received = 0;
   req.next_on_conn = kNil;
+  req.abandoned = false;
+  if (timeouts_) req.timeout = timeouts_->add(r, req.generation);
   ++counters_.requests_issued;
   attempt(r);
 }
@@ -98,6 +117,8 @@ void ClientApp::attempt(std::uint32_t r) {
       send_on(r, a.conn);
       return;
     case Acquired::Outcome::kWaiting:
+      requests_[r].stage = Stage::kWaiting;
+      requests_[r].waiter_or_conn = a.waiter;
       return;
     case Acquired::Outcome::kFailed:
       on_acquire_failed(r, a.failure, a.error);
@@ -113,7 +134,7 @@ void ClientApp::send_on(std::uint32_t r, ConnId conn) {
   const std::uint32_t size = sizes.request(seed_, key, k);
   if (stack_.send(socket, size) != tcp::SocketError::kOk) {
     pool_.release(conn, false);
-    attempt_failed(r, Failure::kConnection);
+    attempt_failed(r, RequestFailure::kConnection);
     return;
   }
   counters_.request_bytes += size;
@@ -123,6 +144,8 @@ void ClientApp::send_on(std::uint32_t r, ConnId conn) {
   req.received = 0;
   req.response_size = sizes.response(seed_, key, k);
   req.next_on_conn = kNil;
+  req.stage = Stage::kOnConnection;
+  req.waiter_or_conn = conn;
   if (f.tail == kNil) {
     f.head = r;
   } else {
@@ -148,13 +171,13 @@ void ClientApp::on_acquire_failed(std::uint32_t request, AcquireFailure failure,
                                   tcp::SocketError /*error*/) {
   switch (failure) {
     case AcquireFailure::kConnect:
-      attempt_failed(request, Failure::kConnect);
+      attempt_failed(request, RequestFailure::kConnect);
       return;
     case AcquireFailure::kPoolTimeout:
-      fail(request, Failure::kPoolTimeout);
+      fail(request, RequestFailure::kPoolTimeout);
       return;
     case AcquireFailure::kPoolFull:
-      fail(request, Failure::kPoolFull);
+      fail(request, RequestFailure::kPoolFull);
       return;
   }
 }
@@ -171,62 +194,113 @@ void ClientApp::on_response_bytes(ConnId conn, std::uint32_t bytes) {
     req.received += take;
     bytes -= take;
     if (req.received < req.response_size) return;
-    counters_.response_bytes += req.response_size;
     pop_in_flight(conn);
     --pending;
-    complete(r);
+    if (req.abandoned) [[unlikely]] {
+      requests_.free(r);
+    } else {
+      counters_.response_bytes += req.response_size;
+      complete(r);
+    }
     pool_.release(conn);
   }
 }
 
 void ClientApp::on_connection_lost(ConnId conn, tcp::SocketError /*error*/) {
   if (conn >= in_flight_.size()) return;
-  while (in_flight_[conn].size > 0) attempt_failed(pop_in_flight(conn), Failure::kConnection);
+  while (in_flight_[conn].size > 0) {
+    const std::uint32_t r = pop_in_flight(conn);
+    if (requests_[r].abandoned) {
+      requests_.free(r);
+    } else {
+      attempt_failed(r, RequestFailure::kConnection);
+    }
+  }
 }
 
-void ClientApp::attempt_failed(std::uint32_t r, Failure failure) {
+void ClientApp::attempt_failed(std::uint32_t r, RequestFailure failure) {
   Request& req = requests_[r];
   if (req.attempts < config_.retry.max_retries) {
     ++req.attempts;
     ++counters_.retries;
+    req.stage = Stage::kBackoff;
     sim_.schedule_after(draw(config_.retry.backoff), self_, kRetry, r, req.generation);
     return;
   }
   fail(r, failure);
 }
 
-void ClientApp::fail(std::uint32_t r, Failure failure) {
+void ClientApp::fail(std::uint32_t r, RequestFailure failure) {
   ++counters_.requests_failed;
   switch (failure) {
-    case Failure::kConnect:
+    case RequestFailure::kConnect:
       ++counters_.failed_connect;
       break;
-    case Failure::kConnection:
+    case RequestFailure::kConnection:
       ++counters_.failed_connection;
       break;
-    case Failure::kPoolTimeout:
+    case RequestFailure::kPoolTimeout:
       ++counters_.failed_pool_timeout;
       break;
-    case Failure::kPoolFull:
+    case RequestFailure::kPoolFull:
       ++counters_.failed_pool_full;
       break;
+    case RequestFailure::kTimeout:
+      ++counters_.failed_timeout;
+      break;
   }
-  finish(r);
+  finish(r, &failure);
 }
 
 void ClientApp::complete(std::uint32_t r) {
   ++counters_.requests_completed;
   request_latency_.record(sim_.now() - requests_[r].issued);
-  finish(r);
+  finish(r, nullptr);
 }
 
-void ClientApp::finish(std::uint32_t r) {
+// The request is over: the observer hears of it, or its user thinks again. An abandoned
+// request keeps its slot until its response has been read.
+void ClientApp::finish(std::uint32_t r, const RequestFailure* failure) {
   Request& req = requests_[r];
   const std::uint32_t user = req.user;
-  requests_.free(r);
+  if (timeouts_) timeouts_->cancel(req.timeout);
+  if (!req.abandoned) requests_.free(r);
+  if (observer_ != nullptr) [[unlikely]] {
+    if (failure == nullptr) {
+      observer_->on_request_completed(user);
+    } else {
+      observer_->on_request_failed(user, *failure);
+    }
+    return;
+  }
   if (user != kNoUser && may_issue()) {
     sim_.schedule_after(draw(config_.think_time), self_, kThinkDone, user);
   }
+}
+
+// request_timeout is over: the request lets go of what it holds, then fails.
+void ClientApp::time_out(std::uint32_t r) {
+  Request& req = requests_[r];
+  switch (req.stage) {
+    case Stage::kWaiting:
+      pool_.cancel_wait(req.waiter_or_conn);
+      break;
+    case Stage::kOnConnection: {
+      const ConnId conn = req.waiter_or_conn;
+      if (pool_.config().kind == PoolKind::kMultiplexed) {
+        // Other streams share the connection: this one stays to absorb its response.
+        req.abandoned = true;
+        break;
+      }
+      // One request per connection: it is the only one on it, and the connection closes.
+      pop_in_flight(conn);
+      pool_.release(conn, false);
+      break;
+    }
+    case Stage::kBackoff:
+      break;  // the queued retry finds the slot freed
+  }
+  fail(r, RequestFailure::kTimeout);
 }
 
 std::uint32_t ClientApp::pick_destination() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "models/app/arrival_process.h"
@@ -13,6 +14,7 @@
 #include "models/net/address.h"
 #include "models/tcp/tcp_stack.h"
 #include "sim/distribution.h"
+#include "sim/fifo_timer_list.h"
 #include "sim/histogram.h"
 #include "sim/random_stream.h"
 #include "sim/slot_pool.h"
@@ -28,6 +30,25 @@ enum class DestinationPolicy : std::uint8_t { kUniform, kRoundRobin };
 struct RetryPolicy {
   std::uint32_t max_retries = 0;
   sim::Distribution backoff;  // seconds
+};
+
+// Why a request failed.
+enum class RequestFailure : std::uint8_t {
+  kConnect,      // no connection could be opened, retries spent
+  kConnection,   // reset or closed before the response, retries spent
+  kPoolTimeout,  // waited wait_timeout for a pooled connection
+  kPoolFull,     // the pool's wait queue was full
+  kTimeout,      // no full response within ClientConfig::request_timeout
+};
+
+// Issues a ClientApp's requests in place of its load model (a proxy forwarding its own
+// requests) and hears how each ends. Calls come from inside the client's event processing
+// and must not submit() again from there.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void on_request_completed(std::uint32_t tag) = 0;
+  virtual void on_request_failed(std::uint32_t tag, RequestFailure failure) = 0;
 };
 
 struct ClientConfig {
@@ -48,6 +69,10 @@ struct ClientConfig {
   PoolConfig pool;
   ConnectOptions connect;
   RetryPolicy retry;
+  // A request without its full response this long after it was issued fails (retries,
+  // pool waits and connects included); one still on a connection closes it, or, on a
+  // multiplexed one, leaves its stream to read the response and drop it. 0: never.
+  sim::Time request_timeout = 0;
   sim::Time start = 0;  // requests are issued in [start, stop)
   sim::Time stop = sim::kTimeMax;
   std::uint64_t max_requests = 0;  // 0: no limit on the requests issued
@@ -57,13 +82,18 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
  public:
   // Throws std::invalid_argument for an invalid config. `seed` is the run's, the same for
   // every application (request sizes are drawn from it); `entity` names this one's stream.
+  // With an `observer`, requests come only from submit() and the load fields (load,
+  // arrivals, users, think_time, start, stop, max_requests) are unused.
   ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig config, std::uint64_t seed,
-            std::uint64_t entity);
+            std::uint64_t entity, RequestObserver* observer = nullptr);
   ClientApp(const ClientApp&) = delete;
   ClientApp& operator=(const ClientApp&) = delete;
 
   // Pre-warms the pool and schedules the first arrivals or users.
   void start();
+  // With an observer: issues a request now, toward the destination the policy picks; its
+  // end is told to the observer with `tag`, possibly before submit() returns.
+  void submit(std::uint32_t tag);
 
   [[nodiscard]] ClientCounters counters() const;
   // ns, connect() to ESTABLISHED.
@@ -79,19 +109,25 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   void handle(const sim::Event& event) override;
 
  private:
-  enum EventKind : std::uint16_t { kArrival, kThinkDone, kRetry };
-  enum class Failure : std::uint8_t { kConnect, kConnection, kPoolTimeout, kPoolFull };
+  enum EventKind : std::uint16_t { kArrival, kThinkDone, kRetry, kTimedOut };
   static constexpr std::uint32_t kNoUser = ~std::uint32_t{0};
+
+  // Where a request is: what request_timeout must undo.
+  enum class Stage : std::uint8_t { kWaiting, kOnConnection, kBackoff };
 
   struct Request {
     sim::Time issued = 0;
     std::uint32_t dest = 0;
-    std::uint32_t user = kNoUser;
+    std::uint32_t user = kNoUser;     // the observer's tag when there is one
     std::uint32_t attempts = 0;       // retries made
     std::uint32_t received = 0;       // response bytes so far
     std::uint32_t response_size = 0;  // of its response, once sent
     std::uint32_t generation = 0;
     std::uint32_t next_on_conn = kNil;
+    std::uint32_t waiter_or_conn = kNil;  // the pool's waiter (kWaiting) or connection
+    Stage stage = Stage::kWaiting;
+    bool abandoned = false;  // failed already; it only reads its response and drops it
+    sim::FifoTimerList::Handle timeout = 0;
   };
   // Requests carried by one connection, oldest first: response bytes go to
   // the oldest (with several streams, responses are taken to come in order).
@@ -111,10 +147,11 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   void issue(std::uint32_t user);
   void attempt(std::uint32_t r);
   void send_on(std::uint32_t r, ConnId conn);
-  void attempt_failed(std::uint32_t r, Failure failure);
-  void fail(std::uint32_t r, Failure failure);
+  void attempt_failed(std::uint32_t r, RequestFailure failure);
+  void fail(std::uint32_t r, RequestFailure failure);
   void complete(std::uint32_t r);
-  void finish(std::uint32_t r);
+  void finish(std::uint32_t r, const RequestFailure* failure);
+  void time_out(std::uint32_t r);
   std::uint32_t pop_in_flight(ConnId conn);
   std::uint32_t pick_destination();
   sim::Time draw(const sim::Distribution& d);
@@ -124,7 +161,9 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   ClientConfig config_;
   sim::RandomStream rng_;
   sim::HandlerId self_;
+  RequestObserver* observer_;
   ConnectionPool pool_;
+  std::optional<sim::FifoTimerList> timeouts_;
   std::vector<SizeModel> sizes_;  // by destination
   sim::SlotPool<Request, &Request::generation> requests_;
   std::vector<InFlight> in_flight_;  // by connection id

@@ -16,12 +16,13 @@ struct ClientCounters {
   std::array<std::uint64_t, tcp::kSocketErrorCount> connects_failed{};  // by errno
   std::uint64_t requests_issued = 0;
   std::uint64_t requests_completed = 0;
-  // The sum of the four causes below.
+  // The sum of the five causes below.
   std::uint64_t requests_failed = 0;
   std::uint64_t failed_connect = 0;       // no connection could be opened, retries spent
   std::uint64_t failed_connection = 0;    // reset or closed before the response, retries spent
   std::uint64_t failed_pool_timeout = 0;  // waited wait_timeout for a pooled connection
   std::uint64_t failed_pool_full = 0;     // the pool's wait queue was full
+  std::uint64_t failed_timeout = 0;       // no full response within request_timeout
   std::uint64_t retries = 0;
   std::uint64_t request_bytes = 0;   // of the requests sent
   std::uint64_t response_bytes = 0;  // of the responses read to the end

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "models/net/address.h"
+#include "models/tcp/kernel_settings.h"
 #include "models/tcp/tcp_stack.h"
 #include "sim/time.h"
 
@@ -18,6 +19,17 @@ enum class BindMode : std::uint8_t {
 
 struct ConnectOptions {
   BindMode bind_mode = BindMode::kConnect;
+  // The address bound in kBindZero and kBindAddressNoPort (such as Envoy's 127.0.0.6);
+  // 0.0.0.0: the host's choice (kBindZero binds the wildcard address, kBindAddressNoPort
+  // takes the host's addresses in turn). Must be 0.0.0.0 with kConnect.
+  net::Ipv4 source_address;
+  // HAProxy's `source <addr>:<low>-<high>` on a server line ({0, 0}: none). The application
+  // picks every connection's port itself from a range of its own for each destination and
+  // binds (source_address, port) explicitly with SO_REUSEADDR: see SourcePortRange. Needs
+  // bind_mode kConnect; the kernel's ip_local_port_range does not apply to these ports.
+  // With 0.0.0.0 the wildcard address is bound as documented (some HAProxy versions skip
+  // that bind() and so the range, haproxy/haproxy#2204).
+  tcp::PortRange source_ports;
   // Connections closed with SO_LINGER {1, 0} (a RST, no TIME_WAIT), in [0, 1]: one draw
   // from the client's stream per connection opened; 0 and 1 take no draw.
   double linger_zero_fraction = 0;
@@ -33,11 +45,14 @@ struct ConnectOptions {
 };
 
 // Creates a socket owned by `owner` (with `user` as its tag) and starts
-// connecting to `remote`; `source` is the address bound in kBindAddressNoPort,
-// `syn_tag` what its SYN tells the server (tcp::SocketOptions::syn_tag).
-// On error the socket is already closed and `socket` is kNoSocket.
+// connecting to `remote`; `source` is the address bound in kBindAddressNoPort when
+// options.source_address is 0.0.0.0, `syn_tag` what its SYN tells the server
+// (tcp::SocketOptions::syn_tag). A `source_port` other than 0 is bound explicitly, with
+// SO_REUSEADDR, at options.source_address. On error the socket is already closed and
+// `socket` is kNoSocket.
 tcp::Opened start_connect(tcp::TcpStack& stack, tcp::SocketOwner& owner, std::uint64_t user,
                           net::Endpoint remote, net::Ipv4 source, const ConnectOptions& options,
-                          bool linger_zero, std::uint32_t syn_tag = 0);
+                          bool linger_zero, std::uint32_t syn_tag = 0,
+                          std::uint16_t source_port = 0);
 
 }  // namespace tcpsim::app

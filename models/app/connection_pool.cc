@@ -55,6 +55,20 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
     throw std::invalid_argument("pool: a fractional linger_zero_fraction needs a stream");
   }
   if (options.close_delay < 0) throw std::invalid_argument("pool: close_delay must be >= 0");
+  const bool explicit_ports = options.source_ports != tcp::PortRange{};
+  if (options.source_address.value != 0 && options.bind_mode == BindMode::kConnect &&
+      !explicit_ports) {
+    throw std::invalid_argument("pool: a source address needs a bind mode that binds");
+  }
+  if (explicit_ports) {
+    if (options.bind_mode != BindMode::kConnect) {
+      throw std::invalid_argument("pool: source ports are bound explicitly, without a bind mode");
+    }
+    if (options.source_ports.low == 0 || options.source_ports.high < options.source_ports.low) {
+      throw std::invalid_argument("pool: source ports must be low-high with 0 < low <= high");
+    }
+    source_ports_.assign(destinations.size(), SourcePortRange(options.source_ports));
+  }
   max_requests_ = config.max_requests_per_connection;
   max_idle_ = config.max_idle;
   max_idle_per_destination_ = config.max_idle_per_destination;
@@ -128,7 +142,20 @@ Acquired ConnectionPool::acquire(std::uint32_t request, std::uint32_t destinatio
   if (wait_timers_) waiter.timer = wait_timers_->add(w, waiter.generation);
   ++waiting_;
   ++counters_.waited;
-  return {};
+  Acquired waiting;
+  waiting.waiter = w;
+  return waiting;
+}
+
+void ConnectionPool::cancel_wait(std::uint32_t w) {
+  Waiter& waiter = waiters_[w];
+  assert(waiter.in_use);
+  dests_[waiter.dest].waiters.remove(waiters_, &Waiter::links, w);
+  if (wait_timers_) wait_timers_->cancel(waiter.timer);
+  waiter.in_use = false;
+  waiters_.free(w);
+  --waiting_;
+  ++counters_.wait_cancelled;
 }
 
 void ConnectionPool::release(ConnId c, bool reusable) {
@@ -258,9 +285,10 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   ++counters_.connects_attempted;
   const double f = options_.linger_zero_fraction;
   const bool linger_zero = f >= 1 || (f > 0 && rng_->uniform01() < f);
-  const tcp::Opened o =
-      start_connect(stack_, *this, c, dests_[d].endpoint, next_source(), options_, linger_zero,
-                    dests_[d].syn_tag);
+  const tcp::Opened o = !source_ports_.empty()
+                            ? connect_from_range(c, d, linger_zero)
+                            : start_connect(stack_, *this, c, dests_[d].endpoint, next_source(),
+                                            options_, linger_zero, dests_[d].syn_tag);
   if (o.error != tcp::SocketError::kOk) {
     ++counters_.connects_failed[static_cast<std::size_t>(o.error)];
     return o.error;
@@ -268,6 +296,7 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   conns_.allocate();
   Conn& conn = conns_[c];
   conn.socket = o.socket;
+  if (!source_ports_.empty()) conn.source_port = stack_.tuple(o.socket).local.port;
   conn.dest = d;
   conn.state = ConnState::kConnecting;
   conn.active = 0;
@@ -281,6 +310,25 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   ++total_;
   ++connecting_;
   return tcp::SocketError::kOk;
+}
+
+// HAProxy's tcp_connect_server() with a source port range: up to 10 ports are tried while
+// bind() fails; a port goes back to the range when its connection's socket is closed.
+// No free port in the range is reported as EADDRNOTAVAIL (HAProxy: "no free ports").
+tcp::Opened ConnectionPool::connect_from_range(ConnId c, std::uint32_t d, bool linger_zero) {
+  constexpr int kBindAttempts = 10;
+  SourcePortRange& range = source_ports_[d];
+  tcp::Opened o{tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
+  for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
+    const std::uint16_t port = range.take();
+    if (port == 0) return {tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
+    o = start_connect(stack_, *this, c, dests_[d].endpoint, net::Ipv4{}, options_, linger_zero,
+                      dests_[d].syn_tag, port);
+    if (o.error == tcp::SocketError::kOk) return o;
+    range.give_back(port);
+    if (o.error != tcp::SocketError::kEaddrinuse) return o;
+  }
+  return o;
 }
 
 // Room for one more connection to `d`; at the pool-wide limit the least
@@ -389,6 +437,10 @@ void ConnectionPool::close_conn(ConnId c) {
 
 void ConnectionPool::free_conn(ConnId c) {
   Conn& conn = conns_[c];
+  if (conn.source_port != 0) {
+    source_ports_[conn.dest].give_back(conn.source_port);
+    conn.source_port = 0;
+  }
   conn.state = ConnState::kFree;
   conn.socket = tcp::kNoSocket;
   conn.retiring = false;

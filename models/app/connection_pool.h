@@ -10,6 +10,7 @@
 
 #include "models/app/client_socket.h"
 #include "models/app/index_list.h"
+#include "models/app/source_port_range.h"
 #include "models/net/address.h"
 #include "models/tcp/tcp_stack.h"
 #include "sim/fifo_timer_list.h"
@@ -93,6 +94,7 @@ struct Acquired {
   ConnId conn = kNil;                                 // kReady
   AcquireFailure failure = AcquireFailure::kConnect;  // kFailed
   tcp::SocketError error = tcp::SocketError::kOk;     // kFailed with kConnect
+  std::uint32_t waiter = kNil;                        // kWaiting: for cancel_wait()
 };
 
 struct PoolCounters {
@@ -103,7 +105,8 @@ struct PoolCounters {
   std::uint64_t acquired_after_wait = 0;
   std::uint64_t waited = 0;  // acquisitions that queued, for a connection opened or returned
   std::uint64_t wait_timeouts = 0;
-  std::uint64_t rejected = 0;  // max_waiting reached
+  std::uint64_t wait_cancelled = 0;  // the request gave up waiting (cancel_wait)
+  std::uint64_t rejected = 0;        // max_waiting reached
   // Connections closed by the client, by cause, and lost to the peer.
   std::uint64_t closed_idle_timeout = 0;
   std::uint64_t closed_excess_idle = 0;  // max_idle, max_idle_per_destination, eviction
@@ -134,6 +137,8 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   // The request holding a stream of `conn` is done with it; a connection that
   // is not `reusable` is closed once its last stream is returned.
   void release(ConnId conn, bool reusable = true);
+  // The request of this Acquired::waiter, still waiting, no longer wants a connection.
+  void cancel_wait(std::uint32_t waiter);
 
   [[nodiscard]] tcp::SocketId socket(ConnId conn) const { return conns_[conn].socket; }
   [[nodiscard]] std::uint32_t destination_of(ConnId conn) const { return conns_[conn].dest; }
@@ -143,6 +148,10 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   // Connection ids are below this.
   [[nodiscard]] std::uint32_t capacity() const { return static_cast<std::uint32_t>(conns_.size()); }
   [[nodiscard]] std::size_t destination_count() const { return dests_.size(); }
+  // Free ports of destination `d`'s ConnectOptions::source_ports; 0 without one.
+  [[nodiscard]] std::uint32_t free_source_ports(std::uint32_t d) const {
+    return source_ports_.empty() ? 0 : source_ports_[d].free();
+  }
 
   // Levels: connections in use (carrying a request), idle in the pool, being
   // opened, open in all; requests waiting; streams in use.
@@ -193,6 +202,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
     bool is_idle = false;
     bool broken = false;         // returned as not reusable
     bool lifetime_over = false;  // retiring because max_lifetime passed
+    std::uint16_t source_port = 0;  // taken from source_ports_[dest]; 0: none
     sim::Time connect_started = 0;
     sim::FifoTimerList::Handle idle_timer = 0;
     sim::FifoTimerList::Handle lifetime_timer = 0;
@@ -230,6 +240,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   ConnId pick_available(const Dest& d) const;
   bool room_to_open(std::uint32_t d);
   tcp::SocketError open(std::uint32_t d);
+  tcp::Opened connect_from_range(ConnId c, std::uint32_t d, bool linger_zero);
   void assign(ConnId c);
   void serve(ConnId c);
   void settle(ConnId c);
@@ -268,6 +279,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   sim::SlotPool<Conn, &Conn::generation> conns_;
   sim::SlotPool<Waiter, &Waiter::generation> waiters_;
   std::vector<Dest> dests_;
+  std::vector<SourcePortRange> source_ports_;  // by destination, when options_.source_ports
   IndexList idle_list_;
   std::optional<sim::FifoTimerList> idle_timers_;
   std::optional<sim::FifoTimerList> lifetime_timers_;

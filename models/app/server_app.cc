@@ -17,12 +17,13 @@ bool is_fraction(double f) { return std::isfinite(f) && f >= 0 && f <= 1; }
 }  // namespace
 
 ServerApp::ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig config,
-                     std::uint64_t seed, std::uint64_t entity)
+                     std::uint64_t seed, std::uint64_t entity, RequestHandler* handler)
     : sim_(sim),
       stack_(stack),
       config_(std::move(config)),
       rng_(seed, entity),
       self_(sim.add_handler(*this)),
+      handler_(handler),
       seed_(seed) {
   if (config_.listen.empty()) throw std::invalid_argument("server: nothing to listen on");
   if (config_.requests_per_connection == 0) {
@@ -166,6 +167,35 @@ void ServerApp::on_data(tcp::SocketId socket, std::uint32_t bytes) {
   }
 }
 
+// A request's service time is over.
+void ServerApp::serve(std::uint32_t c) {
+  if (handler_ != nullptr) [[unlikely]] {
+    handler_->on_request({c, conns_[c].generation});
+    return;
+  }
+  answer(c);
+}
+
+bool ServerApp::respond(ServerRequest request, std::uint32_t error_bytes) {
+  const std::uint32_t c = request.conn;
+  if (c >= conns_.size() || !conns_[c].in_use || conns_[c].generation != request.generation) {
+    return false;
+  }
+  if (error_bytes == 0) {
+    answer(c);
+    return true;
+  }
+  Conn& conn = conns_[c];
+  --conn.in_service;
+  if (stack_.send(conn.socket, error_bytes) == tcp::SocketError::kOk) {
+    ++counters_.responses;
+    counters_.response_bytes += error_bytes;
+  }
+  ++conn.answered;
+  close_conn(c);
+  return true;
+}
+
 // Responses leave in the order of the requests' sizes: the j-th response sent on a
 // connection has the size of response j, whichever request's service ended.
 void ServerApp::answer(std::uint32_t c) {
@@ -276,7 +306,7 @@ void ServerApp::handle(const sim::Event& event) {
   if (c >= conns_.size() || !conns_[c].in_use || conns_[c].generation != event.a) return;
   switch (event.kind) {
     case kServiceDone:
-      answer(c);
+      serve(c);
       return;
     case kCloseDelayOver:
       close_conn(c);

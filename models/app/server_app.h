@@ -60,17 +60,41 @@ struct ServerCounters {
   std::uint64_t response_bytes = 0;  // of the responses sent
 };
 
+// A request a ServerApp has read and served, waiting for RequestHandler's answer.
+struct ServerRequest {
+  std::uint32_t conn = 0;
+  std::uint32_t generation = 0;
+};
+
+// Takes a ServerApp's requests once their service time is over, in place of answering
+// them at once (a proxy forwards them), and answers later through ServerApp::respond().
+// Calls come from inside the server's event processing.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual void on_request(ServerRequest request) = 0;
+};
+
 class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
  public:
   // Throws std::invalid_argument for an invalid config. `seed` is the run's, the same for
   // every application (request sizes are drawn from it); `entity` names this one's stream.
+  // With a `handler`, requests are answered when it says so.
   ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig config, std::uint64_t seed,
-            std::uint64_t entity);
+            std::uint64_t entity, RequestHandler* handler = nullptr);
   ServerApp(const ServerApp&) = delete;
   ServerApp& operator=(const ServerApp&) = delete;
 
   // Binds and listens on every endpoint; the first error, or kOk.
   tcp::SocketError start();
+
+  // Answers a request given to the handler: with the response its size model gives or,
+  // with `error_bytes` > 0, with an error response of that size, after which the server
+  // closes the connection (its client, which frames responses by their sizes, could not
+  // tell where a response of another size ends). Responses on one connection leave in the
+  // order of the requests' sizes, as without a handler. False when the connection was
+  // closed or reset meanwhile.
+  bool respond(ServerRequest request, std::uint32_t error_bytes = 0);
 
   [[nodiscard]] const ServerCounters& counters() const { return counters_; }
   // Accepted and not closed by the server (leaked ones included).
@@ -112,6 +136,7 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   void on_idle(std::uint32_t c);
   void went_idle(std::uint32_t c);
   void answer(std::uint32_t c);
+  void serve(std::uint32_t c);
   void maybe_close(std::uint32_t c);
   void close_conn(std::uint32_t c);
   std::uint32_t conn_of(tcp::SocketId socket) const;
@@ -122,6 +147,7 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   ServerConfig config_;
   sim::RandomStream rng_;
   sim::HandlerId self_;
+  RequestHandler* handler_;
   std::vector<SizeModel> sizes_;
   std::optional<sim::FifoTimerList> close_timers_;
   std::optional<sim::FifoTimerList> idle_timers_;

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "models/net/network.h"
 #include "models/net/segment_receiver.h"
+#include "models/net/topology.h"
 #include "models/tcp/segment_output.h"
 #include "models/tcp/tcp_stack.h"
 
@@ -14,28 +16,48 @@ namespace tcpsim::tcp {
 
 class HostStack final : public SegmentOutput, public net::SegmentReceiver {
  public:
+  // `node`, the host's node in the topology, wires its loopback: what it sends to 127/8
+  // comes back to it. Without it, 127/8 segments are refused by the network (it throws).
   HostStack(sim::Simulator& sim, net::Network& network, const KernelSettings& settings,
-            std::vector<net::Ipv4> addresses, std::uint64_t seed, std::uint64_t host_id)
-      : network_(network), stack_(sim, settings, std::move(addresses), *this, seed, host_id) {
+            std::vector<net::Ipv4> addresses, std::uint64_t seed, std::uint64_t host_id,
+            std::optional<net::NodeId> node = std::nullopt)
+      : network_(network),
+        node_(node),
+        stack_(sim, settings, std::move(addresses), *this, seed, host_id) {
     for (net::Ipv4 a : stack_.addresses()) network_.attach(a, *this);
+    if (node_) network_.attach_loopback(*node_, *this);
   }
   HostStack(const HostStack&) = delete;
   HostStack& operator=(const HostStack&) = delete;
   ~HostStack() override {
     for (net::Ipv4 a : stack_.addresses()) network_.detach(a);
+    if (node_) network_.detach_loopback(*node_);
   }
 
   TcpStack& stack() { return stack_; }
   const TcpStack& stack() const { return stack_; }
 
-  void transmit(const net::Segment& segment) override { network_.send(segment); }
+  // Loopback segments have both ends in 127/8 (TcpStack::connect keeps them so) and are
+  // never given a route cache: the first test is the network's own.
+  void transmit(const net::Segment& segment) override {
+    if (segment.dst.address.is_loopback() && node_) [[unlikely]] {
+      network_.send_from(*node_, segment);
+      return;
+    }
+    network_.send(segment);
+  }
   void transmit(const net::Segment& segment, std::uint64_t& route_cache) override {
+    if (route_cache == 0 && segment.dst.address.is_loopback() && node_) [[unlikely]] {
+      network_.send_from(*node_, segment);
+      return;
+    }
     network_.send(segment, route_cache);
   }
   void receive(const net::Segment& segment) override { stack_.receive(segment); }
 
  private:
   net::Network& network_;
+  std::optional<net::NodeId> node_;
   TcpStack stack_;
 };
 

@@ -90,7 +90,7 @@ void TcpStack::reuse_time_wait(SocketId s, std::uint32_t tw_id) {
 // low end of the range first, uniqueness per 4-tuple.
 SocketError TcpStack::pick_connect_port(SocketId s, net::Endpoint remote) {
   TcpSocket& sk = sockets_[s];
-  const net::Ipv4 saddr = source_address(sk);
+  const net::Ipv4 saddr = source_address(sk, remote);
   const std::uint32_t low = settings_.ip_local_port_range.low;
   const std::uint32_t high = settings_.ip_local_port_range.high + 1U;
   std::uint32_t remaining = high - low;

@@ -13,7 +13,8 @@ TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
                    std::uint64_t host_id)
     : sim_(sim),
       settings_(settings),
-      addresses_(std::move(addresses)),
+      host_addresses_(std::move(addresses)),
+      addresses_(host_addresses_),
       output_(output),
       self_(sim.add_handler(*this)),
       rng_(seed, host_id),
@@ -25,7 +26,7 @@ TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
       time_wait_timers_(sim, settings.time_wait_length, *this, kTimeWaitExpired),
       fin_wait2_timers_(sim, std::min(settings.tcp_fin_timeout, kTimeWaitLen), *this,
                         kFinWait2Expired) {
-  if (addresses_.empty() || addresses_.size() > 255) {
+  if (host_addresses_.empty() || host_addresses_.size() > 255) {
     throw std::invalid_argument("TcpStack: a host needs 1 to 255 addresses");
   }
   for (auto& p : perturb_) p = rng_.next_u32();
@@ -102,9 +103,20 @@ void TcpStack::release_port(SocketId s) {
   sk.port_hold = PortHold::kNone;
 }
 
-net::Ipv4 TcpStack::source_address(const TcpSocket& sk) const {
-  return sk.addr_bound && sk.tuple.local.address.value != 0 ? sk.tuple.local.address
-                                                            : addresses_.front();
+// The bound address, else the route's: 127.0.0.1 toward 127/8 (Linux's lo route has
+// src 127.0.0.1), the host's first address otherwise.
+net::Ipv4 TcpStack::source_address(const TcpSocket& sk, net::Endpoint remote) const {
+  if (sk.addr_bound && sk.tuple.local.address.value != 0) return sk.tuple.local.address;
+  return remote.address.is_loopback() ? kLoopbackSource : host_addresses_.front();
+}
+
+// Any 127/8 address is local (the lo device owns 127.0.0.0/8); it joins addresses_ when
+// first used. False for an address that is not local, or when 255 are in use.
+bool TcpStack::add_local_address(net::Ipv4 address) {
+  if (std::find(addresses_.begin(), addresses_.end(), address) != addresses_.end()) return true;
+  if (!address.is_loopback() || addresses_.size() >= 255) return false;
+  addresses_.push_back(address);
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -130,8 +142,7 @@ SocketError TcpStack::bind(SocketId s, net::Endpoint local) {
       sk.tuple.remote.port != 0) {
     return SocketError::kEinval;
   }
-  if (local.address.value != 0 &&
-      std::find(addresses_.begin(), addresses_.end(), local.address) == addresses_.end()) {
+  if (local.address.value != 0 && !add_local_address(local.address)) {
     return SocketError::kEaddrnotavail;
   }
   sk.tuple.local.address = local.address;
@@ -192,12 +203,20 @@ SocketError TcpStack::connect(SocketId s, net::Endpoint remote) {
     return sk.state == TcpState::kListen ? SocketError::kEinval : SocketError::kEisconn;
   }
   if (sk.tuple.remote.port != 0) return SocketError::kEisconn;  // reset earlier
+  if (remote.address.is_loopback() || sk.tuple.local.address.is_loopback()) [[unlikely]] {
+    // Loopback connections stay on lo: both ends in 127/8. Linux refuses a 127/8 source
+    // toward another address (EINVAL from the route lookup) but lets a host address reach
+    // 127/8; the model refuses both, since its network carries 127/8 only within a host.
+    const net::Ipv4 source = source_address(sk, remote);
+    if (source.is_loopback() != remote.address.is_loopback()) return SocketError::kEinval;
+    if (!add_local_address(source)) return SocketError::kEaddrnotavail;
+  }
   if (sk.port_hold != PortHold::kNone) {
     // The port was bound: only this 4-tuple can be tried.
     if (sk.tuple.local.address.value == 0) {
       // A wildcard bind takes the source address at connect time.
       release_port(s);
-      sk.tuple.local.address = addresses_.front();
+      sk.tuple.local.address = source_address(sk, remote);
       hold_port(s, PortHold::kBind);
     }
     const std::uint32_t id = connections_.find({sk.tuple.local, remote});

@@ -76,7 +76,7 @@ class TcpStack final : public sim::EventHandler {
   SocketError shutdown_write(SocketId s);
   void close(SocketId s);
 
-  // A segment addressed to one of this host's addresses.
+  // A segment addressed to one of this host's addresses or to 127/8.
   void receive(const net::Segment& segment);
   void handle(const sim::Event& event) override;
 
@@ -105,7 +105,8 @@ class TcpStack final : public sim::EventHandler {
   [[nodiscard]] std::uint32_t minisockets_alive() const { return tw_alive_; }
   [[nodiscard]] const TcpCounters& counters() const { return counters_; }
   [[nodiscard]] const KernelSettings& settings() const { return settings_; }
-  [[nodiscard]] const std::vector<net::Ipv4>& addresses() const { return addresses_; }
+  // The host's own addresses, as configured; 127/8 is local besides them (loopback).
+  [[nodiscard]] const std::vector<net::Ipv4>& addresses() const { return host_addresses_; }
   // Subscribers connect here, for metrics, tests and traces.
   StateSignal& on_state_change() { return on_state_change_; }
 
@@ -122,6 +123,7 @@ class TcpStack final : public sim::EventHandler {
   // orphaned FIN_WAIT_2 record never lives longer than that.
   static constexpr sim::Time kTimeWaitLen = 60 * sim::kSecond;
   static constexpr std::size_t kPerturbSlots = 1024;
+  static constexpr net::Ipv4 kLoopbackSource{0x7f000001};  // 127.0.0.1
   // No socket or record: where a created one comes from, where a destroyed one goes.
   static constexpr TcpState kNoState = static_cast<TcpState>(kStateCount);
 
@@ -140,7 +142,8 @@ class TcpStack final : public sim::EventHandler {
   void unhash(SocketId s);
   void hold_port(SocketId s, PortHold hold);
   void release_port(SocketId s);
-  net::Ipv4 source_address(const TcpSocket& sk) const;
+  net::Ipv4 source_address(const TcpSocket& sk, net::Endpoint remote) const;
+  bool add_local_address(net::Ipv4 address);
   void start_active_open(SocketId s);
   void abort(SocketId s, SocketError error, bool send_rst);
   void orphan_fin_wait2(SocketId s);
@@ -207,6 +210,9 @@ class TcpStack final : public sim::EventHandler {
 
   sim::Simulator& sim_;
   KernelSettings settings_;
+  std::vector<net::Ipv4> host_addresses_;
+  // Every local address a socket or record uses: the host's, then the 127/8 ones in the
+  // order they were first used. Records name theirs by index, so it only grows.
   std::vector<net::Ipv4> addresses_;
   SegmentOutput& output_;
   sim::HandlerId self_;

@@ -53,6 +53,7 @@ void TcpStack::segment_arrives_listen(SocketId listener, const net::Segment& seg
     return;
   }
   if (!seg.syn()) return;
+  if (seg.dst.address.is_loopback() && !add_local_address(seg.dst.address)) return;
   TcpSocket& l = sockets_[listener];
   if (l.accept_queue > l.backlog) {
     ++counters_.listen_overflows;
