@@ -1,5 +1,6 @@
-// A fleet scenario through the path `tcpsim run` takes, minus writing the
-// results file: load the scenario text, build the world, run it to its end.
+// Fleet scenarios through the path `tcpsim run` takes, minus writing the results file:
+// load the scenario text, build the world, run it to its end; the fleet alone and behind a
+// NAT gateway.
 // Items are completed connection lifecycles (requests completed), so
 // items_per_second is lifecycles per wall-clock second.
 #include <benchmark/benchmark.h>
@@ -35,8 +36,8 @@ double peak_rss_mb() {
   return 0;
 }
 
-void BM_TcpsimRunFleet(benchmark::State& state) {
-  const std::string path = std::string(TCPSIM_BENCH_SCENARIOS) + "/fleet.pbtxt";
+void run_fleet(benchmark::State& state, const std::string& file) {
+  const std::string path = std::string(TCPSIM_BENCH_SCENARIOS) + "/" + file;
   const std::string text = read_file(path);
   std::uint64_t lifecycles = 0;
   std::uint64_t events = 0;
@@ -51,7 +52,9 @@ void BM_TcpsimRunFleet(benchmark::State& state) {
     const metrics::RunResults r = scenarios::run_scenario(loaded, std::nullopt, false);
     std::uint64_t completed = 0;
     for (const metrics::GroupResults& g : r.groups) {
-      completed += static_cast<std::uint64_t>(g.summary_number("requests_completed"));
+      for (const metrics::SummaryNumber& n : g.summary_numbers()) {
+        if (n.name == "requests_completed") completed += static_cast<std::uint64_t>(n.value);
+      }
     }
     lifecycles += completed;
     events += r.events;
@@ -70,7 +73,12 @@ void BM_TcpsimRunFleet(benchmark::State& state) {
   state.counters["peak_rss_mb"] = peak_rss_mb();
 }
 
+void BM_TcpsimRunFleet(benchmark::State& state) { run_fleet(state, "fleet.pbtxt"); }
+// The same fleet with every client host behind one NAT gateway: each segment is translated.
+void BM_TcpsimRunFleetBehindNat(benchmark::State& state) { run_fleet(state, "fleet_nat.pbtxt"); }
+
 BENCHMARK(BM_TcpsimRunFleet)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_TcpsimRunFleetBehindNat)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
 }  // namespace tcpsim::bench

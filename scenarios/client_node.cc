@@ -56,8 +56,11 @@ class ClientNode final : public WorldNode {
   explicit ClientNode(const ResolvedClient& client) : client_(client) {}
 
   void build(WorldModel& world) override {
+    app::ClientConfig config = client_.config;
+    if (client_.source_address) config.connect.source_address = *client_.source_address;
+    if (client_.source_ports) config.connect.source_ports = *client_.source_ports;
     for (auto& host : world.hosts[static_cast<std::size_t>(client_.group)]) {
-      apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), client_.config,
+      apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), config,
                                                        world.seed, world.next_app_id()));
       stats_.push_back(std::make_unique<ClientStats>(*apps_.back()));
     }

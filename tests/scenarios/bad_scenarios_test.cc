@@ -89,7 +89,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"request_size_zero", 29, 29, "clients[0].request_size.constant.value",
                 "a message carries at least 1 byte, got 0"},
         BadCase{"bad_trace", 27, 18, "clients[0].load.trace.csv_path",
-                "bad_trace.csv:3: \"soon\" is not a number of seconds"}),
+                "bad_trace.csv:3: \"soon\" is not a number of seconds"},
+        BadCase{"proxy_upstream_with_load", 24, 5, "proxies[0].upstream.load",
+                "must be unset: a proxy forwards its downstream requests"},
+        BadCase{"proxy_port_taken", 17, 16, "proxies[0].downstream.ports[0]",
+                "port 8080 of group \"pod\" is already listened on by servers[0]"},
+        BadCase{"gateway_unknown_preset", 11, 3, "nat_gateways[0].preset",
+                "unknown preset \"aws_nat\" (known: aws_nat_gateway, azure_nat_gateway, "
+                "azure_lb_outbound, gcp_cloud_nat, linux_masquerade)"},
+        BadCase{"gateway_public_address_taken", 17, 3, "nat_gateways[0].public_addresses[0]",
+                "address 203.0.113.1 is also an address of group \"backend\""},
+        BadCase{"gateway_bad_timeout", 13, 3, "nat_gateways[0].timeout_time_wait",
+                "invalid duration \"2 minutes\""}),
     [](const ::testing::TestParamInfo<BadCase>& param_info) { return param_info.param.name; });
 
 }  // namespace
