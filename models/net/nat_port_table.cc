@@ -34,7 +34,8 @@ const std::array<std::string_view, kNatFailureCount>& nat_failure_names() { retu
 NatPortTable::NatPortTable(const NatGatewayConfig& config, std::uint64_t seed, std::uint64_t entity)
     : config_(config),
       range_(config.port_high >= config.port_low ? config.port_high - config.port_low + 1U : 0U),
-      per_destination_(config.max_per_destination == 0 ? range_ : config.max_per_destination),
+      per_destination_(
+          config.max_per_destination == 0 ? range_ : std::min(range_, config.max_per_destination)),
       random_(config.selection == NatPortSelection::kRandom),
       rng_(seed, sim::mix64(entity ^ kNatStreamDomain)) {
   const std::string name = "NAT gateway '" + config.product + "': ";

@@ -159,6 +159,15 @@ TEST(NatGateway, PerDestinationLimitSpreadsOverThePublicAddresses) {
   EXPECT_EQ(g.nat.busiest_destination(), 6U);
 }
 
+TEST(NatGateway, APerDestinationLimitAboveThePortCountIsThePortCount) {
+  NatGatewayConfig config = small(3);
+  config.max_per_destination = 55'000;
+  Gateway g(config);
+  for (std::uint32_t i = 0; i < 3; ++i) ASSERT_TRUE(g.syn(client(i)));
+  EXPECT_EQ(g.syn(client(3)), std::nullopt);
+  EXPECT_EQ(g.failures(NatFailure::kNoFreePortForDestination), 1U);
+}
+
 TEST(NatGateway, APortIsReusedTowardTheSameDestinationOnlyAfterTheTimeWaitTimeout) {
   Gateway g(small(2));
   const Endpoint a = g.open(client(0));
