@@ -17,19 +17,9 @@ Class classify(const Segment& s) {
   return kNoClass;
 }
 
-// Pseudo-states of the table: invalid (sIV) and ignored (sIG).
-constexpr std::uint8_t IV = 10;
-constexpr std::uint8_t IG = 11;
-constexpr std::uint8_t NO = 0;
-constexpr std::uint8_t SS = 1;
-constexpr std::uint8_t SR = 2;
-constexpr std::uint8_t ES = 3;
-constexpr std::uint8_t FW = 4;
-constexpr std::uint8_t CW = 5;
-constexpr std::uint8_t LA = 6;
-constexpr std::uint8_t TW = 7;
-constexpr std::uint8_t CL = 8;
-constexpr std::uint8_t S2 = 9;
+// The states by their kernel abbreviations, then the table's pseudo-states invalid (sIV) and
+// ignored (sIG).
+enum : std::uint8_t { NO, SS, SR, ES, FW, CW, LA, TW, CL, S2, IV, IG };
 
 using Row = std::array<std::uint8_t, kFlowStateCount>;
 

@@ -10,25 +10,19 @@
 #include "models/net/nat_presets.h"
 #include "models/net/network.h"
 #include "sim/simulator.h"
+#include "tests/models/net/net_test_util.h"
 
 namespace tcpsim::net {
 namespace {
 
 using sim::kSecond;
+using testing::ip;
+using testing::seg;
 using Verdict = Middlebox::Verdict;
 
-Ipv4 ip(const char* text) { return *parse_ipv4(text); }
 std::size_t at(FlowState s) { return static_cast<std::size_t>(s); }
 
 const Endpoint kServer{ip("192.0.2.10"), 80};
-
-Segment seg(Endpoint src, Endpoint dst, std::uint8_t flags) {
-  Segment s;
-  s.src = src;
-  s.dst = dst;
-  s.flags = flags;
-  return s;
-}
 
 // The n-th connection's client endpoint: distinct for n below 2^24.
 Endpoint client(std::uint32_t n) {

@@ -8,26 +8,16 @@
 
 #include "models/net/network.h"
 #include "sim/simulator.h"
+#include "tests/models/net/net_test_util.h"
 
 namespace tcpsim::net {
 namespace {
 
 using sim::microseconds;
+using testing::Arrival;
+using testing::ip;
+using testing::Recorder;
 using Verdict = Middlebox::Verdict;
-
-Ipv4 ip(const char* text) { return *parse_ipv4(text); }
-
-struct Arrival {
-  sim::Time time;
-  Segment segment;
-};
-
-struct Recorder : SegmentReceiver {
-  explicit Recorder(const sim::Simulator& s) : sim(&s) {}
-  const sim::Simulator* sim;
-  std::vector<Arrival> got;
-  void receive(const Segment& s) override { got.push_back({sim->now(), s}); }
-};
 
 // Rewrites sources to public:5000, 5001, ... in order of first outbound segment, and back.
 struct PortNat : Middlebox {
@@ -104,13 +94,7 @@ struct Site {
 
 Segment from_to(Endpoint src, Endpoint dst, std::uint32_t seq, std::uint32_t len = 0,
                 std::uint8_t flags = kAck) {
-  Segment s;
-  s.src = src;
-  s.dst = dst;
-  s.seq = seq;
-  s.len = len;
-  s.flags = flags;
-  return s;
+  return testing::seg(src, dst, flags, seq, len);
 }
 
 const Endpoint kClient{ip("10.0.0.1"), 40000};

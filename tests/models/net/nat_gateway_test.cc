@@ -9,27 +9,21 @@
 
 #include "models/net/nat_presets.h"
 #include "sim/simulator.h"
+#include "tests/models/net/net_test_util.h"
 
 namespace tcpsim::net {
 namespace {
 
 using sim::kSecond;
+using testing::ip;
+using testing::seg;
 using Verdict = Middlebox::Verdict;
 
-Ipv4 ip(const char* text) { return *parse_ipv4(text); }
 Endpoint ep(const char* address, std::uint16_t port) { return {ip(address), port}; }
 
 const Endpoint kServer = ep("192.0.2.10", 80);
 const Ipv4 kPublic = ip("198.51.100.1");
 const Ipv4 kPublic2 = ip("198.51.100.2");
-
-Segment seg(Endpoint src, Endpoint dst, std::uint8_t flags) {
-  Segment s;
-  s.src = src;
-  s.dst = dst;
-  s.flags = flags;
-  return s;
-}
 
 std::size_t at(FlowState s) { return static_cast<std::size_t>(s); }
 
