@@ -10,6 +10,9 @@ namespace tcpsim::net {
 namespace {
 
 constexpr std::uint64_t kRouteStreamDomain = 0x6e6574726f757465ULL;
+constexpr std::uint64_t kViaStreamDomain = 0x7669616761746577ULL;
+// Node ids packed three to a 64-bit key.
+constexpr unsigned kNodeBits = 21;
 
 }  // namespace
 
@@ -27,6 +30,10 @@ Network::Network(sim::Simulator& simulator, const Topology& topology, NetworkOpt
     }
   }
   receivers_.assign(address_node_.size() + topology.node_count(), nullptr);
+  loopback_.reserve(topology.node_count());
+  for (NodeId n = 0; n < topology.node_count(); ++n) {
+    loopback_.push_back(Resolved{kLocal, static_cast<std::uint32_t>(address_node_.size() + n)});
+  }
 }
 
 std::uint32_t Network::address_index(Ipv4 address, const char* what) const {
@@ -39,7 +46,11 @@ std::uint32_t Network::address_index(Ipv4 address, const char* what) const {
 }
 
 void Network::attach(Ipv4 address, SegmentReceiver& receiver) {
-  SegmentReceiver*& slot = receivers_[address_index(address, "attach:")];
+  const std::uint32_t index = address_index(address, "attach:");
+  if (!gateway_at_.empty() && gateway_at_[address_node_[index]] != kNone) {
+    throw std::invalid_argument("address " + to_string(address) + " is a gateway's");
+  }
+  SegmentReceiver*& slot = receivers_[index];
   if (slot != nullptr) {
     throw std::invalid_argument("address " + to_string(address) + " already has a receiver");
   }
@@ -66,6 +77,81 @@ void Network::detach_loopback(NodeId host) {
   receivers_[address_node_.size() + host] = nullptr;
 }
 
+void Network::check_unused(const char* what) const {
+  if (sent_ != 0) {
+    throw std::logic_error(std::string(what) + " after segments were sent");
+  }
+  if (!has_middle_nodes_ && topology_.node_count() >= (std::size_t{1} << kNodeBits)) {
+    throw std::invalid_argument(std::string(what) + ": too many nodes for middle nodes");
+  }
+}
+
+void Network::add_gateway(NodeId gateway, Middlebox& box, const std::vector<NodeId>& inside) {
+  check_unused("add_gateway");
+  const std::size_t nodes = topology_.node_count();
+  auto host_name = [this](NodeId n) {
+    if (!topology_.is_host(n)) {
+      throw std::invalid_argument("gateway: '" + topology_.node(n).name + "' is not a host");
+    }
+    return topology_.node(n).name;
+  };
+  const std::string name = host_name(gateway);
+  if (inside_of_.empty()) {
+    inside_of_.assign(nodes, kNone);
+    gateway_at_.assign(nodes, kNone);
+  }
+  if (gateway_at_[gateway] != kNone) {
+    throw std::invalid_argument("'" + name + "' is already a gateway");
+  }
+  if (inside_of_[gateway] != kNone) {
+    throw std::invalid_argument("gateway '" + name + "' is inside another gateway");
+  }
+  for (const Ipv4 address : topology_.node(gateway).addresses) {
+    if (receivers_[address_index_.at(address.value)] != nullptr) {
+      throw std::invalid_argument("gateway address " + to_string(address) + " has a receiver");
+    }
+  }
+  for (const NodeId host : inside) {
+    const std::string inside_name = host_name(host);
+    if (host == gateway || gateway_at_[host] != kNone || inside_of_[host] != kNone) {
+      throw std::invalid_argument("'" + inside_name + "' cannot be inside gateway '" + name +
+                                  "': it is a gateway or inside one already");
+    }
+  }
+  const auto index = static_cast<std::uint32_t>(gateways_.size());
+  gateways_.push_back(Gateway{gateway, &box});
+  gateway_at_[gateway] = index;
+  for (const NodeId host : inside) inside_of_[host] = index;
+  has_middle_nodes_ = true;
+}
+
+void Network::set_filter(NodeId host, Middlebox& filter) {
+  check_unused("set_filter");
+  if (!topology_.is_host(host)) {
+    throw std::invalid_argument("filter on '" + topology_.node(host).name +
+                                "', which is not a host");
+  }
+  if (filters_.empty()) filters_.assign(topology_.node_count(), nullptr);
+  if (filters_[host] != nullptr) {
+    throw std::invalid_argument("host '" + topology_.node(host).name + "' has a filter already");
+  }
+  filters_[host] = &filter;
+  if (inside_of_.empty()) {
+    inside_of_.assign(topology_.node_count(), kNone);
+    gateway_at_.assign(topology_.node_count(), kNone);
+  }
+  const std::uint32_t loopback = loopback_[host].receiver;
+  MiddlePath path;
+  path.sender_filter = &filter;
+  path.from = host;
+  path.route = kLocal;
+  path.receiver = loopback;
+  path.reply_receiver = loopback;
+  loopback_[host] = Resolved{0, kMiddle | static_cast<std::uint32_t>(middle_paths_.size())};
+  middle_paths_.push_back(path);
+  has_middle_nodes_ = true;
+}
+
 void Network::send(const Segment& segment) {
   const std::uint64_t key = pair_key(segment.src.address.value, segment.dst.address.value);
   if (const auto it = by_addresses_.find(key); it != by_addresses_.end()) [[likely]] {
@@ -76,10 +162,12 @@ void Network::send(const Segment& segment) {
     throw std::invalid_argument("segment from loopback address " + to_string(segment.src) +
                                 " names no host: use send_from");
   }
-  const NodeId from = address_node_[address_index(segment.src.address, "source")];
+  const std::uint32_t src = address_index(segment.src.address, "source");
+  const NodeId from = address_node_[src];
   Resolved resolved{kLocal, 0};
   if (segment.dst.address.is_loopback()) {
-    resolved.receiver = static_cast<std::uint32_t>(address_node_.size() + from);
+    resolved =
+        resolve_pair(from, from, static_cast<std::uint32_t>(address_node_.size() + from), src);
   } else {
     const auto dst = address_index_.find(segment.dst.address.value);
     if (dst == address_index_.end()) {
@@ -87,7 +175,7 @@ void Network::send(const Segment& segment) {
       ++dropped_unknown_address_;
       return;
     }
-    resolved = resolve(from, address_node_[dst->second], dst->second);
+    resolved = resolve_pair(from, address_node_[dst->second], dst->second, src);
   }
   by_addresses_.emplace(key, resolved);
   transmit(segment, resolved);
@@ -116,7 +204,7 @@ void Network::send_from(NodeId host, const Segment& segment) {
     throw std::invalid_argument("loopback segment from '" + topology_.node(host).name +
                                 "', which is not a host");
   }
-  transmit(segment, Resolved{kLocal, static_cast<std::uint32_t>(address_node_.size() + host)});
+  transmit(segment, loopback_[host]);
 }
 
 Network::Resolved Network::resolve(NodeId from, NodeId to, std::uint32_t receiver) {
@@ -135,8 +223,74 @@ Network::Resolved Network::resolve(NodeId from, NodeId to, std::uint32_t receive
   return Resolved{index, receiver};
 }
 
+Network::Resolved Network::resolve_pair(NodeId from, NodeId to, std::uint32_t receiver,
+                                        std::uint32_t reply_receiver) {
+  if (!has_middle_nodes_) [[likely]] {
+    return resolve(from, to, receiver);
+  }
+  MiddlePath path;
+  path.from = from;
+  path.receiver = receiver;
+  path.reply_receiver = reply_receiver;
+  if (!filters_.empty()) {
+    path.sender_filter = filters_[from];
+    if (to != from) path.receiver_filter = filters_[to];
+  }
+  const std::uint32_t out = inside_of_[from];
+  if (to != from && out != kNone && inside_of_[to] != out) {
+    if (gateway_at_[to] == kNone) {
+      const NodeId via = gateways_[out].node;
+      path.gateway = out;
+      path.first_leg = resolve(from, via, 0).route;
+      path.route = via_route(from, via, to);
+    }
+  } else if (to != from && gateway_at_[to] != kNone) {
+    path.gateway = gateway_at_[to];
+    path.inbound = true;
+    path.first_leg = resolve(from, to, 0).route;
+  } else {
+    const Resolved plain = resolve(from, to, receiver);
+    if (path.sender_filter == nullptr && path.receiver_filter == nullptr) return plain;
+    path.route = plain.route;
+  }
+  const auto index = static_cast<std::uint32_t>(middle_paths_.size());
+  middle_paths_.push_back(path);
+  return Resolved{0, kMiddle | index};
+}
+
+std::uint32_t Network::via_route(NodeId from, NodeId via, NodeId to) {
+  const std::uint64_t key =
+      (std::uint64_t{from} << (2 * kNodeBits)) | (std::uint64_t{via} << kNodeBits) | to;
+  if (const auto it = by_via_.find(key); it != by_via_.end()) return it->second;
+  std::uint32_t index = kNone;
+  const std::optional<Route> first = route_table_.route(from, via);
+  const std::optional<Route> second = route_table_.route(via, to);
+  if (first && second && via != to) {
+    // The first leg's loss is drawn on its own route before the gateway; this state draws the
+    // second's, and the jitter of both in one draw.
+    Route r = *second;
+    r.latency += first->latency;
+    r.jitter += first->jitter;
+    r.ns_per_bit += first->ns_per_bit;
+    r.hops += first->hops;
+    if (first->bottleneck_bps != 0 &&
+        (r.bottleneck_bps == 0 || first->bottleneck_bps < r.bottleneck_bps)) {
+      r.bottleneck_bps = first->bottleneck_bps;
+    }
+    index = static_cast<std::uint32_t>(routes_.size());
+    routes_.push_back(
+        RouteState{r, 0, sim::RandomStream(options_.seed, sim::mix64(key ^ kViaStreamDomain))});
+  }
+  by_via_.emplace(key, index);
+  return index;
+}
+
 void Network::transmit(const Segment& segment, Resolved resolved) {
   ++sent_;
+  if (resolved.receiver >= kMiddle) [[unlikely]] {
+    forward(segment, resolved.receiver - kMiddle);
+    return;
+  }
   sim::Time at = sim_.now();
   if (resolved.route == kLocal) {
     at += options_.local_latency;
@@ -145,20 +299,117 @@ void Network::transmit(const Segment& segment, Resolved resolved) {
     return;
   } else {
     RouteState& state = routes_[resolved.route];
-    const Route& route = state.route;
-    if (route.loss > 0.0 && state.rng.uniform01() < route.loss) {
+    if (lost_on(state)) {
       ++lost_;
       return;
     }
-    at += route.latency;
-    if (route.jitter > 0) {
-      at += static_cast<sim::Time>(state.rng.below(static_cast<std::uint64_t>(route.jitter)));
-    }
-    at += route.serialization(std::uint64_t{segment.len} + kHeaderBytes);
-    at = std::max(at, state.last_arrival);
-    state.last_arrival = at;
+    at = arrival_on(state, segment);
   }
   deliver_at(at, segment, resolved.receiver);
+}
+
+bool Network::lost_on(RouteState& state) {
+  return state.route.loss > 0.0 && state.rng.uniform01() < state.route.loss;
+}
+
+sim::Time Network::arrival_on(RouteState& state, const Segment& segment) {
+  const Route& r = state.route;
+  sim::Time at = sim_.now() + r.latency;
+  if (r.jitter > 0) {
+    at += static_cast<sim::Time>(state.rng.below(static_cast<std::uint64_t>(r.jitter)));
+  }
+  at += r.serialization(std::uint64_t{segment.len} + kHeaderBytes);
+  at = std::max(at, state.last_arrival);
+  state.last_arrival = at;
+  return at;
+}
+
+sim::Time Network::arrival(std::uint32_t route, const Segment& segment) {
+  return route == kLocal ? sim_.now() + options_.local_latency
+                         : arrival_on(routes_[route], segment);
+}
+
+void Network::forward(const Segment& sent, std::uint32_t path_index) {
+  const MiddlePath path = middle_paths_[path_index];
+  if ((path.route == kNone && !path.inbound) || (path.inbound && path.first_leg == kNone)) {
+    ++dropped_unreachable_;
+    return;
+  }
+  Segment s = sent;
+  if (path.sender_filter != nullptr &&
+      !admit(path.sender_filter->outbound(s), sent, path.from, path)) {
+    return;
+  }
+  std::uint32_t route = path.route;
+  std::uint32_t receiver = path.receiver;
+  Middlebox* receiver_filter = path.receiver_filter;
+  if (path.gateway != kNone) {
+    if (lost_on(routes_[path.first_leg])) {
+      ++lost_;
+      return;
+    }
+    const Gateway gateway = gateways_[path.gateway];
+    const Segment before = s;
+    if (!admit(path.inbound ? gateway.box->inbound(s) : gateway.box->outbound(s), before,
+               gateway.node, path)) {
+      return;
+    }
+    if (path.inbound) {
+      const auto it = address_index_.find(s.dst.address.value);
+      if (it == address_index_.end() || inside_of_[address_node_[it->second]] != path.gateway) {
+        throw std::logic_error("gateway '" + topology_.node(gateway.node).name +
+                               "' translated to " + to_string(s.dst) +
+                               ", which is no host inside it");
+      }
+      const NodeId to = address_node_[it->second];
+      receiver = it->second;
+      receiver_filter = filters_.empty() ? nullptr : filters_[to];
+      route = via_route(path.from, gateway.node, to);
+      if (route == kNone) {
+        ++dropped_unreachable_;
+        return;
+      }
+    }
+  }
+  if (route != kLocal && lost_on(routes_[route])) {
+    ++lost_;
+    return;
+  }
+  if (receiver_filter != nullptr && receiver_filter->inbound(s) != Middlebox::Verdict::kForward) {
+    ++dropped_by_middlebox_;
+    return;
+  }
+  deliver_at(arrival(route, s), s, receiver);
+}
+
+bool Network::admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,
+                    const MiddlePath& path) {
+  if (verdict == Middlebox::Verdict::kForward) [[likely]] {
+    return true;
+  }
+  ++dropped_by_middlebox_;
+  if (verdict != Middlebox::Verdict::kReset || offending.rst()) return false;
+  Segment rst = reset_for(offending);
+  ++sent_;
+  ++middlebox_resets_;
+  const Resolved back = resolve(at, path.from, path.reply_receiver);
+  if (back.route == kNone) {
+    ++dropped_unreachable_;
+    return false;
+  }
+  if (at != path.from) {
+    if (back.route != kLocal && lost_on(routes_[back.route])) {
+      ++lost_;
+      return false;
+    }
+    if (path.sender_filter != nullptr &&
+        path.sender_filter->inbound(rst) != Middlebox::Verdict::kForward) {
+      ++dropped_by_middlebox_;
+      return false;
+    }
+  }
+  deliver_at(arrival(back.route, rst), rst, back.receiver);
+  return false;
 }
 
 void Network::deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver) {

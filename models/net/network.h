@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/net/address.h"
+#include "models/net/middlebox.h"
 #include "models/net/routes.h"
 #include "models/net/segment.h"
 #include "models/net/segment_receiver.h"
@@ -38,8 +39,21 @@ struct NetworkOptions {
 // leaves the draws of the others unchanged. Local delivery (same host) has no loss, jitter or
 // serialization and arrives after `local_latency`.
 //
+// Middle nodes (gateways and host filters, see add_gateway() and set_filter()) act when a
+// segment is sent, synchronously, so that send order stays causal order and no event is
+// added per segment: a gateway sees a segment one leg's latency (sender -> gateway) before it
+// would reach it, a receiving host's filter the whole path's latency before it arrives. Per
+// segment, in this order: the sender's filter; the loss of the leg to the gateway, then the
+// gateway; the loss of the rest of the path; the receiver's filter; then the arrival rule
+// above on the composed path (latencies, jitter bounds and serialization of both legs add
+// up; FIFO per composed path, which has its own stream). kDrop or kReset drops the segment
+// (dropped_by_middlebox()); on kReset the node also answers the sender with reset_for(), which
+// travels route(node -> sender) through the sender's filter and counts in sent() and
+// middlebox_resets(). A receiving host's filter cannot answer: its kReset acts as kDrop.
+// A segment that meets no middle node costs one predictable branch more than without any.
+//
 // Counters: sent() = delivered() + lost() + dropped_no_route() + dropped_no_receiver()
-// + in_flight().
+// + dropped_by_middlebox() + in_flight().
 class Network final : public sim::EventHandler {
  public:
   static constexpr std::uint32_t kHeaderBytes = 40;  // IPv4 + TCP headers without options
@@ -70,6 +84,25 @@ class Network final : public sim::EventHandler {
   // As send(), but a 127/8 destination is delivered to `host`'s loopback receiver.
   void send_from(NodeId host, const Segment& segment);
 
+  // Both must be set up before the first segment is sent (std::logic_error after); bad
+  // arguments throw std::invalid_argument.
+  //
+  // `gateway` is a host of the topology whose addresses are the box's public addresses (no
+  // receiver may be attached to them). Each host of `inside` (inside one gateway at most)
+  // sends every segment for a destination that is neither loopback, itself, nor another host
+  // inside the same gateway through it: box.outbound() translates it, then it travels
+  // route(host -> gateway) and route(gateway -> destination). A segment addressed to a public
+  // address goes to box.inbound(), which must rewrite its destination to an address of a host
+  // inside the gateway (std::logic_error otherwise), and travels route(sender -> gateway) then
+  // route(gateway -> inside host). A segment crosses one gateway at most: one from an inside
+  // host to a public address (hairpin, double NAT) is dropped as unreachable. Segments sent
+  // straight to an inside host's own address from outside are delivered untranslated.
+  void add_gateway(NodeId gateway, Middlebox& box, const std::vector<NodeId>& inside);
+  // `filter` sees every segment `host` sends (outbound(), before its gateway) and every
+  // segment it receives (inbound(), after the gateway); a segment from a host to itself
+  // (its own addresses or loopback) once, as sent.
+  void set_filter(NodeId host, Middlebox& filter);
+
   void handle(const sim::Event& event) override;
 
   [[nodiscard]] std::uint64_t sent() const { return sent_; }
@@ -81,6 +114,8 @@ class Network final : public sim::EventHandler {
   [[nodiscard]] std::uint64_t dropped_unknown_address() const { return dropped_unknown_address_; }
   [[nodiscard]] std::uint64_t dropped_unreachable() const { return dropped_unreachable_; }
   [[nodiscard]] std::uint64_t dropped_no_receiver() const { return dropped_no_receiver_; }
+  [[nodiscard]] std::uint64_t dropped_by_middlebox() const { return dropped_by_middlebox_; }
+  [[nodiscard]] std::uint64_t middlebox_resets() const { return middlebox_resets_; }
   [[nodiscard]] std::size_t in_flight() const { return pool_.live(); }
   // Slots ever allocated for segments in flight: the peak of in_flight().
   [[nodiscard]] std::size_t pool_capacity() const { return pool_.size(); }
@@ -92,6 +127,8 @@ class Network final : public sim::EventHandler {
  private:
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
   static constexpr std::uint32_t kLocal = kNone - 1;
+  // Set in Resolved::receiver: the rest is an index into middle_paths_.
+  static constexpr std::uint32_t kMiddle = std::uint32_t{1} << 31U;
   static constexpr std::uint16_t kDeliver = 1;
 
   struct RouteState {
@@ -102,7 +139,24 @@ class Network final : public sim::EventHandler {
   // What an (source address, destination address) pair resolves to.
   struct Resolved {
     std::uint32_t route;     // index into routes_, kLocal, or kNone when unreachable
-    std::uint32_t receiver;  // index into receivers_
+    std::uint32_t receiver;  // index into receivers_, or kMiddle | index into middle_paths_
+  };
+  // A pair whose segments meet a middle node.
+  struct MiddlePath {
+    Middlebox* sender_filter = nullptr;
+    Middlebox* receiver_filter = nullptr;
+    NodeId from = 0;
+    std::uint32_t route = kNone;  // whole path (composed through a gateway); for an
+                                  // inbound gateway, known after translation
+    std::uint32_t receiver = 0;
+    std::uint32_t reply_receiver = 0;  // the sender's, for RSTs from a middle node
+    std::uint32_t gateway = kNone;     // index into gateways_
+    std::uint32_t first_leg = kNone;   // route sender -> gateway, for its loss
+    bool inbound = false;              // addressed to the gateway's public address
+  };
+  struct Gateway {
+    NodeId node;
+    Middlebox* box;
   };
   struct InFlight {
     Segment segment;
@@ -114,8 +168,18 @@ class Network final : public sim::EventHandler {
   }
   std::uint32_t address_index(Ipv4 address, const char* what) const;
   Resolved resolve(NodeId from, NodeId to, std::uint32_t receiver);
+  Resolved resolve_pair(NodeId from, NodeId to, std::uint32_t receiver,
+                        std::uint32_t reply_receiver);
+  std::uint32_t via_route(NodeId from, NodeId via, NodeId to);
+  void check_unused(const char* what) const;
   void deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver);
   void transmit(const Segment& segment, Resolved resolved);
+  bool lost_on(RouteState& state);
+  sim::Time arrival_on(RouteState& state, const Segment& segment);
+  sim::Time arrival(std::uint32_t route, const Segment& segment);
+  void forward(const Segment& segment, std::uint32_t path_index);
+  bool admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,
+             const MiddlePath& path);
 
   sim::Simulator& sim_;
   const Topology& topology_;
@@ -131,6 +195,16 @@ class Network final : public sim::EventHandler {
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_nodes_;
   std::vector<RouteState> routes_;
 
+  // Middle nodes, by node id (empty while there are none).
+  bool has_middle_nodes_ = false;
+  std::vector<Resolved> loopback_;         // what send_from() to 127/8 resolves to
+  std::vector<std::uint32_t> inside_of_;   // gateway a host is inside, or kNone
+  std::vector<std::uint32_t> gateway_at_;  // gateway whose node this is, or kNone
+  std::vector<Middlebox*> filters_;
+  std::vector<Gateway> gateways_;
+  std::vector<MiddlePath> middle_paths_;
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_via_;  // (from, via, to) -> route
+
   sim::SlotPool<InFlight> pool_;
 
   std::uint64_t sent_ = 0;
@@ -139,6 +213,8 @@ class Network final : public sim::EventHandler {
   std::uint64_t dropped_unknown_address_ = 0;
   std::uint64_t dropped_unreachable_ = 0;
   std::uint64_t dropped_no_receiver_ = 0;
+  std::uint64_t dropped_by_middlebox_ = 0;
+  std::uint64_t middlebox_resets_ = 0;
 };
 
 }  // namespace tcpsim::net

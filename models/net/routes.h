@@ -29,8 +29,9 @@ struct Route {
   }
 };
 
-// Hosts never forward: a path is [host link] switch ... switch [host link], or a direct link
-// between two hosts, and the lowest total latency wins (ties: first link added). Dijkstra runs
+// Hosts never forward within a route: a path is [host link] switch ... switch [host link], or a
+// direct link between two hosts, and the lowest total latency wins (ties: first link added).
+// (The network joins two routes at a gateway host: Network::add_gateway.) Dijkstra runs
 // over the switch-to-switch links only, once per source switch on first use, and its tree
 // (distance and incoming link per switch) is kept; a host's routes combine the trees of the
 // switches it is attached to with its own links. Memory is O(switches^2) however many hosts

@@ -44,7 +44,8 @@ struct Link {
 };
 
 // Node ids and link ids are dense, in order of creation. Hosts are endpoints only: routes
-// never pass through a host, so traffic between hosts crosses switches (or a direct link).
+// never pass through a host, so traffic between hosts crosses switches (or a direct link);
+// only a gateway host joins two routes (Network::add_gateway).
 // Every mutator throws std::invalid_argument naming the problem and leaves the topology as
 // it was.
 class Topology {

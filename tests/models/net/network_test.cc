@@ -10,40 +10,20 @@
 #include <vector>
 
 #include "sim/simulator.h"
+#include "tests/models/net/net_test_util.h"
 
 namespace tcpsim::net {
 namespace {
 
 using sim::microseconds;
 using sim::milliseconds;
-
-Ipv4 ip(const char* text) { return *parse_ipv4(text); }
+using testing::Arrival;
+using testing::ip;
+using testing::Recorder;
 
 Segment segment(Ipv4 src, Ipv4 dst, std::uint32_t seq, std::uint32_t len = 0) {
-  Segment s;
-  s.src = {src, 40000};
-  s.dst = {dst, 80};
-  s.seq = seq;
-  s.len = len;
-  return s;
+  return testing::seg({src, 40000}, {dst, 80}, 0, seq, len);
 }
-
-struct Arrival {
-  sim::Time time;
-  Segment segment;
-};
-
-struct Recorder : SegmentReceiver {
-  explicit Recorder(const sim::Simulator& s) : sim(&s) {}
-  const sim::Simulator* sim;
-  std::vector<Arrival> got;
-  void receive(const Segment& s) override { got.push_back({sim->now(), s}); }
-  [[nodiscard]] std::vector<sim::Time> times() const {
-    std::vector<sim::Time> out;
-    for (const Arrival& a : got) out.push_back(a.time);
-    return out;
-  }
-};
 
 // a - s1 - s2 - b: 10 us at 1 Gb/s, 100 us unlimited, 30 us at 100 Mb/s.
 struct ThreeHops {
