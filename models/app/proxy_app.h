@@ -84,9 +84,7 @@ class ProxyApp final : private RequestHandler, private RequestObserver {
   [[nodiscard]] ProxyCounters counters() const;
   // Forwarded and neither answered by the upstream nor failed yet.
   [[nodiscard]] std::uint64_t in_flight() const { return upstream_.outstanding(); }
-  [[nodiscard]] const ServerCounters& downstream_counters() const {
-    return downstream_.counters();
-  }
+  [[nodiscard]] const ServerCounters& downstream_counters() const { return downstream_.counters(); }
   // Open downstream connections.
   [[nodiscard]] std::uint32_t downstream_connections() const { return downstream_.connections(); }
   [[nodiscard]] ClientCounters upstream_counters() const { return upstream_.counters(); }
