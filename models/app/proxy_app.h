@@ -104,7 +104,7 @@ class ProxyApp final : private RequestHandler, private RequestObserver {
   void on_request_failed(std::uint32_t tag, RequestFailure failure) override;
   void answer(std::uint32_t tag, std::uint32_t error_bytes);
 
-  ProxyConfig config_;
+  std::uint32_t error_response_bytes_;
   ServerApp downstream_;
   ClientApp upstream_;
   sim::SlotPool<ServerRequest> pending_;  // forwarded requests, by upstream tag
