@@ -55,6 +55,15 @@ ProxyConfig nginx() {
   return p;
 }
 
+// nginx whose upstream pool holds one connection (of `streams` when multiplexed).
+ProxyConfig one_upstream_connection(PoolKind kind, std::uint32_t streams = 1) {
+  ProxyConfig p = nginx();
+  p.upstream.pool.kind = kind;
+  p.upstream.pool.max_total = 1;
+  if (kind == PoolKind::kMultiplexed) p.upstream.pool.streams_per_connection = streams;
+  return p;
+}
+
 // `n` requests at `rate` per second toward the proxy, a connection each.
 ClientConfig clients(std::uint64_t n, double rate) {
   ClientConfig c;
@@ -222,9 +231,7 @@ TEST(ProxyAppTest, UpstreamSlowerThanUpstreamTimeoutIsA504AndItsConnectionCloses
 // connection the other streams share; its late response is read and dropped.
 TEST(ProxyAppTest, TimedOutStreamOfAMultiplexedUpstreamKeepsTheConnection) {
   World w(with_proxy());
-  ProxyConfig p = nginx();
-  p.upstream.pool.kind = PoolKind::kMultiplexed;
-  p.upstream.pool.streams_per_connection = 10;
+  ProxyConfig p = one_upstream_connection(PoolKind::kMultiplexed, 10);
   p.upstream_timeout = 500 * kMillisecond;
   const ServerConfig s = backend(1.0);
   ProxyRun run(w, p, clients(3, 10), &s);
@@ -264,9 +271,7 @@ TEST(ProxyAppTest, AnswerForAClientThatResetMeanwhileIsCountedGone) {
 // connection, busy for a second; the other requests are turned away at once.
 TEST(ProxyAppTest, FullBoundedPoolWithoutWaitingIsA503) {
   World w(with_proxy());
-  ProxyConfig p = nginx();
-  p.upstream.pool.kind = PoolKind::kBounded;
-  p.upstream.pool.max_total = 1;
+  ProxyConfig p = one_upstream_connection(PoolKind::kBounded);
   p.upstream.pool.max_waiting = 0;
   const ServerConfig s = backend(1.0);
   ProxyRun run(w, p, clients(5, 100), &s);
@@ -279,9 +284,7 @@ TEST(ProxyAppTest, FullBoundedPoolWithoutWaitingIsA503) {
 
 TEST(ProxyAppTest, PoolWaitTimeoutIsA503) {
   World w(with_proxy());
-  ProxyConfig p = nginx();
-  p.upstream.pool.kind = PoolKind::kBounded;
-  p.upstream.pool.max_total = 1;
+  ProxyConfig p = one_upstream_connection(PoolKind::kBounded);
   p.upstream.pool.wait_timeout = 200 * kMillisecond;
   const ServerConfig s = backend(1.0);
   ProxyRun run(w, p, clients(3, 100), &s);
@@ -295,9 +298,7 @@ TEST(ProxyAppTest, PoolWaitTimeoutIsA503) {
 // held 1 s by the first request even after its timeout: the two behind it wait in vain.
 TEST(ProxyAppTest, UpstreamTimeoutCancelsAPoolWait) {
   World w(with_proxy());
-  ProxyConfig p = nginx();
-  p.upstream.pool.kind = PoolKind::kMultiplexed;
-  p.upstream.pool.streams_per_connection = 1;
+  ProxyConfig p = one_upstream_connection(PoolKind::kMultiplexed);
   p.upstream_timeout = 500 * kMillisecond;
   const ServerConfig s = backend(1.0);
   ProxyRun run(w, p, clients(3, 100), &s);
