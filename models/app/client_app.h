@@ -17,8 +17,8 @@
 #include "sim/fifo_timer_list.h"
 #include "sim/histogram.h"
 #include "sim/random_stream.h"
-#include "sim/slot_pool.h"
 #include "sim/simulator.h"
+#include "sim/slot_pool.h"
 
 namespace tcpsim::app {
 

@@ -34,8 +34,7 @@ std::vector<std::string> PoolConfig::validate() const {
 ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
                                const ConnectOptions& options,
                                std::vector<net::Endpoint> destinations, PoolUser& user,
-                               sim::RandomStream* rng,
-                               const std::vector<std::uint32_t>& syn_tags)
+                               sim::RandomStream* rng, const std::vector<std::uint32_t>& syn_tags)
     : sim_(sim),
       stack_(stack),
       config_(config),
@@ -164,7 +163,8 @@ void ConnectionPool::release(ConnId c, bool reusable) {
   --conn.active;
   --streams_;
   if (conn.active == 0) --busy_;
-  if (!conn.retiring && (!reusable || stack_.state(conn.socket) != tcp::TcpState::kEstablished)) {
+  // Not reusable (no response came, or it broke): closed at once even if it was retiring.
+  if (!reusable || (!conn.retiring && stack_.state(conn.socket) != tcp::TcpState::kEstablished)) {
     conn.retiring = true;
     conn.broken = true;
   }

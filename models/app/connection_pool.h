@@ -135,7 +135,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   // once, later through PoolUser::on_acquired (or on_acquire_failed), or a failure now.
   Acquired acquire(std::uint32_t request, std::uint32_t destination);
   // The request holding a stream of `conn` is done with it; a connection that
-  // is not `reusable` is closed once its last stream is returned.
+  // is not `reusable` is closed (at once, as broken) once its last stream is returned.
   void release(ConnId conn, bool reusable = true);
   // The request of this Acquired::waiter, still waiting, no longer wants a connection.
   void cancel_wait(std::uint32_t waiter);
@@ -200,8 +200,8 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
     bool retiring = false;  // takes no new request; closes when the last one is returned
     bool in_avail = false;
     bool is_idle = false;
-    bool broken = false;         // returned as not reusable
-    bool lifetime_over = false;  // retiring because max_lifetime passed
+    bool broken = false;            // returned as not reusable
+    bool lifetime_over = false;     // retiring because max_lifetime passed
     std::uint16_t source_port = 0;  // taken from source_ports_[dest]; 0: none
     sim::Time connect_started = 0;
     sim::FifoTimerList::Handle idle_timer = 0;

@@ -8,7 +8,8 @@ namespace {
 
 constexpr std::uint64_t kUpstreamEntityBit = std::uint64_t{1} << 63U;
 
-ClientConfig upstream_config(const ProxyConfig& config) {
+// The proxy's own fields; the server and the client check theirs.
+const ProxyConfig& checked(const ProxyConfig& config) {
   if (config.upstream_timeout < 0) {
     throw std::invalid_argument("proxy: upstream_timeout must be >= 0");
   }
@@ -18,6 +19,10 @@ ClientConfig upstream_config(const ProxyConfig& config) {
   if (config.error_response_bytes == 0) {
     throw std::invalid_argument("proxy: error_response_bytes must be > 0");
   }
+  return config;
+}
+
+ClientConfig upstream_config(const ProxyConfig& config) {
   ClientConfig c = config.upstream;
   c.request_timeout = config.upstream_timeout;
   return c;
@@ -27,9 +32,9 @@ ClientConfig upstream_config(const ProxyConfig& config) {
 
 ProxyApp::ProxyApp(sim::Simulator& sim, tcp::TcpStack& stack, ProxyConfig config,
                    std::uint64_t seed, std::uint64_t entity)
-    : config_(std::move(config)),
-      downstream_(sim, stack, config_.downstream, seed, entity, this),
-      upstream_(sim, stack, upstream_config(config_), seed, entity | kUpstreamEntityBit, this) {}
+    : error_response_bytes_(checked(config).error_response_bytes),
+      downstream_(sim, stack, std::move(config.downstream), seed, entity, this),
+      upstream_(sim, stack, upstream_config(config), seed, entity | kUpstreamEntityBit, this) {}
 
 tcp::SocketError ProxyApp::start() {
   upstream_.start();
@@ -56,7 +61,7 @@ void ProxyApp::on_request_completed(std::uint32_t tag) {
 
 void ProxyApp::on_request_failed(std::uint32_t tag, RequestFailure failure) {
   ++counters_.failures[static_cast<std::size_t>(proxy_failure(failure))];
-  answer(tag, config_.error_response_bytes);
+  answer(tag, error_response_bytes_);
 }
 
 void ProxyApp::answer(std::uint32_t tag, std::uint32_t error_bytes) {

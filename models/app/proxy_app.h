@@ -84,9 +84,7 @@ class ProxyApp final : private RequestHandler, private RequestObserver {
   [[nodiscard]] ProxyCounters counters() const;
   // Forwarded and neither answered by the upstream nor failed yet.
   [[nodiscard]] std::uint64_t in_flight() const { return upstream_.outstanding(); }
-  [[nodiscard]] const ServerCounters& downstream_counters() const {
-    return downstream_.counters();
-  }
+  [[nodiscard]] const ServerCounters& downstream_counters() const { return downstream_.counters(); }
   // Open downstream connections.
   [[nodiscard]] std::uint32_t downstream_connections() const { return downstream_.connections(); }
   [[nodiscard]] ClientCounters upstream_counters() const { return upstream_.counters(); }
@@ -106,7 +104,7 @@ class ProxyApp final : private RequestHandler, private RequestObserver {
   void on_request_failed(std::uint32_t tag, RequestFailure failure) override;
   void answer(std::uint32_t tag, std::uint32_t error_bytes);
 
-  ProxyConfig config_;
+  std::uint32_t error_response_bytes_;
   ServerApp downstream_;
   ClientApp upstream_;
   sim::SlotPool<ServerRequest> pending_;  // forwarded requests, by upstream tag

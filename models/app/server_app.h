@@ -12,8 +12,8 @@
 #include "sim/distribution.h"
 #include "sim/fifo_timer_list.h"
 #include "sim/random_stream.h"
-#include "sim/slot_pool.h"
 #include "sim/simulator.h"
+#include "sim/slot_pool.h"
 
 namespace tcpsim::app {
 

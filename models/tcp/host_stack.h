@@ -37,25 +37,29 @@ class HostStack final : public SegmentOutput, public net::SegmentReceiver {
   TcpStack& stack() { return stack_; }
   const TcpStack& stack() const { return stack_; }
 
-  // Loopback segments have both ends in 127/8 (TcpStack::connect keeps them so) and are
-  // never given a route cache: the first test is the network's own.
+  // Loopback segments have both ends in 127/8 (TcpStack::connect keeps them so) and come
+  // without a route cache (TcpStack::emit), so a cached route goes straight to the network.
   void transmit(const net::Segment& segment) override {
-    if (segment.dst.address.is_loopback() && node_) [[unlikely]] {
-      network_.send_from(*node_, segment);
+    if (segment.dst.address.is_loopback()) [[unlikely]] {
+      loop_back(segment);
       return;
     }
     network_.send(segment);
   }
   void transmit(const net::Segment& segment, std::uint64_t& route_cache) override {
-    if (route_cache == 0 && segment.dst.address.is_loopback() && node_) [[unlikely]] {
-      network_.send_from(*node_, segment);
-      return;
-    }
     network_.send(segment, route_cache);
   }
   void receive(const net::Segment& segment) override { stack_.receive(segment); }
 
  private:
+  [[gnu::noinline]] void loop_back(const net::Segment& segment) {
+    if (node_) {
+      network_.send_from(*node_, segment);
+    } else {
+      network_.send(segment);
+    }
+  }
+
   net::Network& network_;
   std::optional<net::NodeId> node_;
   TcpStack stack_;

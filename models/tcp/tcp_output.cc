@@ -40,6 +40,10 @@ void TcpStack::emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, 
     seg.tsval = sk.ts_offset + now_ms();
     seg.tsecr = syn_only ? 0 : sk.ts_recent;
   }
+  if (seg.dst.address.is_loopback()) [[unlikely]] {
+    output_.transmit(seg);  // no route to cache: the host's own loopback
+    return;
+  }
   output_.transmit(seg, sk.route_cache);
 }
 

@@ -88,9 +88,8 @@ void TcpStack::reuse_time_wait(SocketId s, std::uint32_t tw_id) {
 
 // __inet_hash_connect(): Linux's RFC 6056 double-hash scan, same parity as the
 // low end of the range first, uniqueness per 4-tuple.
-SocketError TcpStack::pick_connect_port(SocketId s, net::Endpoint remote) {
+SocketError TcpStack::pick_connect_port(SocketId s, net::Ipv4 saddr, net::Endpoint remote) {
   TcpSocket& sk = sockets_[s];
-  const net::Ipv4 saddr = source_address(sk, remote);
   const std::uint32_t low = settings_.ip_local_port_range.low;
   const std::uint32_t high = settings_.ip_local_port_range.high + 1U;
   std::uint32_t remaining = high - low;

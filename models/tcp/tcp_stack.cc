@@ -203,11 +203,11 @@ SocketError TcpStack::connect(SocketId s, net::Endpoint remote) {
     return sk.state == TcpState::kListen ? SocketError::kEinval : SocketError::kEisconn;
   }
   if (sk.tuple.remote.port != 0) return SocketError::kEisconn;  // reset earlier
-  if (remote.address.is_loopback() || sk.tuple.local.address.is_loopback()) [[unlikely]] {
+  const net::Ipv4 source = source_address(sk, remote);
+  if (source.is_loopback() || remote.address.is_loopback()) [[unlikely]] {
     // Loopback connections stay on lo: both ends in 127/8. Linux refuses a 127/8 source
     // toward another address (EINVAL from the route lookup) but lets a host address reach
     // 127/8; the model refuses both, since its network carries 127/8 only within a host.
-    const net::Ipv4 source = source_address(sk, remote);
     if (source.is_loopback() != remote.address.is_loopback()) return SocketError::kEinval;
     if (!add_local_address(source)) return SocketError::kEaddrnotavail;
   }
@@ -216,7 +216,7 @@ SocketError TcpStack::connect(SocketId s, net::Endpoint remote) {
     if (sk.tuple.local.address.value == 0) {
       // A wildcard bind takes the source address at connect time.
       release_port(s);
-      sk.tuple.local.address = source_address(sk, remote);
+      sk.tuple.local.address = source;
       hold_port(s, PortHold::kBind);
     }
     const std::uint32_t id = connections_.find({sk.tuple.local, remote});
@@ -228,7 +228,7 @@ SocketError TcpStack::connect(SocketId s, net::Endpoint remote) {
       reuse_time_wait(s, id & ~kTimeWaitBit);
     }
   } else {
-    const SocketError e = pick_connect_port(s, remote);
+    const SocketError e = pick_connect_port(s, source, remote);
     if (e != SocketError::kOk) return e;
   }
   sk.tuple.remote = remote;

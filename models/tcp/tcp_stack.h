@@ -156,7 +156,7 @@ class TcpStack final : public sim::EventHandler {
 
   // Port selection (tcp_port_selection.cc): inet_hash_connect() and
   // inet_csk_get_port().
-  SocketError pick_connect_port(SocketId s, net::Endpoint remote);
+  SocketError pick_connect_port(SocketId s, net::Ipv4 saddr, net::Endpoint remote);
   SocketError pick_bind_port(SocketId s, net::Ipv4 addr);
   bool bind_conflict(net::Ipv4 addr, std::uint16_t port, bool reuseaddr, bool explicit_port) const;
   bool port_reserved(std::uint16_t port) const;
