@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/metrics/sampler.h"
+#include "scenarios/conntrack_node.h"
 #include "scenarios/world_model.h"
 #include "scenarios/world_node.h"
 #include "sim/duration.h"

@@ -3,7 +3,7 @@
 namespace tcpsim::net {
 
 Conntrack::Conntrack(sim::Simulator& sim, const ConntrackConfig& config)
-    : config_(config), flows_(sim, config.timeouts, true) {}
+    : sim_(sim), config_(config), flows_(sim, config.timeouts, true) {}
 
 Middlebox::Verdict Conntrack::track(const Segment& segment) {
   if (const auto hit = flows_.find(segment.src, segment.dst)) [[likely]] {
@@ -11,7 +11,7 @@ Middlebox::Verdict Conntrack::track(const Segment& segment) {
     return Verdict::kForward;
   }
   if (config_.max_entries != 0 && flows_.size() >= config_.max_entries) {
-    ++counters_.dropped_table_full;
+    if (counters_.dropped_table_full++ == 0) counters_.first_drop = sim_.now();
     return Verdict::kDrop;
   }
   if (flow_start(segment).state == FlowState::kNone) {

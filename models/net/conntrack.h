@@ -16,6 +16,7 @@ struct ConntrackCounters {
   std::uint64_t entries_created = 0;
   std::uint64_t dropped_table_full = 0;  // "nf_conntrack: table full, dropping packet"
   std::uint64_t invalid = 0;             // segments left untracked (passed, as by default)
+  sim::Time first_drop = -1;             // of the first table-full drop; -1: none yet
 };
 
 // A segment of no known flow takes a new entry when it can start one (flow_start(): a SYN, or a
@@ -44,6 +45,7 @@ class Conntrack final : public Middlebox {
  private:
   Verdict track(const Segment& segment);
 
+  sim::Simulator& sim_;
   ConntrackConfig config_;
   FlowTable flows_;
   ConntrackCounters counters_;

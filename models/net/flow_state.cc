@@ -48,19 +48,15 @@ constexpr std::array<std::array<Row, kClassCount>, 2> kNext{{
     }},
 }};
 
-constexpr std::array<std::string_view, kFlowStateCount> kNames{
-    "NONE",       "SYN_SENT", "SYN_RECV",  "ESTABLISHED", "FIN_WAIT",
-    "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",       "SYN_SENT2"};
-
 std::uint8_t bit(FlowDirection d) { return d == FlowDirection::kOriginal ? 1U : 2U; }
 
 }  // namespace
 
 std::string_view flow_state_name(FlowState state) {
-  return kNames[static_cast<std::size_t>(state)];
+  return kFlowStateNames[static_cast<std::size_t>(state)];
 }
 
-const std::array<std::string_view, kFlowStateCount>& flow_state_names() { return kNames; }
+const std::array<std::string_view, kFlowStateCount>& flow_state_names() { return kFlowStateNames; }
 
 FlowStep flow_step(FlowTrack& track, FlowDirection direction, const Segment& segment) {
   const Class index = classify(segment);

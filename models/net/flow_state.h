@@ -26,6 +26,9 @@ enum class FlowState : std::uint8_t {
 inline constexpr std::size_t kFlowStateCount = 10;
 
 // Linux's names ("SYN_SENT", "TIME_WAIT", ...), also the metric columns.
+inline constexpr std::array<std::string_view, kFlowStateCount> kFlowStateNames{
+    "NONE",       "SYN_SENT", "SYN_RECV",  "ESTABLISHED", "FIN_WAIT",
+    "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",       "SYN_SENT2"};
 std::string_view flow_state_name(FlowState state);
 const std::array<std::string_view, kFlowStateCount>& flow_state_names();
 

@@ -7,7 +7,8 @@ namespace tcpsim::net {
 
 NatGateway::NatGateway(sim::Simulator& sim, NatGatewayConfig config, std::uint64_t seed,
                        std::uint64_t entity)
-    : config_(std::move(config)),
+    : sim_(sim),
+      config_(std::move(config)),
       flows_(sim, config_.timeouts, config_.linux_conntrack, this),
       ports_(config_, seed, entity) {}
 
@@ -48,7 +49,7 @@ Middlebox::Verdict NatGateway::outbound(Segment& segment) {
 
 Middlebox::Verdict NatGateway::refuse(NatFailure failure) {
   ++counters_.allocation_failures[static_cast<std::size_t>(failure)];
-  ++counters_.dropped_exhausted;
+  if (counters_.dropped_exhausted++ == 0) counters_.first_failure = sim_.now();
   if (!config_.reset_on_exhaustion) return Verdict::kDrop;
   ++counters_.resets_sent;
   return Verdict::kReset;

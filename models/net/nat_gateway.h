@@ -24,6 +24,7 @@ struct NatCounters {
   std::uint64_t dropped_inbound_no_mapping = 0;  // inbound segments for no mapping
   std::uint64_t resets_sent = 0;
   std::uint64_t translated = 0;  // segments forwarded, both ways
+  sim::Time first_failure = -1;  // of the first allocation failure; -1: none yet
 };
 
 // A SYN (without ACK) from inside with no mapping leases a public endpoint unique toward its
@@ -74,6 +75,7 @@ class NatGateway final : public Middlebox, private FlowTable::Observer {
     NatPortTable::Lease lease;
   };
 
+  sim::Simulator& sim_;
   NatGatewayConfig config_;
   FlowTable flows_;
   NatPortTable ports_;

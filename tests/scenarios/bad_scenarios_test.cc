@@ -97,9 +97,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"gateway_unknown_preset", 11, 3, "nat_gateways[0].preset",
                 "unknown preset \"aws_nat\" (known: aws_nat_gateway, azure_nat_gateway, "
                 "azure_lb_outbound, gcp_cloud_nat, linux_masquerade)"},
-        BadCase{"gateway_public_address_taken", 17, 3, "nat_gateways[0].public_addresses[0]",
+        BadCase{"gateway_public_address_taken", 18, 3, "nat_gateways[0].public_addresses[0]",
                 "address 203.0.113.1 is also an address of group \"backend\""},
-        BadCase{"gateway_bad_timeout", 13, 3, "nat_gateways[0].timeout_time_wait",
+        BadCase{"gateway_bad_timeout", 14, 3, "nat_gateways[0].timeout_time_wait",
                 "invalid duration \"2 minutes\""}),
     [](const ::testing::TestParamInfo<BadCase>& param_info) { return param_info.param.name; });
 
