@@ -21,24 +21,24 @@ inline constexpr std::array<metrics::Metric, 4> kConntrackMetrics{{
      .max_name = "conntrack_entries_max",
      .max_description = "conntrack entries in each state on the host with the most",
      .summary = {{{"conntrack_entries_peak", metrics::Reading::kPeak}}}},
-    {.name = "conntrack_table_full_drops",
+    {.name = "conntrack_full_drops",
      .unit = "segments",
      .description = "first segments of new flows dropped because the host's table held "
                     "nf_conntrack_max entries (\"nf_conntrack: table full, dropping packet\"), "
                     "summed over the group's hosts (cumulative)",
      .kind = metrics::MetricKind::kCounter,
-     .summary = {{{"conntrack_table_full_drops", metrics::Reading::kLast}}}},
+     .summary = {{{"conntrack_full_drops", metrics::Reading::kLast}}}},
     {.name = "conntrack_first_drop_s",
      .unit = "s",
      .description = "time of the first table-full drop on any host, NaN when none",
      .kind = metrics::MetricKind::kScalar,
      .summary = {{{"conntrack_first_drop_s", metrics::Reading::kValue}}},
      .combine = metrics::Combine::kMin},
-    {.name = "conntrack_entries_created",
+    {.name = "conntrack_created",
      .unit = "entries",
      .description = "conntrack entries created, summed over the group's hosts (cumulative)",
      .kind = metrics::MetricKind::kCounter,
-     .summary = {{{"conntrack_entries_created", metrics::Reading::kLast}}}},
+     .summary = {{{"conntrack_created", metrics::Reading::kLast}}}},
 }};
 
 class ConntrackStats final : public metrics::Source {
@@ -52,9 +52,9 @@ class ConntrackStats final : public metrics::Source {
     for (std::size_t k = 0; k < states.size(); ++k) {
       out.add(metrics::find(kConntrackMetrics, "conntrack_entries"), k, states[k]);
     }
-    out.add(metrics::find(kConntrackMetrics, "conntrack_table_full_drops"),
+    out.add(metrics::find(kConntrackMetrics, "conntrack_full_drops"),
             table_.counters().dropped_table_full);
-    out.add(metrics::find(kConntrackMetrics, "conntrack_entries_created"),
+    out.add(metrics::find(kConntrackMetrics, "conntrack_created"),
             table_.counters().entries_created);
   }
   void finish(metrics::Totals& out) const override {

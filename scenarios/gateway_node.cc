@@ -86,7 +86,7 @@ inline constexpr std::array<metrics::Metric, 7> kGatewayMetrics{{
                     "on one public address",
      .kind = metrics::MetricKind::kLevel,
      .width = metrics::Width::k32,
-     .summary = {{{"nat_busiest_destination_peak", metrics::Reading::kPeak}}}},
+     .summary = {{{"nat_dest_ports_peak", metrics::Reading::kPeak}}}},
     {.name = "nat_entries",
      .unit = "mappings",
      .description = "mappings in each flow state",
@@ -100,11 +100,11 @@ inline constexpr std::array<metrics::Metric, 7> kGatewayMetrics{{
      .kind = metrics::MetricKind::kCounter,
      .columns = {"reasons", kFailureNames},
      .summary = {{{"nat_allocation_failures", metrics::Reading::kLast}}}},
-    {.name = "nat_first_allocation_failure_s",
+    {.name = "nat_first_failure_s",
      .unit = "s",
      .description = "time of the first SYN that got no public port, NaN when none",
      .kind = metrics::MetricKind::kScalar,
-     .summary = {{{"nat_first_allocation_failure_s", metrics::Reading::kValue}}},
+     .summary = {{{"nat_first_failure_s", metrics::Reading::kValue}}},
      .combine = metrics::Combine::kMin},
     {.name = "nat_dropped",
      .unit = "segments",
@@ -129,7 +129,7 @@ inline constexpr auto kAzureMetrics =
                  "Azure's SNAT Connection Count with connection state Failed: SNAT port "
                  "exhaustion (cumulative)");
 inline constexpr auto kGcpMetrics = with_product(
-    kGatewayMetrics, "dropped_sent_packets_out_of_resources",
+    kGatewayMetrics, "OUT_OF_RESOURCES",
     "GCP's nat/dropped_sent_packets_count with reason OUT_OF_RESOURCES (cumulative)");
 inline constexpr auto kLinuxMetrics =
     with_product(kGatewayMetrics, "conntrack_drop",

@@ -94,9 +94,10 @@ void build_network(WorldModel& w, const ResolvedScenario& sc) {
   std::uint64_t host_id = 0;
   w.hosts.resize(sc.groups.size());
   for (std::size_t g = 0; g < sc.groups.size(); ++g) {
-    for (const auto& addresses : sc.groups[g].host_addresses) {
-      w.hosts[g].push_back(std::make_unique<tcp::HostStack>(w.sim, *w.network, sc.groups[g].kernel,
-                                                            addresses, w.seed, host_id++));
+    for (std::size_t i = 0; i < sc.groups[g].host_addresses.size(); ++i) {
+      w.hosts[g].push_back(std::make_unique<tcp::HostStack>(
+          w.sim, *w.network, sc.groups[g].kernel, sc.groups[g].host_addresses[i], w.seed,
+          host_id++, group_nodes[g][i]));
     }
   }
 }

@@ -32,6 +32,7 @@ void BindTable::add(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reus
 }
 
 void BindTable::remove(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr) {
+  ++removals_;
   if (hold == PortHold::kConnect) {
     std::uint8_t& users = connect_slot(addr, port);
     assert(users > 0);
@@ -61,6 +62,7 @@ void BindTable::add_listener(net::Ipv4 addr, std::uint16_t port) {
 }
 
 void BindTable::remove_listener(net::Ipv4 addr, std::uint16_t port) {
+  ++removals_;
   auto it = buckets_.find(key(addr, port));
   assert(it != buckets_.end() && it->second.listeners > 0);
   --it->second.listeners;

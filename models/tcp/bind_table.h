@@ -54,6 +54,9 @@ class BindTable {
 
   // Local (address, port) pairs held by at least one socket or TIME_WAIT.
   [[nodiscard]] std::size_t ports_in_use() const { return connect_ports_ + buckets_.size(); }
+  // Counts remove() and remove_listener() calls: a port search that found nothing finds
+  // nothing again until it changes.
+  [[nodiscard]] std::uint64_t removals() const { return removals_; }
 
  private:
   // One byte a port; a port shared by 255 or more connections (to as many
@@ -72,6 +75,7 @@ class BindTable {
   PortRange ephemeral_;
   std::vector<Dense> dense_;
   std::size_t connect_ports_ = 0;
+  std::uint64_t removals_ = 0;
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> overflow_;
   boost::unordered_flat_map<std::uint64_t, BindBucket> buckets_;
 };

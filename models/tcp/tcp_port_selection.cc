@@ -43,7 +43,11 @@ SocketError TcpStack::pick_bind_port(SocketId s, net::Ipv4 addr) {
   std::uint32_t remaining = high - low;
   if (remaining > 1) remaining &= ~1U;
   std::uint32_t offset = static_cast<std::uint32_t>(rng_.below(remaining)) | 1U;
-  while (true) {
+  // Not Linux: a search of the whole range that failed fails again, without scanning, while
+  // no port has been given back since (the outcome does not depend on the offset).
+  const bool known_full = bind_search_failed_ && bind_search_addr_ == addr &&
+                          bind_search_removals_ == binds_.removals();
+  while (!known_full) {
     std::uint32_t port = low + offset;
     for (std::uint32_t i = 0; i < remaining; i += 2, port += 2) {
       if (port >= high) port -= remaining;
@@ -56,6 +60,9 @@ SocketError TcpStack::pick_bind_port(SocketId s, net::Ipv4 addr) {
     --offset;
     if ((offset & 1U) != 0) break;
   }
+  bind_search_failed_ = true;
+  bind_search_addr_ = addr;
+  bind_search_removals_ = binds_.removals();
   ++counters_.bind_eaddrinuse;
   return SocketError::kEaddrinuse;
 }

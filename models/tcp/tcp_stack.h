@@ -224,6 +224,10 @@ class TcpStack final : public sim::EventHandler {
   ConnectionTable connections_;
   boost::unordered_flat_map<std::uint64_t, SocketId> listeners_;  // (addr, port) -> socket
   BindTable binds_;
+  // The last bind(0) search that found no port: its address and binds_.removals() then.
+  bool bind_search_failed_ = false;
+  net::Ipv4 bind_search_addr_;
+  std::uint64_t bind_search_removals_ = 0;
   std::vector<std::uint32_t> perturb_;  // Linux's table_perturb, per host here
   std::vector<bool> reserved_;          // ip_local_reserved_ports, by port
 

@@ -11,9 +11,8 @@
 #include "models/metrics/run_results.h"
 #include "models/tcp/socket_error.h"
 #include "models/tcp/tcp_state.h"
-#include "scenarios/scenario_loader.h"
-#include "scenarios/world.h"
 #include "sim/time.h"
+#include "tests/scenarios/examples/example_run.h"
 
 namespace tcpsim::scenarios {
 namespace {
@@ -22,6 +21,10 @@ using metrics::GroupResults;
 using metrics::RunResults;
 using tcp::SocketError;
 using tcp::TcpState;
+using testing::first_time;
+using testing::group;
+using testing::run_example;
+using testing::sample_at;
 
 constexpr std::size_t idx(TcpState s) { return static_cast<std::size_t>(s); }
 constexpr std::size_t idx(SocketError e) { return static_cast<std::size_t>(e); }
@@ -33,50 +36,12 @@ constexpr std::size_t kEstablished = idx(TcpState::kEstablished);
 constexpr std::size_t kEaddrnotavail = idx(SocketError::kEaddrnotavail);
 constexpr std::size_t kEtimedout = idx(SocketError::kEtimedout);
 
-RunResults run_example(const std::string& file, const std::vector<std::string>& overrides = {}) {
-  const LoadResult loaded =
-      load_scenario(std::string(TCPSIM_SOURCE_DIR) + "/scenarios/examples/" + file, overrides);
-  std::string problems;
-  for (const Problem& p : loaded.problems) problems += p.to_string() + "\n";
-  EXPECT_TRUE(loaded.ok()) << problems;
-  if (!loaded.ok()) return {};
-  return run_scenario(loaded, std::nullopt, false);
-}
-
-const GroupResults& group(const RunResults& r, const std::string& name) {
-  for (const GroupResults& g : r.groups) {
-    if (g.name == name) return g;
-  }
-  static const GroupResults kMissing;
-  ADD_FAILURE() << "no group " << name;
-  return kMissing;
-}
-
 double total_failures(const GroupResults& g) {
   double n = 0;
   for (const std::string_view e : tcp::kSocketErrorNames) {
     n += g.summary_number("failures." + std::string(e));
   }
   return n;
-}
-
-// The index of the sample taken at `seconds` (the series starts at 0 and has one sample a
-// second).
-std::size_t sample_at(const GroupResults& g, double seconds) {
-  for (std::size_t i = 0; i < g.times.size(); ++i) {
-    if (g.times[i] >= sim::from_seconds(seconds)) return i;
-  }
-  ADD_FAILURE() << g.name << ": no sample at " << seconds << " s";
-  return 0;
-}
-
-// The time of the first sample whose index satisfies `pred`, in seconds, or -1.
-template <typename Pred>
-double first_time(const GroupResults& g, Pred pred) {
-  for (std::size_t i = 0; i < g.times.size(); ++i) {
-    if (pred(i)) return sim::to_seconds(g.times[i]);
-  }
-  return -1;
 }
 
 double seconds_of(sim::Time t) { return sim::to_seconds(t); }
