@@ -41,7 +41,11 @@ NatPortTable::NatPortTable(const NatGatewayConfig& config, std::uint64_t seed, s
   const std::string name = "NAT gateway '" + config.product + "': ";
   const std::size_t addresses = config.public_addresses.size();
   if (addresses == 0) throw std::invalid_argument(name + "no public address");
-  if (addresses > 0xffff) throw std::invalid_argument(name + "too many public addresses");
+  if (addresses > 0xffff ||
+      (config.max_public_addresses != 0 && addresses > config.max_public_addresses)) {
+    throw std::invalid_argument(name + "more public addresses than " +
+                                std::to_string(config.max_public_addresses));
+  }
   if (range_ == 0 || config.port_low == 0) {
     throw std::invalid_argument(name + "empty or invalid port range");
   }
@@ -80,6 +84,11 @@ NatPortTable::NatPortTable(const NatGatewayConfig& config, std::uint64_t seed, s
       hosts_[h].ports = block_;
     }
   }
+}
+
+std::uint32_t NatPortTable::connections_to(Endpoint remote) const {
+  const auto it = destination_index_.find(remote.key());
+  return it == destination_index_.end() ? 0 : destinations_[it->second].in_use;
 }
 
 std::uint32_t NatPortTable::host_ports(std::size_t host) const {
