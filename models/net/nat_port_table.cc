@@ -41,11 +41,7 @@ NatPortTable::NatPortTable(const NatGatewayConfig& config, std::uint64_t seed, s
   const std::string name = "NAT gateway '" + config.product + "': ";
   const std::size_t addresses = config.public_addresses.size();
   if (addresses == 0) throw std::invalid_argument(name + "no public address");
-  if (addresses > 0xffff ||
-      (config.max_public_addresses != 0 && addresses > config.max_public_addresses)) {
-    throw std::invalid_argument(name + "more public addresses than " +
-                                std::to_string(config.max_public_addresses));
-  }
+  if (addresses > 0xffff) throw std::invalid_argument(name + "too many public addresses");
   if (range_ == 0 || config.port_low == 0) {
     throw std::invalid_argument(name + "empty or invalid port range");
   }

@@ -161,9 +161,7 @@ TEST(NatGateway, RefusesConfigsThatCannotWork) {
   sim::Simulator simulator;
   NatGatewayConfig config = nat_preset("aws_nat_gateway");
   EXPECT_THROW(NatGateway(simulator, config, 1), std::invalid_argument);  // no address
-  for (std::uint32_t a = 0; a < 9; ++a) config.public_addresses.push_back(Ipv4{kPublic.value + a});
-  EXPECT_THROW(NatGateway(simulator, config, 1), std::invalid_argument);  // AWS allows 8
-  config.public_addresses.pop_back();
+  config.public_addresses = {kPublic};
   EXPECT_NO_THROW(NatGateway(simulator, config, 1));
   NatGatewayConfig per_host = nat_preset("gcp_cloud_nat");
   per_host.public_addresses = {kPublic};
