@@ -64,6 +64,9 @@ class NatGateway final : public Middlebox, private FlowTable::Observer {
   [[nodiscard]] std::uint32_t peak_busiest_destination() const {
     return ports_.peak_busiest_destination();
   }
+  [[nodiscard]] std::uint32_t connections_to(Endpoint remote) const {
+    return ports_.connections_to(remote);
+  }
   [[nodiscard]] std::uint32_t host_ports(std::size_t host) const { return ports_.host_ports(host); }
 
  private:

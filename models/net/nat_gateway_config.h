@@ -30,7 +30,10 @@ enum class NatAllocation : std::uint8_t {
 struct NatGatewayConfig {
   std::string product;                 // preset name: "aws_nat_gateway", ...
   std::vector<Ipv4> public_addresses;  // >= 1
-  std::uint16_t port_low = 1024;       // ports usable on each public address
+  // The product's limit (AWS 8, Azure NAT Gateway 16; 0 = none), for the scenario's checks:
+  // the model itself takes any number.
+  std::uint32_t max_public_addresses = 0;
+  std::uint16_t port_low = 1024;  // ports usable on each public address
   std::uint16_t port_high = 65535;
   // Connections per public address toward one destination (ip, port); 0 = the port count.
   // kOnDemand only.

@@ -82,6 +82,11 @@ NatPortTable::NatPortTable(const NatGatewayConfig& config, std::uint64_t seed, s
   }
 }
 
+std::uint32_t NatPortTable::connections_to(Endpoint remote) const {
+  const auto it = destination_index_.find(remote.key());
+  return it == destination_index_.end() ? 0 : destinations_[it->second].in_use;
+}
+
 std::uint32_t NatPortTable::host_ports(std::size_t host) const {
   return host < hosts_.size() ? hosts_[host].ports : 0;
 }

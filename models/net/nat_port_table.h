@@ -69,6 +69,9 @@ class NatPortTable {
   // Connections toward the destination that has the most (all addresses together), O(1).
   [[nodiscard]] std::uint32_t busiest_destination() const { return busiest_; }
   [[nodiscard]] std::uint32_t peak_busiest_destination() const { return peak_busiest_; }
+  // Connections toward `remote`, all public addresses together.
+  [[nodiscard]] std::uint32_t connections_to(Endpoint remote) const;
+  // Destinations ever connected to.
   [[nodiscard]] std::size_t destinations() const { return destinations_.size(); }
   // Ports in the blocks of host `host` (an index into config.inside); 0 in kOnDemand.
   [[nodiscard]] std::uint32_t host_ports(std::size_t host) const;

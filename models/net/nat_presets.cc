@@ -26,10 +26,13 @@ constexpr std::array kClosing{FlowState::kFinWait, FlowState::kCloseWait, FlowSt
 constexpr std::array kEstablished{FlowState::kEstablished};
 constexpr std::array kClose{FlowState::kClose};
 
-// AWS documents one idle timeout, 350 s, after which the gateway answers with an RST; nothing
-// shorter after FIN or RST, so every state keeps a mapping 350 s.
+// AWS NAT Gateway: 55,000 connections per public IP to one destination, up to 8 IPs; one
+// documented idle timeout, 350 s, after which it answers with an RST. Nothing shorter is
+// documented after FIN or RST, so every state keeps a mapping 350 s; the port choice is
+// assumed random.
 NatGatewayConfig aws() {
   NatGatewayConfig c;
+  c.max_public_addresses = 8;
   c.max_per_destination = 55'000;
   c.selection = NatPortSelection::kRandom;
   c.timeouts.fill(350 * sim::kSecond);
@@ -42,6 +45,7 @@ NatGatewayConfig aws() {
 // 50,000 per IP to one destination, 2 M in all.
 NatGatewayConfig azure_nat() {
   NatGatewayConfig c;
+  c.max_public_addresses = 16;
   c.max_per_destination = 50'000;
   c.max_entries = 2'000'000;
   c.selection = NatPortSelection::kRandom;
@@ -58,6 +62,7 @@ NatGatewayConfig azure_nat() {
 NatGatewayConfig azure_lb() {
   NatGatewayConfig c = azure_nat();
   c.port_high = 1024 + 64'000 - 1;
+  c.max_public_addresses = 0;
   c.max_per_destination = 0;
   c.max_entries = 0;
   c.allocation = NatAllocation::kPerHostStatic;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <vector>
 
 #include "models/net/nat_presets.h"
@@ -129,6 +130,9 @@ TEST(NatGateway, RunsOutExactlyAtThePortCountPerDestination) {
   for (std::uint32_t i = 12; i < 21; ++i) ASSERT_TRUE(g.syn(client(i), ep("192.0.2.11", 80)));
   EXPECT_EQ(g.syn(client(21), ep("192.0.2.11", 80)), std::nullopt);
   EXPECT_EQ(g.nat.ports_in_use(0), 10U);  // distinct ports, whatever the destinations
+  EXPECT_EQ(g.nat.connections_to(kServer), 10U);
+  EXPECT_EQ(g.nat.connections_to(ep("192.0.2.10", 443)), 1U);
+  EXPECT_EQ(g.nat.connections_to(ep("192.0.2.99", 80)), 0U);
   EXPECT_EQ(g.nat.entries(), 21U);
   EXPECT_EQ(g.nat.busiest_destination(), 10U);
   EXPECT_EQ(g.failures(NatFailure::kNoFreePortForDestination), 3U);
@@ -151,6 +155,25 @@ TEST(NatGateway, PerDestinationLimitSpreadsOverThePublicAddresses) {
   EXPECT_EQ(g.nat.ports_in_use(0), 3U);
   EXPECT_EQ(g.nat.ports_in_use(1), 3U);
   EXPECT_EQ(g.nat.busiest_destination(), 6U);
+}
+
+TEST(NatGateway, RefusesConfigsThatCannotWork) {
+  sim::Simulator simulator;
+  NatGatewayConfig config = nat_preset("aws_nat_gateway");
+  EXPECT_THROW(NatGateway(simulator, config, 1), std::invalid_argument);  // no address
+  config.public_addresses = {kPublic};
+  EXPECT_NO_THROW(NatGateway(simulator, config, 1));
+  NatGatewayConfig per_host = nat_preset("gcp_cloud_nat");
+  per_host.public_addresses = {kPublic};
+  per_host.selection = NatPortSelection::kNfNatBounded;
+  EXPECT_THROW(NatGateway(simulator, per_host, 1), std::invalid_argument);
+  per_host.selection = NatPortSelection::kRandom;
+  per_host.min_ports_per_host = 0;
+  EXPECT_THROW(NatGateway(simulator, per_host, 1), std::invalid_argument);
+  NatGatewayConfig reversed = small(4);
+  reversed.port_low = 2000;
+  reversed.port_high = 1999;
+  EXPECT_THROW(NatGateway(simulator, reversed, 1), std::invalid_argument);
 }
 
 TEST(NatGateway, APerDestinationLimitAboveThePortCountIsThePortCount) {

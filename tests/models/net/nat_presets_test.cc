@@ -34,6 +34,7 @@ TEST(NatPresets, EveryNameHasAPresetAndOthersThrow) {
 TEST(NatPresets, Aws) {
   const NatGatewayConfig c = nat_preset("aws_nat_gateway");
   EXPECT_EQ(c.max_per_destination, 55'000U);
+  EXPECT_EQ(c.max_public_addresses, 8U);
   EXPECT_EQ(ports(c), 64'512U);
   EXPECT_EQ(c.allocation, NatAllocation::kOnDemand);
   EXPECT_TRUE(c.reset_expired);
@@ -45,6 +46,7 @@ TEST(NatPresets, AzureNatGateway) {
   const NatGatewayConfig c = nat_preset("azure_nat_gateway");
   EXPECT_EQ(ports(c), 64'512U);
   EXPECT_EQ(c.max_per_destination, 50'000U);
+  EXPECT_EQ(c.max_public_addresses, 16U);
   EXPECT_EQ(c.max_entries, 2'000'000U);
   EXPECT_EQ(c.allocation, NatAllocation::kOnDemand);
   EXPECT_EQ(c.selection, NatPortSelection::kRandom);
