@@ -251,6 +251,12 @@ class GatewayReader {
     }
     inside(out);
     public_addresses(out.config);
+    const std::uint32_t most = out.config.max_public_addresses;
+    if (most != 0 && out.config.public_addresses.size() > most) {
+      ctx_.error(field(g_.public_addresses().empty() ? "address_count" : "public_addresses"),
+                 fmt::format("{} takes at most {} public addresses, got {}", g_.preset(), most,
+                             out.config.public_addresses.size()));
+    }
     overrides(out.config);
     if (ctx_.problem_count() != problems_before) return std::nullopt;
     return out;
