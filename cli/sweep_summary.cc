@@ -8,10 +8,10 @@
 namespace tcpsim::cli {
 namespace {
 
-constexpr const char* kHeadlines[] = {
-    ".state_peak.TIME_WAIT",  ".failures.EADDRNOTAVAIL", ".first_eaddrnotavail_s",
-    ".request_latency_p99_s", ".nat_first_failure_s",    ".nat_ports_in_use_peak",
-    ".proxy_failures.502",    ".conntrack_first_drop_s"};
+constexpr const char* kHeadlines[] = {".state_peak.TIME_WAIT",  ".failures.EADDRNOTAVAIL",
+                                      ".first_eaddrnotavail_s", ".request_latency_p99_s",
+                                      ".nat_first_failure_s",   ".nat_ports_in_use_peak",
+                                      ".proxy_failures.502",    ".conntrack_first_drop_s"};
 
 std::string cell(double mean, double ci) {
   if (std::isnan(mean)) return "-";

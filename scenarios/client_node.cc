@@ -60,8 +60,8 @@ class ClientNode final : public WorldNode {
     if (client_.source_address) config.connect.source_address = *client_.source_address;
     if (client_.source_ports) config.connect.source_ports = *client_.source_ports;
     for (auto& host : world.hosts[static_cast<std::size_t>(client_.group)]) {
-      apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), config,
-                                                       world.seed, world.next_app_id()));
+      apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), config, world.seed,
+                                                       world.next_app_id()));
       stats_.push_back(std::make_unique<ClientStats>(*apps_.back()));
     }
   }
@@ -94,7 +94,8 @@ class ClientReader {
     std::optional<int> g = host_group_;
     if (host_group_) {
       if (!c_.group().empty()) ctx_.error(field("group"), "must be unset: it is the proxy's group");
-      if (!c_.name().empty()) ctx_.error(field("name"), "must be unset: the proxy's name labels it");
+      if (!c_.name().empty())
+        ctx_.error(field("name"), "must be unset: the proxy's name labels it");
       if (c_.has_load()) {
         ctx_.error(field("load"), "must be unset: a proxy forwards its downstream requests");
       }
@@ -423,8 +424,9 @@ class ClientReader {
     if (!c_.source_address().empty()) {
       const std::string path = field("source_address");
       if (c_.bind_mode() == pb::Client::CONNECT && c_.source_port_range().empty()) {
-        ctx_.error(path, "needs bind_mode BIND_ZERO or BIND_ADDRESS_NO_PORT, or a "
-                         "source_port_range: connect() alone takes the host's address");
+        ctx_.error(path,
+                   "needs bind_mode BIND_ZERO or BIND_ADDRESS_NO_PORT, or a "
+                   "source_port_range: connect() alone takes the host's address");
       }
       const auto a = net::parse_ipv4(c_.source_address());
       if (!a) {
@@ -462,9 +464,8 @@ class ClientReader {
 }  // namespace
 
 std::optional<ResolvedClient> resolve_client(const scenario::Client& client,
-                                             const std::string& path,
-                                             std::optional<int> host_group, sim::Time stop,
-                                             ResolveContext& ctx) {
+                                             const std::string& path, std::optional<int> host_group,
+                                             sim::Time stop, ResolveContext& ctx) {
   return ClientReader(client, path, host_group, ctx).read(stop);
 }
 

@@ -28,9 +28,8 @@ struct ResolvedClient {
 // ctx). `stop` ends the issuing of requests. `host_group`, when set, is the group of the proxy
 // whose upstream side `client` is: its own `group`, `name` and `load` must then be unset.
 std::optional<ResolvedClient> resolve_client(const scenario::Client& client,
-                                             const std::string& path,
-                                             std::optional<int> host_group, sim::Time stop,
-                                             ResolveContext& ctx);
+                                             const std::string& path, std::optional<int> host_group,
+                                             sim::Time stop, ResolveContext& ctx);
 
 std::unique_ptr<WorldNode> make_client_node(const ResolvedClient& client);
 

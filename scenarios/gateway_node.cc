@@ -52,7 +52,7 @@ std::size_t index_of(net::FlowState s) { return static_cast<std::size_t>(s); }
 inline constexpr std::array<std::string_view, net::kNatFailureCount> kFailureNames = {
     "no_free_port", "host_block_exhausted", "table_full", "search_gave_up"};
 inline constexpr std::array<std::string_view, 3> kDropNames = {"exhausted", "no_mapping_out",
-                                                                "no_mapping_in"};
+                                                               "no_mapping_in"};
 
 // A gateway's metrics, then one counting its allocation failures by the product's own name.
 template <std::size_t N>
@@ -128,9 +128,9 @@ inline constexpr auto kAzureMetrics =
     with_product(kGatewayMetrics, "snat_connections_failed",
                  "Azure's SNAT Connection Count with connection state Failed: SNAT port "
                  "exhaustion (cumulative)");
-inline constexpr auto kGcpMetrics = with_product(
-    kGatewayMetrics, "OUT_OF_RESOURCES",
-    "GCP's nat/dropped_sent_packets_count with reason OUT_OF_RESOURCES (cumulative)");
+inline constexpr auto kGcpMetrics =
+    with_product(kGatewayMetrics, "OUT_OF_RESOURCES",
+                 "GCP's nat/dropped_sent_packets_count with reason OUT_OF_RESOURCES (cumulative)");
 inline constexpr auto kLinuxMetrics =
     with_product(kGatewayMetrics, "conntrack_drop",
                  "conntrack -S drop: new flows dropped because conntrack or nf_nat had no "
@@ -181,8 +181,8 @@ class GatewayStats final : public metrics::Source {
   void finish(metrics::Totals& out) const override {
     if (address_ != 0) return;
     const sim::Time first = gateway_.counters().first_failure;
-    out.add(metrics()[4], first < 0 ? std::numeric_limits<double>::quiet_NaN()
-                                     : sim::to_seconds(first));
+    out.add(metrics()[4],
+            first < 0 ? std::numeric_limits<double>::quiet_NaN() : sim::to_seconds(first));
   }
 
  private:
@@ -316,7 +316,8 @@ class GatewayReader {
     }
     const auto base = net::parse_ipv4(g_.address_base());
     if (!base) {
-      ctx_.error(field("address_base"), fmt::format("\"{}\" is not a dotted quad", g_.address_base()));
+      ctx_.error(field("address_base"),
+                 fmt::format("\"{}\" is not a dotted quad", g_.address_base()));
       return;
     }
     if (g_.address_count() == 0) {
@@ -334,8 +335,8 @@ class GatewayReader {
       return;
     }
     if (const auto [it, fresh] = taken_.emplace(a.value, path_); !fresh) {
-      ctx_.error(path, fmt::format("address {} is also an address of {}", net::to_string(a),
-                                   it->second));
+      ctx_.error(path,
+                 fmt::format("address {} is also an address of {}", net::to_string(a), it->second));
       return;
     }
     cfg.public_addresses.push_back(a);

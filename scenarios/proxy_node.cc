@@ -85,15 +85,16 @@ class ProxyNode final : public WorldNode {
     if (proxy.upstream.source_address) {
       config_.upstream.connect.source_address = *proxy.upstream.source_address;
     }
-    if (proxy.upstream.source_ports) config_.upstream.connect.source_ports = *proxy.upstream.source_ports;
+    if (proxy.upstream.source_ports)
+      config_.upstream.connect.source_ports = *proxy.upstream.source_ports;
     config_.upstream_timeout = proxy.upstream_timeout;
     config_.error_response_bytes = proxy.error_response_size;
   }
 
   void build(WorldModel& world) override {
     for (auto& host : world.hosts[static_cast<std::size_t>(proxy_.group)]) {
-      apps_.push_back(std::make_unique<app::ProxyApp>(world.sim, host->stack(), config_,
-                                                      world.seed, world.next_app_id()));
+      apps_.push_back(std::make_unique<app::ProxyApp>(world.sim, host->stack(), config_, world.seed,
+                                                      world.next_app_id()));
       stats_.push_back(std::make_unique<ProxyStats>(*apps_.back()));
     }
   }
@@ -137,8 +138,8 @@ std::optional<ResolvedServer> resolve_proxy_downstream(const scenario::Proxy& pr
 }
 
 std::optional<ResolvedProxy> resolve_proxy(const scenario::Proxy& proxy, int index,
-                                           std::optional<ResolvedServer> downstream,
-                                           sim::Time stop, ResolveContext& ctx) {
+                                           std::optional<ResolvedServer> downstream, sim::Time stop,
+                                           ResolveContext& ctx) {
   const std::string path = indexed("proxies", index);
   const auto g = ctx.group_index.find(proxy.group());
   if (g == ctx.group_index.end()) return std::nullopt;
@@ -146,8 +147,8 @@ std::optional<ResolvedProxy> resolve_proxy(const scenario::Proxy& proxy, int ind
     ctx.error(join_field_path(path, "upstream"), "required: the group and ports it forwards to");
     return std::nullopt;
   }
-  auto upstream = resolve_client(proxy.upstream(), join_field_path(path, "upstream"), g->second,
-                                 stop, ctx);
+  auto upstream =
+      resolve_client(proxy.upstream(), join_field_path(path, "upstream"), g->second, stop, ctx);
   const auto timeout = ctx.positive_duration(join_field_path(path, "upstream_timeout"),
                                              proxy.upstream_timeout(), Need::kOptional);
   if (!downstream || !upstream || (!proxy.upstream_timeout().empty() && !timeout)) {
@@ -155,8 +156,9 @@ std::optional<ResolvedProxy> resolve_proxy(const scenario::Proxy& proxy, int ind
   }
   ResolvedProxy out;
   const auto& ports = proxy.downstream().ports();
-  out.name = proxy.name().empty() ? fmt::format("{}:{}", proxy.group(), ports.empty() ? 0 : ports[0])
-                                  : proxy.name();
+  out.name = proxy.name().empty()
+                 ? fmt::format("{}:{}", proxy.group(), ports.empty() ? 0 : ports[0])
+                 : proxy.name();
   out.group = g->second;
   out.downstream = std::move(*downstream);
   out.downstream.name = out.name;

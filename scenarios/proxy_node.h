@@ -31,8 +31,8 @@ std::optional<ResolvedServer> resolve_proxy_downstream(const scenario::Proxy& pr
 // Reads the rest of proxies[index] once every listener is known; `downstream` is what
 // resolve_proxy_downstream gave. Nullopt when it or the upstream side has a problem.
 std::optional<ResolvedProxy> resolve_proxy(const scenario::Proxy& proxy, int index,
-                                           std::optional<ResolvedServer> downstream,
-                                           sim::Time stop, ResolveContext& ctx);
+                                           std::optional<ResolvedServer> downstream, sim::Time stop,
+                                           ResolveContext& ctx);
 
 std::unique_ptr<WorldNode> make_proxy_node(const ResolvedProxy& proxy);
 

@@ -55,7 +55,7 @@ std::optional<sim::Time> ResolveContext::duration_or(const std::string& path,
 }
 
 std::optional<tcp::PortRange> ResolveContext::port_range(const std::string& path,
-                                                        const std::string& text) {
+                                                         const std::string& text) {
   const tcp::KernelKnob& knob = *tcp::find_kernel_knob("ip_local_port_range");
   tcp::KernelSettings scratch;
   if (auto e = knob.parse(text, scratch)) {

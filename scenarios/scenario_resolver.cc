@@ -68,14 +68,15 @@ class Resolver {
       downstream.push_back(resolve_proxy_downstream(s_.proxies(i), i, ctx_));
     }
     for (int i = 0; i < s_.clients_size(); ++i) {
-      if (auto c = resolve_client(s_.clients(i), indexed("clients", i), std::nullopt,
-                                  out.duration, ctx_)) {
+      if (auto c = resolve_client(s_.clients(i), indexed("clients", i), std::nullopt, out.duration,
+                                  ctx_)) {
         out.clients.push_back(std::move(*c));
       }
     }
     for (int i = 0; i < s_.proxies_size(); ++i) {
-      if (auto p = resolve_proxy(s_.proxies(i), i, std::move(downstream[static_cast<std::size_t>(i)]),
-                                 out.duration, ctx_)) {
+      if (auto p =
+              resolve_proxy(s_.proxies(i), i, std::move(downstream[static_cast<std::size_t>(i)]),
+                            out.duration, ctx_)) {
         out.proxies.push_back(std::move(*p));
       }
     }
@@ -302,13 +303,15 @@ class Resolver {
       clients.emplace_back(&out.clients[i], &s_.clients(static_cast<int>(i)));
     }
     for (std::size_t i = 0; i < out.proxies.size(); ++i) {
-      servers.emplace_back(&out.proxies[i].downstream, &s_.proxies(static_cast<int>(i)).downstream());
+      servers.emplace_back(&out.proxies[i].downstream,
+                           &s_.proxies(static_cast<int>(i)).downstream());
       clients.emplace_back(&out.proxies[i].upstream, &s_.proxies(static_cast<int>(i)).upstream());
     }
     std::map<std::pair<int, std::uint32_t>, std::size_t> server_of;  // (group, port) -> server
     for (std::size_t si = 0; si < servers.size(); ++si) {
       app::ServerConfig& srv = servers[si].first->config;
-      for (const net::Endpoint& ep : srv.listen) server_of[{servers[si].first->group, ep.port}] = si;
+      for (const net::Endpoint& ep : srv.listen)
+        server_of[{servers[si].first->group, ep.port}] = si;
       app::MessageSizes own;
       own.response = size_or(servers[si].second->response_size(), own.response);
       srv.sizes = {own};

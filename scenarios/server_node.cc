@@ -43,8 +43,7 @@ class ServerNode final : public WorldNode {
 
 }  // namespace
 
-std::optional<ResolvedServer> resolve_server(const scenario::Server& srv,
-                                             const std::string& path,
+std::optional<ResolvedServer> resolve_server(const scenario::Server& srv, const std::string& path,
                                              std::optional<int> host_group, ResolveContext& ctx) {
   const std::size_t problems_before = ctx.problem_count();
   auto field = [&](std::string_view f) { return join_field_path(path, f); };
@@ -69,11 +68,11 @@ std::optional<ResolvedServer> resolve_server(const scenario::Server& srv,
     if (!g) continue;
     const ResolveContext::Listener mine{path, srv.close_first()};
     if (const auto [it, fresh] = ctx.listeners.emplace(std::pair{*g, p}, mine); !fresh) {
-      ctx.error(port_path, it->second.path == path
-                               ? fmt::format("port {} is listed twice", p)
-                               : fmt::format("port {} of group \"{}\" is already listened on by {}",
-                                             p, ctx.groups[static_cast<std::size_t>(*g)].name,
-                                             it->second.path));
+      ctx.error(port_path,
+                it->second.path == path
+                    ? fmt::format("port {} is listed twice", p)
+                    : fmt::format("port {} of group \"{}\" is already listened on by {}", p,
+                                  ctx.groups[static_cast<std::size_t>(*g)].name, it->second.path));
     }
   }
   if (g) {

@@ -23,8 +23,8 @@ struct ResolvedServer {
 // when the entry has a problem (recorded in ctx). `host_group`, when set, is the group of the
 // proxy whose downstream side `server` is: its own `group` and `name` must then be unset.
 std::optional<ResolvedServer> resolve_server(const scenario::Server& server,
-                                             const std::string& path,
-                                             std::optional<int> host_group, ResolveContext& ctx);
+                                             const std::string& path, std::optional<int> host_group,
+                                             ResolveContext& ctx);
 
 std::unique_ptr<WorldNode> make_server_node(const ResolvedServer& server);
 

@@ -95,9 +95,9 @@ void build_network(WorldModel& w, const ResolvedScenario& sc) {
   w.hosts.resize(sc.groups.size());
   for (std::size_t g = 0; g < sc.groups.size(); ++g) {
     for (std::size_t i = 0; i < sc.groups[g].host_addresses.size(); ++i) {
-      w.hosts[g].push_back(std::make_unique<tcp::HostStack>(
-          w.sim, *w.network, sc.groups[g].kernel, sc.groups[g].host_addresses[i], w.seed,
-          host_id++, group_nodes[g][i]));
+      w.hosts[g].push_back(std::make_unique<tcp::HostStack>(w.sim, *w.network, sc.groups[g].kernel,
+                                                            sc.groups[g].host_addresses[i], w.seed,
+                                                            host_id++, group_nodes[g][i]));
     }
   }
 }

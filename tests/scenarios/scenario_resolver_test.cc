@@ -162,3 +162,140 @@ TEST(ScenarioResolver, TraceArrivalsAreReadAtResolveTime) {
 
 }  // namespace
 }  // namespace tcpsim::scenarios
+
+namespace tcpsim::scenarios {
+namespace {
+
+const std::string kData = TCPSIM_SCENARIO_TEST_DATA;
+
+const ResolvedProxy& proxy_named(const ResolvedScenario& sc, const std::string& name) {
+  for (const ResolvedProxy& p : sc.proxies) {
+    if (p.name == name) return p;
+  }
+  throw std::out_of_range(name);
+}
+
+TEST(ScenarioResolver, AProxyIsAServerOfItsGroupAndAClientOfItsUpstream) {
+  const LoadResult r = load_scenario(kData + "/good/everything.pbtxt");
+  ASSERT_TRUE(r.ok()) << describe(r);
+  const ResolvedProxy& edge = proxy_named(*r.resolved, "edge-proxy");
+  EXPECT_EQ(edge.group, 4);
+  EXPECT_EQ(edge.downstream.group, 4);
+  ASSERT_EQ(edge.downstream.config.listen.size(), 1U);
+  EXPECT_EQ(edge.downstream.config.listen[0].port, 443);
+  EXPECT_EQ(edge.downstream.config.idle_timeout, 60 * sim::kSecond);
+  // Upstream: both api hosts on port 8000, through a bounded pool.
+  EXPECT_EQ(edge.upstream.group, 4);
+  EXPECT_FALSE(edge.upstream.loopback);
+  ASSERT_EQ(edge.upstream.config.destinations.size(), 2U);
+  EXPECT_EQ(net::to_string(edge.upstream.config.destinations[1]), "10.2.0.20:8000");
+  EXPECT_EQ(edge.upstream.config.pool.max_total, 64U);
+  EXPECT_EQ(edge.upstream.config.retry.max_retries, 1U);
+  EXPECT_EQ(edge.upstream_timeout, 5 * sim::kSecond);
+  EXPECT_EQ(edge.error_response_size, 200U);
+  // The upstream's own request size is a model of its own on the api server.
+  EXPECT_EQ(edge.upstream.config.size_tags.size(), 2U);
+  EXPECT_NE(edge.upstream.config.size_tags[0], 0U);
+}
+
+TEST(ScenarioResolver, ASidecarReachesItsApplicationOverLoopback) {
+  const LoadResult r = load_scenario(kData + "/good/everything.pbtxt");
+  ASSERT_TRUE(r.ok()) << describe(r);
+  const ResolvedProxy& sidecar = proxy_named(*r.resolved, "cache-sidecar");
+  EXPECT_TRUE(sidecar.upstream.loopback);
+  ASSERT_EQ(sidecar.upstream.config.destinations.size(), 1U);
+  EXPECT_EQ(net::to_string(sidecar.upstream.config.destinations[0]), "127.0.0.1:6379");
+  ASSERT_TRUE(sidecar.upstream.source_address.has_value());
+  EXPECT_EQ(net::to_string(*sidecar.upstream.source_address), "127.0.0.6");
+  EXPECT_EQ(sidecar.name, "cache-sidecar");
+  // A client of the sidecar's port is a client of a listener like any other.
+  const ResolvedClient& c = r.resolved->clients.back();
+  EXPECT_EQ(c.name, "db-to-sidecar");
+  EXPECT_EQ(c.config.destinations[0].port, 16379);
+}
+
+TEST(ScenarioResolver, AGatewayIsItsPresetWithItsOverrides) {
+  const LoadResult r = load_scenario(kData + "/good/everything.pbtxt");
+  ASSERT_TRUE(r.ok()) << describe(r);
+  ASSERT_EQ(r.resolved->gateways.size(), 1U);
+  const ResolvedGateway& g = r.resolved->gateways[0];
+  EXPECT_EQ(g.name, "nat");
+  ASSERT_EQ(g.inside_groups.size(), 1U);
+  EXPECT_EQ(r.resolved->groups[static_cast<std::size_t>(g.inside_groups[0])].name, "batch");
+  const net::NatGatewayConfig& c = g.config;
+  EXPECT_EQ(c.product, "gcp_cloud_nat");
+  ASSERT_EQ(c.public_addresses.size(), 2U);
+  EXPECT_EQ(net::to_string(c.public_addresses[1]), "203.0.113.2");
+  EXPECT_EQ(c.port_low, 1024);
+  EXPECT_EQ(c.port_high, 65535);
+  EXPECT_EQ(c.allocation, net::NatAllocation::kPerHostDynamic);
+  EXPECT_EQ(c.min_ports_per_host, 32U);
+  EXPECT_EQ(c.max_ports_per_host, 1024U);
+  EXPECT_EQ(c.selection, net::NatPortSelection::kSequential);
+  const auto timeout = [&c](net::FlowState s) { return c.timeouts[static_cast<std::size_t>(s)]; };
+  EXPECT_EQ(timeout(net::FlowState::kEstablished), 600 * sim::kSecond);
+  EXPECT_EQ(timeout(net::FlowState::kTimeWait), 30 * sim::kSecond);
+  EXPECT_EQ(timeout(net::FlowState::kSynSent), 30 * sim::kSecond);  // the preset's
+  EXPECT_TRUE(c.reset_on_exhaustion);
+  // The resolved text spells the preset out and reads back to the same gateway.
+  const LoadResult again = load_scenario_text(r.resolved_text(), kData + "/good/again.pbtxt");
+  ASSERT_TRUE(again.ok()) << describe(again);
+  const net::NatGatewayConfig& c2 = again.resolved->gateways[0].config;
+  EXPECT_EQ(c2.timeouts, c.timeouts);
+  EXPECT_EQ(c2.port_low, c.port_low);
+  EXPECT_EQ(c2.allocation, c.allocation);
+  EXPECT_EQ(c2.min_ports_per_host, c.min_ports_per_host);
+}
+
+TEST(ScenarioResolver, ConntrackSettingsComeFromTheKernel) {
+  const LoadResult r = load_scenario(kData + "/good/everything.pbtxt");
+  ASSERT_TRUE(r.ok()) << describe(r);
+  const tcp::KernelSettings& k = r.group("edge")->kernel;
+  EXPECT_TRUE(k.nf_conntrack);
+  EXPECT_EQ(k.nf_conntrack_max, 65536U);
+  EXPECT_EQ(k.nf_conntrack_tcp_timeout_time_wait, 60 * sim::kSecond);
+  EXPECT_EQ(k.nf_conntrack_tcp_timeout_established, 24 * 3600 * sim::kSecond);
+  EXPECT_FALSE(r.group("web")->kernel.nf_conntrack);
+}
+
+TEST(ScenarioResolver, GatewayAndProxyProblemsNameTheirFields) {
+  const std::string base = R"(
+name: "p"
+duration: "10s"
+groups { name: "c" count: 2 address_base: "10.1.0.1" }
+groups { name: "s" count: 1 address_base: "10.2.0.1" }
+servers { group: "s" ports: 80 }
+)";
+  const auto problems = [&](const std::string& extra) {
+    const LoadResult r = load(base + extra);
+    std::vector<std::string> out;
+    for (const Problem& p : r.problems) out.push_back(p.field_path + ": " + p.message);
+    return out;
+  };
+  EXPECT_THAT(problems(R"(nat_gateways { name: "n" preset: "aws_nat_gateway" inside_groups: "c"
+                          address_base: "203.0.113.1" address_count: 9 })"),
+              ::testing::ElementsAre("nat_gateways[0].address_count: aws_nat_gateway takes at "
+                                     "most 8 public addresses, got 9"));
+  EXPECT_THAT(
+      problems(R"(nat_gateways { name: "n" preset: "aws_nat_gateway" inside_groups: "c"
+                          inside_groups: "c" public_addresses: "203.0.113.1" })"),
+      ::testing::ElementsAre("nat_gateways[0].inside_groups[1]: group \"c\" is already behind "
+                             "nat_gateways[0]"));
+  EXPECT_THAT(problems(R"(nat_gateways { name: "s" preset: "gcp_cloud_nat" inside_groups: "c"
+                          public_addresses: "203.0.113.1" })"),
+              ::testing::ElementsAre(
+                  "nat_gateways[0].name: duplicate name \"s\" (already used by groups[1].name)"));
+  EXPECT_THAT(problems(R"(proxies { group: "c" downstream { ports: 8080 } upstream {
+                          target_group: "s" target_ports: 80 source_port_range: "2000 1000" } })"),
+              ::testing::ElementsAre(::testing::StartsWith(
+                  "proxies[0].upstream.source_port_range: low (2000) must be")));
+  EXPECT_THAT(problems(R"(proxies { group: "c" downstream { ports: 8080 } upstream {
+                          target_group: "s" target_ports: 80 source_address: "127.0.0.6" } })"),
+              ::testing::ElementsAre(::testing::StartsWith(
+                  "proxies[0].upstream.source_address: needs bind_mode BIND_ZERO")));
+  EXPECT_THAT(problems(R"(proxies { group: "c" upstream { target_group: "s" target_ports: 80 } })"),
+              ::testing::ElementsAre("proxies[0].downstream: required: the ports it listens on"));
+}
+
+}  // namespace
+}  // namespace tcpsim::scenarios

@@ -215,10 +215,10 @@ TEST(KernelKnobs, OnlyFlagsPortsAndTheUnboundedBucketCountHaveNoValueOutOfBounds
   for (const KernelKnob& knob : kernel_knobs()) {
     if (just_outside(knob).empty()) unbounded.push_back(knob.name());
   }
-  EXPECT_THAT(unbounded, UnorderedElementsAre("ip_local_port_range", "ip_local_reserved_ports",
-                                              "tcp_timestamps", "tcp_max_tw_buckets",
-                                              "tcp_abort_on_overflow", "tcp_rfc1337",
-                                              "nf_conntrack"));
+  EXPECT_THAT(unbounded,
+              UnorderedElementsAre("ip_local_port_range", "ip_local_reserved_ports",
+                                   "tcp_timestamps", "tcp_max_tw_buckets", "tcp_abort_on_overflow",
+                                   "tcp_rfc1337", "nf_conntrack"));
 }
 
 class KnobRowTest : public ::testing::TestWithParam<KernelKnob> {};
