@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <mutex>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -190,6 +191,51 @@ class GatewayStats final : public metrics::Source {
   std::size_t address_;
 };
 
+// The series of ports in use on each public address: its columns are the gateway's addresses,
+// so the metric is made once per set of addresses and kept for the life of the program, as
+// results refer to their metrics.
+const metrics::Metric& ports_by_address_metric(const std::vector<net::Ipv4>& addresses) {
+  struct Interned {
+    std::vector<std::string> names;
+    std::vector<std::string_view> views;
+    metrics::Metric metric;
+  };
+  static std::mutex mutex;
+  static std::map<std::vector<std::uint32_t>, std::unique_ptr<Interned>> interned;
+  std::vector<std::uint32_t> key;
+  for (const net::Ipv4 a : addresses) key.push_back(a.value);
+  const std::lock_guard<std::mutex> lock(mutex);
+  std::unique_ptr<Interned>& slot = interned[key];
+  if (!slot) {
+    slot = std::make_unique<Interned>();
+    for (const net::Ipv4 a : addresses) slot->names.push_back(net::to_string(a));
+    for (const std::string& n : slot->names) slot->views.emplace_back(n);
+    slot->metric = {.name = "nat_ports_by_address",
+                    .unit = "ports",
+                    .description = "public ports held by mappings on each public address",
+                    .kind = metrics::MetricKind::kLevel,
+                    .width = metrics::Width::k32,
+                    .columns = {"addresses", slot->views}};
+  }
+  return slot->metric;
+}
+
+class AddressPorts final : public metrics::Source {
+ public:
+  explicit AddressPorts(const net::NatGateway& gateway)
+      : gateway_(gateway), metric_(ports_by_address_metric(gateway.config().public_addresses)) {}
+  [[nodiscard]] std::span<const metrics::Metric> metrics() const override { return {&metric_, 1}; }
+  void sample(metrics::Sample& out) const override {
+    for (std::size_t a = 0; a < gateway_.config().public_addresses.size(); ++a) {
+      out.add(metric_, a, gateway_.ports_in_use(a));
+    }
+  }
+
+ private:
+  const net::NatGateway& gateway_;
+  const metrics::Metric& metric_;
+};
+
 class GatewayNode final : public WorldNode {
  public:
   GatewayNode(const ResolvedGateway& gateway, std::size_t index)
@@ -211,12 +257,14 @@ class GatewayNode final : public WorldNode {
     for (std::size_t a = 0; a < gateway_.config.public_addresses.size(); ++a) {
       stats_.push_back(std::make_unique<GatewayStats>(*box_, a));
     }
+    by_address_ = std::make_unique<AddressPorts>(*box_);
   }
 
   void add_metrics(metrics::Sampler& sampler,
                    const std::vector<std::size_t>& /*sampler_groups*/) override {
     const std::size_t g = sampler.add_node_group(gateway_.name);
     for (const auto& s : stats_) sampler.add_source(g, *s);
+    sampler.add_source(g, *by_address_);
   }
 
   void start() override {}
@@ -226,6 +274,7 @@ class GatewayNode final : public WorldNode {
   std::size_t index_;
   std::unique_ptr<net::NatGateway> box_;
   std::vector<std::unique_ptr<GatewayStats>> stats_;
+  std::unique_ptr<AddressPorts> by_address_;
 };
 
 class GatewayReader {

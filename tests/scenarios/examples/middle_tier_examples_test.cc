@@ -98,6 +98,11 @@ TEST(MiddleTierExamples, AwsNatGatewayWithTwoAddressesHalvesThePressure) {
   const double total = nat.summary_number("nat_ports_in_use_peak");
   EXPECT_NEAR(total, 75000, 4 * std::sqrt(75000.0));
   const std::size_t last = nat.times.size() - 1;
+  EXPECT_EQ(
+      nat.sample("nat_ports_by_address", last, 0) + nat.sample("nat_ports_by_address", last, 1),
+      nat.sample("nat_ports_in_use", last));
+  EXPECT_NEAR(static_cast<double>(nat.sample("nat_ports_by_address", last, 1)), total / 2,
+              0.02 * total);
   EXPECT_NEAR(static_cast<double>(nat.sample("nat_ports_in_use_max", last)), total / 2,
               0.02 * total);
 }
