@@ -112,6 +112,17 @@ class ClientReader {
                  fmt::format("no path from group \"{}\" to group \"{}\" through topology.links",
                              c_.group(), c_.target_group()));
     }
+    if (g && target && !out.loopback) {
+      const auto behind = ctx_.gateway_of.find(*target);
+      const auto mine = ctx_.gateway_of.find(*g);
+      if (behind != ctx_.gateway_of.end() &&
+          (mine == ctx_.gateway_of.end() || mine->second != behind->second)) {
+        ctx_.error(field("target_group"),
+                   fmt::format("group \"{}\" is behind {}, and hosts inside a gateway accept no "
+                               "connection from outside it",
+                               c_.target_group(), behind->second));
+      }
+    }
     out.group = g.value_or(-1);
     out.target_group = target.value_or(-1);
     app::ClientConfig& cfg = out.config;

@@ -44,6 +44,47 @@ class DisjointSets {
   std::vector<std::size_t> parent_;
 };
 
+// Which nodes of the topology reach which, as routes go: switches forward, hosts (a group's,
+// a gateway) do not, so two hosts meet through a switch both reach or over a link of their own.
+class Paths {
+ public:
+  explicit Paths(std::size_t nodes) : switches_(nodes), attached_(nodes), direct_(nodes) {}
+
+  void link(std::size_t a, std::size_t b, bool a_switch, bool b_switch) {
+    if (a_switch && b_switch) {
+      switches_.join(a, b);
+    } else if (a_switch) {
+      attached_[b].push_back(a);
+    } else if (b_switch) {
+      attached_[a].push_back(b);
+    } else {
+      direct_[a].push_back(b);
+      direct_[b].push_back(a);
+    }
+  }
+
+  [[nodiscard]] bool reach(std::size_t a, std::size_t b) {
+    if (a == b) return true;
+    for (const std::size_t n : direct_[a]) {
+      if (n == b) return true;
+    }
+    for (const std::size_t x : attached_[a]) {
+      for (const std::size_t y : attached_[b]) {
+        if (switches_.find(x) == switches_.find(y)) return true;
+      }
+    }
+    return false;
+  }
+  bool reach(int a, int b) {
+    return reach(static_cast<std::size_t>(a), static_cast<std::size_t>(b));
+  }
+
+ private:
+  DisjointSets switches_;
+  std::vector<std::vector<std::size_t>> attached_;  // switches a host node links to
+  std::vector<std::vector<std::size_t>> direct_;    // host nodes it links to directly
+};
+
 class Resolver {
  public:
   Resolver(const pb::Scenario& s, std::filesystem::path base_dir)
@@ -207,9 +248,10 @@ class Resolver {
       out.switches.push_back(t.switches(k).name());
     }
     const std::size_t gateway_base = group_count + static_cast<std::size_t>(t.switches_size());
-    auto connected = std::make_shared<DisjointSets>(
-        gateway_base + static_cast<std::size_t>(s_.nat_gateways_size()));
+    const std::size_t node_count = gateway_base + static_cast<std::size_t>(s_.nat_gateways_size());
+    auto paths = std::make_shared<Paths>(node_count);
     bool complete = true;  // no link was refused
+    const auto is_switch = [&](std::size_t n) { return n >= group_count && n < gateway_base; };
     for (int k = 0; k < t.links_size(); ++k) {
       const pb::Link& link = t.links(k);
       const std::string path = indexed("topology.links", k);
@@ -246,7 +288,7 @@ class Resolver {
                                        link.from(), link.to()));
           complete = false;
         } else {
-          connected->join(*from, *to);
+          paths->link(*from, *to, is_switch(*from), is_switch(*to));
         }
       }
       ResolvedLink resolved;
@@ -270,15 +312,28 @@ class Resolver {
     // Without links every group hangs off one implicit switch. With a link already reported
     // as broken, paths are not judged.
     if (!t.links().empty() && complete) {
-      ctx_.reachable = [connected](int a, int b) {
-        return connected->find(static_cast<std::size_t>(a)) ==
-               connected->find(static_cast<std::size_t>(b));
+      // A group behind a gateway reaches others through it.
+      std::map<int, int> via;
+      for (int i = 0; i < s_.nat_gateways_size(); ++i) {
+        for (const std::string& name : s_.nat_gateways(i).inside_groups()) {
+          if (const auto g = ctx_.group_index.find(name); g != ctx_.group_index.end()) {
+            via.emplace(g->second, static_cast<int>(gateway_base) + i);
+          }
+        }
+      }
+      ctx_.reachable = [paths, via](int a, int b) {
+        const auto gw = via.find(a);
+        const auto gw_b = via.find(b);
+        if (gw == via.end() || (gw_b != via.end() && gw_b->second == gw->second)) {
+          return paths->reach(a, b);
+        }
+        return paths->reach(a, gw->second) && paths->reach(gw->second, b);
       };
       for (int i = 0; i < s_.nat_gateways_size(); ++i) {
         const auto gw = static_cast<int>(gateway_base) + i;
         for (int k = 0; k < s_.nat_gateways(i).inside_groups_size(); ++k) {
           const auto g = ctx_.group_index.find(s_.nat_gateways(i).inside_groups(k));
-          if (g != ctx_.group_index.end() && !ctx_.reachable(g->second, gw)) {
+          if (g != ctx_.group_index.end() && !paths->reach(g->second, gw)) {
             ctx_.error(indexed(join_field_path(indexed("nat_gateways", i), "inside_groups"), k),
                        fmt::format("no path from group \"{}\" to the gateway through "
                                    "topology.links",

@@ -293,8 +293,49 @@ servers { group: "s" ports: 80 }
                           target_group: "s" target_ports: 80 source_address: "127.0.0.6" } })"),
               ::testing::ElementsAre(::testing::StartsWith(
                   "proxies[0].upstream.source_address: needs bind_mode BIND_ZERO")));
+  EXPECT_THAT(problems(R"(nat_gateways { name: "n" preset: "aws_nat_gateway" inside_groups: "s"
+                          public_addresses: "203.0.113.1" }
+                          clients { group: "c" target_group: "s" target_ports: 80
+                                    load { poisson { rate: 1 } } })"),
+              ::testing::ElementsAre("clients[0].target_group: group \"s\" is behind "
+                                     "nat_gateways[0], and hosts inside a gateway accept no "
+                                     "connection from outside it"));
   EXPECT_THAT(problems(R"(proxies { group: "c" upstream { target_group: "s" target_ports: 80 } })"),
               ::testing::ElementsAre("proxies[0].downstream: required: the ports it listens on"));
+}
+
+}  // namespace
+}  // namespace tcpsim::scenarios
+
+namespace tcpsim::scenarios {
+namespace {
+
+// Hosts do not forward: a path between two groups goes through switches, or over a link of
+// their own, never through a third host.
+TEST(ScenarioResolver, NoPathLeadsThroughAHost) {
+  const std::string text = R"(
+name: "p"
+duration: "10s"
+groups { name: "a" count: 1 address_base: "10.1.0.1" }
+groups { name: "b" count: 1 address_base: "10.2.0.1" }
+groups { name: "c" count: 1 address_base: "10.3.0.1" }
+topology {
+  switches { name: "sw" }
+  links { from: "a" to: "sw" }
+  links { from: "b" to: "sw" }
+  links { from: "b" to: "c" }
+}
+servers { group: "c" ports: 80 }
+servers { group: "b" ports: 80 }
+clients { group: "b" target_group: "c" target_ports: 80 load { poisson { rate: 1 } } }
+clients { group: "a" target_group: "b" target_ports: 80 load { poisson { rate: 1 } } }
+clients { group: "a" target_group: "c" target_ports: 80 load { poisson { rate: 1 } } }
+)";
+  const LoadResult r = load_scenario_text(text, "p.pbtxt");
+  ASSERT_EQ(r.problems.size(), 1U) << describe(r);
+  EXPECT_EQ(r.problems[0].field_path, "clients[2].target_group");
+  EXPECT_EQ(r.problems[0].message,
+            "no path from group \"a\" to group \"c\" through topology.links");
 }
 
 }  // namespace
