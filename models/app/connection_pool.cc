@@ -285,7 +285,8 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   ++counters_.connects_attempted;
   const double f = options_.linger_zero_fraction;
   const bool linger_zero = f >= 1 || (f > 0 && rng_->uniform01() < f);
-  const tcp::Opened o = start_socket(c, d, linger_zero);
+  std::uint16_t port = 0;
+  const tcp::Opened o = start_socket(c, d, linger_zero, port);
   if (o.error != tcp::SocketError::kOk) {
     ++counters_.connects_failed[static_cast<std::size_t>(o.error)];
     return o.error;
@@ -293,7 +294,7 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   conns_.allocate();
   Conn& conn = conns_[c];
   conn.socket = o.socket;
-  if (!source_ports_.empty()) conn.source_port = stack_.tuple(o.socket).local.port;
+  conn.source_port = port;
   conn.dest = d;
   conn.state = ConnState::kConnecting;
   conn.active = 0;
@@ -309,26 +310,36 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   return tcp::SocketError::kOk;
 }
 
-// With a source port range, HAProxy's tcp_connect_server(): up to 10 ports are tried while
-// bind() fails; a port goes back to the range when its connection's socket is closed, and
-// none free in the range is reported as EADDRNOTAVAIL (HAProxy: "no free ports"). One call
-// of start_connect() in all, so that it stays inlined on the common path.
-tcp::Opened ConnectionPool::start_socket(ConnId c, std::uint32_t d, bool linger_zero) {
-  constexpr int kBindAttempts = 10;
-  const bool ranged = !source_ports_.empty();
-  const net::Ipv4 source = ranged ? net::Ipv4{} : next_source();
-  for (int attempt = 1;; ++attempt) {
-    std::uint16_t port = 0;
-    if (ranged) [[unlikely]] {
-      port = source_ports_[d].take();
-      if (port == 0) return {tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
-    }
-    const tcp::Opened o = start_connect(stack_, *this, c, dests_[d].endpoint, source, options_,
-                                        linger_zero, dests_[d].syn_tag, port);
-    if (!ranged || o.error == tcp::SocketError::kOk) return o;
-    source_ports_[d].give_back(port);
-    if (o.error != tcp::SocketError::kEaddrinuse || attempt == kBindAttempts) return o;
+// A connection's socket, bound and connecting; `port` is what it took of source_ports_.
+tcp::Opened ConnectionPool::start_socket(ConnId c, std::uint32_t d, bool linger_zero,
+                                         std::uint16_t& port) {
+  port = 0;
+  if (source_ports_.empty()) [[likely]] {
+    return start_connect(stack_, *this, c, dests_[d].endpoint, next_source(), options_, linger_zero,
+                         dests_[d].syn_tag);
   }
+  return start_from_range(c, d, linger_zero, port);
+}
+
+// HAProxy's tcp_connect_server() with a source port range: up to 10 ports are tried while
+// bind() fails; a port goes back to the range when its connection's socket is closed, and
+// none free in the range is reported as EADDRNOTAVAIL (HAProxy: "no free ports").
+tcp::Opened ConnectionPool::start_from_range(ConnId c, std::uint32_t d, bool linger_zero,
+                                             std::uint16_t& port) {
+  constexpr int kBindAttempts = 10;
+  SourcePortRange& range = source_ports_[d];
+  tcp::Opened o{tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
+  for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
+    port = range.take();
+    if (port == 0) return {tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
+    o = start_connect(stack_, *this, c, dests_[d].endpoint, net::Ipv4{}, options_, linger_zero,
+                      dests_[d].syn_tag, port);
+    if (o.error == tcp::SocketError::kOk) return o;
+    range.give_back(port);
+    port = 0;
+    if (o.error != tcp::SocketError::kEaddrinuse) return o;
+  }
+  return o;
 }
 
 // Room for one more connection to `d`; at the pool-wide limit the least

@@ -240,7 +240,9 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   ConnId pick_available(const Dest& d) const;
   bool room_to_open(std::uint32_t d);
   tcp::SocketError open(std::uint32_t d);
-  tcp::Opened start_socket(ConnId c, std::uint32_t d, bool linger_zero);
+  tcp::Opened start_socket(ConnId c, std::uint32_t d, bool linger_zero, std::uint16_t& port);
+  [[gnu::noinline]] tcp::Opened start_from_range(ConnId c, std::uint32_t d, bool linger_zero,
+                                                 std::uint16_t& port);
   void assign(ConnId c);
   void serve(ConnId c);
   void settle(ConnId c);
