@@ -67,6 +67,7 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
       throw std::invalid_argument("pool: source ports must be low-high with 0 < low <= high");
     }
     source_ports_.assign(destinations.size(), SourcePortRange(options.source_ports));
+    ranged_ = true;
   }
   max_requests_ = config.max_requests_per_connection;
   max_idle_ = config.max_idle;
@@ -311,35 +312,26 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
 }
 
 // A connection's socket, bound and connecting; `port` is what it took of source_ports_.
+// With a source port range, HAProxy's tcp_connect_server(): up to 10 ports are tried while
+// bind() fails; a port goes back to the range when its connection's socket is closed, and
+// none free in the range is reported as EADDRNOTAVAIL (HAProxy: "no free ports"). One call
+// of start_connect() in all keeps it inline on the common path.
 tcp::Opened ConnectionPool::start_socket(ConnId c, std::uint32_t d, bool linger_zero,
                                          std::uint16_t& port) {
-  port = 0;
-  if (source_ports_.empty()) [[likely]] {
-    return start_connect(stack_, *this, c, dests_[d].endpoint, next_source(), options_, linger_zero,
-                         dests_[d].syn_tag);
-  }
-  return start_from_range(c, d, linger_zero, port);
-}
-
-// HAProxy's tcp_connect_server() with a source port range: up to 10 ports are tried while
-// bind() fails; a port goes back to the range when its connection's socket is closed, and
-// none free in the range is reported as EADDRNOTAVAIL (HAProxy: "no free ports").
-tcp::Opened ConnectionPool::start_from_range(ConnId c, std::uint32_t d, bool linger_zero,
-                                             std::uint16_t& port) {
   constexpr int kBindAttempts = 10;
-  SourcePortRange& range = source_ports_[d];
-  tcp::Opened o{tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
-  for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
-    port = range.take();
-    if (port == 0) return {tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
-    o = start_connect(stack_, *this, c, dests_[d].endpoint, net::Ipv4{}, options_, linger_zero,
-                      dests_[d].syn_tag, port);
-    if (o.error == tcp::SocketError::kOk) return o;
-    range.give_back(port);
+  const net::Ipv4 source = ranged_ ? net::Ipv4{} : next_source();
+  for (int attempt = 1;; ++attempt) {
+    if (ranged_) [[unlikely]] {
+      port = source_ports_[d].take();
+      if (port == 0) return {tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
+    }
+    const tcp::Opened o = start_connect(stack_, *this, c, dests_[d].endpoint, source, options_,
+                                        linger_zero, dests_[d].syn_tag, port);
+    if (!ranged_ || o.error == tcp::SocketError::kOk) return o;
+    source_ports_[d].give_back(port);
     port = 0;
-    if (o.error != tcp::SocketError::kEaddrinuse) return o;
+    if (o.error != tcp::SocketError::kEaddrinuse || attempt == kBindAttempts) return o;
   }
-  return o;
 }
 
 // Room for one more connection to `d`; at the pool-wide limit the least
