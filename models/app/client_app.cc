@@ -104,8 +104,10 @@ void ClientApp::issue(std::uint32_t user) {
   req.attempts = 0;
   req.received = 0;
   req.next_on_conn = kNil;
-  req.abandoned = false;
-  if (timeouts_) req.timeout = timeouts_->add(r, req.generation);
+  if (timeouts_) {
+    req.abandoned = false;  // never set without timeouts
+    req.timeout = timeouts_->add(r, req.generation);
+  }
   ++counters_.requests_issued;
   attempt(r);
 }
@@ -263,8 +265,12 @@ void ClientApp::complete(std::uint32_t r) {
 void ClientApp::finish(std::uint32_t r, const RequestFailure* failure) {
   Request& req = requests_[r];
   const std::uint32_t user = req.user;
-  if (timeouts_) timeouts_->cancel(req.timeout);
-  if (!req.abandoned) requests_.free(r);
+  bool free_slot = true;
+  if (timeouts_) {
+    timeouts_->cancel(req.timeout);
+    free_slot = !req.abandoned;
+  }
+  if (free_slot) requests_.free(r);
   if (observer_ != nullptr) [[unlikely]] {
     if (failure == nullptr) {
       observer_->on_request_completed(user);

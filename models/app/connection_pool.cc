@@ -67,6 +67,7 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
       throw std::invalid_argument("pool: source ports must be low-high with 0 < low <= high");
     }
     source_ports_.assign(destinations.size(), SourcePortRange(options.source_ports));
+    ranged_ = true;
   }
   max_requests_ = config.max_requests_per_connection;
   max_idle_ = config.max_idle;
@@ -285,10 +286,8 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   ++counters_.connects_attempted;
   const double f = options_.linger_zero_fraction;
   const bool linger_zero = f >= 1 || (f > 0 && rng_->uniform01() < f);
-  const tcp::Opened o = !source_ports_.empty()
-                            ? connect_from_range(c, d, linger_zero)
-                            : start_connect(stack_, *this, c, dests_[d].endpoint, next_source(),
-                                            options_, linger_zero, dests_[d].syn_tag);
+  std::uint16_t port = 0;
+  const tcp::Opened o = start_socket(c, d, linger_zero, port);
   if (o.error != tcp::SocketError::kOk) {
     ++counters_.connects_failed[static_cast<std::size_t>(o.error)];
     return o.error;
@@ -296,7 +295,7 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   conns_.allocate();
   Conn& conn = conns_[c];
   conn.socket = o.socket;
-  if (!source_ports_.empty()) conn.source_port = stack_.tuple(o.socket).local.port;
+  conn.source_port = port;
   conn.dest = d;
   conn.state = ConnState::kConnecting;
   conn.active = 0;
@@ -312,23 +311,27 @@ tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   return tcp::SocketError::kOk;
 }
 
-// HAProxy's tcp_connect_server() with a source port range: up to 10 ports are tried while
-// bind() fails; a port goes back to the range when its connection's socket is closed.
-// No free port in the range is reported as EADDRNOTAVAIL (HAProxy: "no free ports").
-tcp::Opened ConnectionPool::connect_from_range(ConnId c, std::uint32_t d, bool linger_zero) {
+// A connection's socket, bound and connecting; `port` is what it took of source_ports_.
+// With a source port range, HAProxy's tcp_connect_server(): up to 10 ports are tried while
+// bind() fails; a port goes back to the range when its connection's socket is closed, and
+// none free in the range is reported as EADDRNOTAVAIL (HAProxy: "no free ports"). One call
+// of start_connect() in all keeps it inline on the common path.
+tcp::Opened ConnectionPool::start_socket(ConnId c, std::uint32_t d, bool linger_zero,
+                                         std::uint16_t& port) {
   constexpr int kBindAttempts = 10;
-  SourcePortRange& range = source_ports_[d];
-  tcp::Opened o{tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
-  for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
-    const std::uint16_t port = range.take();
-    if (port == 0) return {tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
-    o = start_connect(stack_, *this, c, dests_[d].endpoint, net::Ipv4{}, options_, linger_zero,
-                      dests_[d].syn_tag, port);
-    if (o.error == tcp::SocketError::kOk) return o;
-    range.give_back(port);
-    if (o.error != tcp::SocketError::kEaddrinuse) return o;
+  const net::Ipv4 source = ranged_ ? net::Ipv4{} : next_source();
+  for (int attempt = 1;; ++attempt) {
+    if (ranged_) [[unlikely]] {
+      port = source_ports_[d].take();
+      if (port == 0) return {tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
+    }
+    const tcp::Opened o = start_connect(stack_, *this, c, dests_[d].endpoint, source, options_,
+                                        linger_zero, dests_[d].syn_tag, port);
+    if (!ranged_ || o.error == tcp::SocketError::kOk) return o;
+    source_ports_[d].give_back(port);
+    port = 0;
+    if (o.error != tcp::SocketError::kEaddrinuse || attempt == kBindAttempts) return o;
   }
-  return o;
 }
 
 // Room for one more connection to `d`; at the pool-wide limit the least

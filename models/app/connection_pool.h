@@ -240,7 +240,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   ConnId pick_available(const Dest& d) const;
   bool room_to_open(std::uint32_t d);
   tcp::SocketError open(std::uint32_t d);
-  tcp::Opened connect_from_range(ConnId c, std::uint32_t d, bool linger_zero);
+  tcp::Opened start_socket(ConnId c, std::uint32_t d, bool linger_zero, std::uint16_t& port);
   void assign(ConnId c);
   void serve(ConnId c);
   void settle(ConnId c);
@@ -280,6 +280,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   sim::SlotPool<Waiter, &Waiter::generation> waiters_;
   std::vector<Dest> dests_;
   std::vector<SourcePortRange> source_ports_;  // by destination, when options_.source_ports
+  bool ranged_ = false;                        // source_ports_ is in use
   IndexList idle_list_;
   std::optional<sim::FifoTimerList> idle_timers_;
   std::optional<sim::FifoTimerList> lifetime_timers_;
