@@ -330,7 +330,7 @@ sim::Time Network::arrival(std::uint32_t route, const Segment& segment) {
 }
 
 void Network::forward(const Segment& sent, std::uint32_t path_index) {
-  const MiddlePath path = middle_paths_[path_index];
+  MiddlePath& path = middle_paths_[path_index];
   if ((path.route == kNone && !path.inbound) || (path.inbound && path.first_leg == kNone)) {
     ++dropped_unreachable_;
     return;
@@ -349,9 +349,8 @@ void Network::forward(const Segment& sent, std::uint32_t path_index) {
       return;
     }
     const Gateway gateway = gateways_[path.gateway];
-    const Segment before = s;
-    if (!admit(path.inbound ? gateway.box->inbound(s) : gateway.box->outbound(s), before,
-               gateway.node, path)) {
+    if (!admit(path.inbound ? gateway.box->inbound(s) : gateway.box->outbound(s), s, gateway.node,
+               path)) {
       return;
     }
     if (path.inbound) {
@@ -364,7 +363,7 @@ void Network::forward(const Segment& sent, std::uint32_t path_index) {
       const NodeId to = address_node_[it->second];
       receiver = it->second;
       receiver_filter = filters_.empty() ? nullptr : filters_[to];
-      route = via_route(path.from, gateway.node, to);
+      route = inbound_route(path, gateway.node, to);
       if (route == kNone) {
         ++dropped_unreachable_;
         return;
@@ -380,6 +379,22 @@ void Network::forward(const Segment& sent, std::uint32_t path_index) {
     return;
   }
   deliver_at(arrival(route, s), s, receiver);
+}
+
+std::uint32_t Network::inbound_route(MiddlePath& path, NodeId via, NodeId to) {
+  if (path.inbound_routes == kNone) [[unlikely]] {
+    const std::size_t nodes = topology_.node_count();
+    if ((inbound_routes_.size() + 1) * nodes > kInboundRoutesBudget) {
+      return via_route(path.from, via, to);
+    }
+    path.inbound_routes = static_cast<std::uint32_t>(inbound_routes_.size());
+    inbound_routes_.emplace_back(nodes, kUnresolved);
+  }
+  std::uint32_t& route = inbound_routes_[path.inbound_routes][to];
+  if (route == kUnresolved) [[unlikely]] {
+    route = via_route(path.from, via, to);
+  }
+  return route;
 }
 
 bool Network::admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,
