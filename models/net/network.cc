@@ -253,6 +253,7 @@ Network::Resolved Network::resolve_pair(NodeId from, NodeId to, std::uint32_t re
     if (path.sender_filter == nullptr && path.receiver_filter == nullptr) return plain;
     path.route = plain.route;
   }
+  path.first_leg_lossy = path.first_leg < routes_.size() && routes_[path.first_leg].route.loss > 0;
   const auto index = static_cast<std::uint32_t>(middle_paths_.size());
   middle_paths_.push_back(path);
   return Resolved{0, kMiddle | index};
@@ -344,7 +345,7 @@ void Network::forward(const Segment& sent, std::uint32_t path_index) {
   std::uint32_t receiver = path.receiver;
   Middlebox* receiver_filter = path.receiver_filter;
   if (path.gateway != kNone) {
-    if (lost_on(routes_[path.first_leg])) {
+    if (path.first_leg_lossy && lost_on(routes_[path.first_leg])) {
       ++lost_;
       return;
     }

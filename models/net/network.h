@@ -157,6 +157,7 @@ class Network final : public sim::EventHandler {
     std::uint32_t first_leg = kNone;       // route sender -> gateway, for its loss
     std::uint32_t inbound_routes = kNone;  // into inbound_routes_, once used
     bool inbound = false;                  // addressed to the gateway's public address
+    bool first_leg_lossy = false;          // so that a lossless leg's state is not read
   };
   struct Gateway {
     NodeId node;
