@@ -10,7 +10,8 @@ FlowTable::FlowTable(sim::Simulator& sim, const Timeouts& timeouts, bool linux_r
       timeouts_(timeouts),
       linux_rules_(linux_rules),
       observer_(observer),
-      handler_(sim.add_handler(*this)) {
+      handler_(sim.add_handler(*this)),
+      keys_(0, KeyHash{this}, KeyEqual{this}) {
   for (const sim::Time t : timeouts) {
     if (t < 0) throw std::invalid_argument("flow table: negative timeout");
   }
@@ -19,24 +20,24 @@ FlowTable::FlowTable(sim::Simulator& sim, const Timeouts& timeouts, bool linux_r
 std::optional<FlowTable::Hit> FlowTable::find(Endpoint src, Endpoint dst) const {
   const auto it = keys_.find(FourTuple{src, dst});
   if (it == keys_.end()) return std::nullopt;
-  const Index entry = it->second >> 1U;
-  const auto direction = static_cast<FlowDirection>((it->second ^ entries_[entry].flipped) & 1U);
+  const Index entry = *it >> 1U;
+  const auto direction = static_cast<FlowDirection>((*it ^ entries_[entry].flipped) & 1U);
   return Hit{entry, direction};
 }
 
 FlowTable::Index FlowTable::insert(const Segment& first, Endpoint reply_src, Endpoint reply_dst) {
-  const bool fresh = entries_.next() == entries_.size();
   const Index index = entries_.allocate();
+  if (index >= generations_.size()) generations_.push_back(0);
   Entry& e = entries_[index];
-  if (fresh) e.timer = sim_.create_timer();
   e.track = flow_start(first);
   e.original = FourTuple{first.src, first.dst};
   e.reply = FourTuple{reply_src, reply_dst};
   e.flipped = 0;
-  keys_.emplace(e.original, index << 1U);
-  keys_.emplace(e.reply, (index << 1U) | 1U);
+  keys_.insert(index << 1U);
+  keys_.insert((index << 1U) | 1U);
   ++by_state_[static_cast<std::size_t>(e.track.state)];
-  arm(index);
+  e.deadline = sim_.now() + timeouts_[static_cast<std::size_t>(e.track.state)];
+  queue(index, e);
   return index;
 }
 
@@ -55,39 +56,52 @@ FlowStep FlowTable::update(Hit hit, const Segment& segment) {
         remove(hit.entry);
         return step;
       }
-      arm(hit.entry);
+      refresh(hit.entry, e);
       break;
     case FlowStep::kReopened:
       if (hit.direction == FlowDirection::kReply) e.flipped ^= 1U;
-      arm(hit.entry);
+      refresh(hit.entry, e);
       break;
     case FlowStep::kTracked:
-      arm(hit.entry);
+      refresh(hit.entry, e);
       break;
     case FlowStep::kIgnored:
     case FlowStep::kInvalid:
-      if (!linux_rules_) arm(hit.entry);
+      if (!linux_rules_) refresh(hit.entry, e);
       break;
   }
   return step;
 }
 
-void FlowTable::arm(Index entry) {
-  const Entry& e = entries_[entry];
-  sim_.arm(e.timer, sim_.now() + timeouts_[static_cast<std::size_t>(e.track.state)], handler_,
-           kExpire, entry);
+void FlowTable::refresh(Index index, Entry& e) {
+  e.deadline = sim_.now() + timeouts_[static_cast<std::size_t>(e.track.state)];
+  if (e.deadline < e.queued_at) [[unlikely]] {
+    ++generations_[index];
+    queue(index, e);
+  }
+}
+
+void FlowTable::queue(Index index, Entry& e) {
+  e.queued_at = e.deadline;
+  sim_.schedule(e.deadline, handler_, kExpire, index, generations_[index]);
 }
 
 void FlowTable::remove(Index entry) {
   Entry& e = entries_[entry];
-  sim_.cancel(e.timer);
-  keys_.erase(e.original);
-  keys_.erase(e.reply);
+  ++generations_[entry];
+  keys_.erase(entry << 1U);
+  keys_.erase((entry << 1U) | 1U);
   --by_state_[static_cast<std::size_t>(e.track.state)];
   entries_.free(entry);
 }
 
 void FlowTable::handle(const sim::Event& event) {
+  if (event.a != generations_[event.target]) return;
+  Entry& e = entries_[event.target];
+  if (e.deadline > sim_.now()) {
+    queue(event.target, e);
+    return;
+  }
   if (observer_ != nullptr) observer_->flow_removed(event.target);
   remove(event.target);
 }

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <array>
-#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
+#include <vector>
 
 #include "models/net/address.h"
 #include "models/net/flow_state.h"
@@ -18,9 +20,12 @@
 
 namespace tcpsim::net {
 
-// Each entry owns one simulator timer, armed at (last counted segment + its state's timeout):
-// moving it later queues nothing, so a segment costs two hash lookups at most and no
-// allocation once the table has reached its peak size.
+// Each entry expires at (last counted segment + its state's timeout), kept in the entry. One
+// expiry event per entry is queued, never after that deadline: a segment that moves the
+// deadline later touches nothing else, and an event that finds the deadline moved queues the
+// next one then; only a move to an earlier deadline (a shorter timeout) queues an event at
+// once. A segment costs one hash lookup and one entry (one cache line), and nothing is
+// allocated once the table has reached its peak size.
 class FlowTable final : public sim::EventHandler {
  public:
   using Index = std::uint32_t;
@@ -59,6 +64,9 @@ class FlowTable final : public sim::EventHandler {
   void remove(Index entry);
 
   [[nodiscard]] FlowState state(Index entry) const { return entries_[entry].track.state; }
+  // The (src, dst) of the entry's first segment, and of the replies, as given to insert().
+  [[nodiscard]] const FourTuple& original(Index entry) const { return entries_[entry].original; }
+  [[nodiscard]] const FourTuple& reply(Index entry) const { return entries_[entry].reply; }
   [[nodiscard]] std::size_t size() const { return entries_.live(); }
   // Entry indices stay below this.
   [[nodiscard]] std::size_t peak_size() const { return entries_.size(); }
@@ -72,15 +80,41 @@ class FlowTable final : public sim::EventHandler {
  private:
   static constexpr std::uint16_t kExpire = 1;
 
-  struct Entry {
+  // One cache line: everything a segment reads or writes.
+  struct alignas(64) Entry {
+    sim::Time deadline = 0;
+    sim::Time queued_at = 0;  // of the entry's live expiry event
     FlowTrack track;
-    FourTuple original;  // (src, dst) of the segments of each direction at creation
-    FourTuple reply;
-    sim::TimerId timer = 0;
     std::uint8_t flipped = 0;  // 1 once a reopening SYN came from the reply side
+    FourTuple original;
+    FourTuple reply;
+  };
+  static_assert(sizeof(Entry) == 64);
+
+  // A key is entry << 1 | its direction at creation; its tuple is read from the entry, so
+  // that the index holds four bytes a key and a lookup's one compare reads the entry the
+  // segment needs next.
+  [[nodiscard]] const FourTuple& tuple(std::uint32_t key) const {
+    const Entry& e = entries_[key >> 1U];
+    return (key & 1U) != 0 ? e.reply : e.original;
+  }
+  struct KeyHash {
+    using is_transparent = void;
+    using is_avalanching = std::true_type;
+    const FlowTable* table;
+    std::size_t operator()(const FourTuple& t) const { return hash_value(t); }
+    std::size_t operator()(std::uint32_t key) const { return hash_value(table->tuple(key)); }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    const FlowTable* table;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
+    bool operator()(const FourTuple& t, std::uint32_t key) const { return table->tuple(key) == t; }
+    bool operator()(std::uint32_t key, const FourTuple& t) const { return table->tuple(key) == t; }
   };
 
-  void arm(Index entry);
+  void refresh(Index index, Entry& e);
+  void queue(Index index, Entry& e);
 
   sim::Simulator& sim_;
   Timeouts timeouts_;
@@ -88,8 +122,9 @@ class FlowTable final : public sim::EventHandler {
   Observer* observer_;
   sim::HandlerId handler_;
   sim::SlotPool<Entry> entries_;
-  // (src, dst) -> entry << 1 | the key's direction at creation.
-  boost::unordered_flat_map<FourTuple, std::uint32_t, FourTupleHash> keys_;
+  // By entry: the generation its live expiry event carries; older events are stale.
+  std::vector<std::uint32_t> generations_;
+  boost::unordered_flat_set<std::uint32_t, KeyHash, KeyEqual> keys_;
   std::array<std::uint64_t, kFlowStateCount> by_state_{};
 };
 

@@ -16,7 +16,8 @@ class Middlebox {
 
   virtual ~Middlebox() = default;
   // A segment sent by a host behind the box (or by the host itself, for a host filter);
-  // may rewrite the source.
+  // may rewrite the source, and only when it returns kForward (the network answers the
+  // segment as given with an RST on kReset).
   virtual Verdict outbound(Segment& segment) = 0;
   // A segment addressed to the box's public address (may rewrite the destination), or
   // received by the host itself, for a host filter.

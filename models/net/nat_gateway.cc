@@ -19,7 +19,7 @@ std::uint64_t NatGateway::allocation_failures() const {
 
 Middlebox::Verdict NatGateway::outbound(Segment& segment) {
   if (const auto hit = flows_.find(segment.src, segment.dst)) [[likely]] {
-    const Endpoint public_endpoint = bindings_[hit->entry].lease.public_endpoint;
+    const Endpoint public_endpoint = flows_.reply(hit->entry).remote;
     flows_.update(*hit, segment);
     segment.src = public_endpoint;
     ++counters_.translated;
@@ -39,8 +39,8 @@ Middlebox::Verdict NatGateway::outbound(Segment& segment) {
       ports_.lease(segment.src, segment.dst, flows_, failure);
   if (!lease) return refuse(failure);
   const FlowTable::Index entry = flows_.insert(segment, segment.dst, lease->public_endpoint);
-  if (entry >= bindings_.size()) bindings_.resize(entry + 1);
-  bindings_[entry] = Binding{segment.src, *lease};
+  if (entry >= leases_.size()) leases_.resize(entry + 1);
+  leases_[entry] = *lease;
   ++counters_.mappings_created;
   ++counters_.translated;
   segment.src = lease->public_endpoint;
@@ -61,13 +61,13 @@ Middlebox::Verdict NatGateway::inbound(Segment& segment) {
     ++counters_.dropped_inbound_no_mapping;
     return Verdict::kDrop;
   }
-  const Endpoint inside = bindings_[hit->entry].inside;
+  const Endpoint inside = flows_.original(hit->entry).local;
   flows_.update(*hit, segment);
   segment.dst = inside;
   ++counters_.translated;
   return Verdict::kForward;
 }
 
-void NatGateway::flow_removed(FlowTable::Index entry) { ports_.release(bindings_[entry].lease); }
+void NatGateway::flow_removed(FlowTable::Index entry) { ports_.release(leases_[entry]); }
 
 }  // namespace tcpsim::net

@@ -34,8 +34,9 @@ struct NatCounters {
 // an RST); one from outside with no mapping is dropped. A mapping follows the connection's
 // flow state (flow_state.h, both directions) and lives its state's timeout after its last
 // segment; in TIME_WAIT or CLOSE it still holds its port toward that destination only. A SYN
-// that reopens a closed mapping's 4-tuple keeps its public endpoint. Each segment costs two
-// hash lookups and a timer move; nothing is allocated per segment once the tables have grown.
+// that reopens a closed mapping's 4-tuple keeps its public endpoint. Each segment costs one
+// hash lookup and one flow table entry; nothing is allocated per segment once the tables have
+// grown.
 class NatGateway final : public Middlebox, private FlowTable::Observer {
  public:
   // std::invalid_argument for a config NatPortTable refuses or negative timeouts.
@@ -73,16 +74,13 @@ class NatGateway final : public Middlebox, private FlowTable::Observer {
   void flow_removed(FlowTable::Index entry) override;
   Verdict refuse(NatFailure failure);
 
-  struct Binding {
-    Endpoint inside;
-    NatPortTable::Lease lease;
-  };
-
   sim::Simulator& sim_;
   NatGatewayConfig config_;
   FlowTable flows_;
   NatPortTable ports_;
-  std::vector<Binding> bindings_;  // by flow table entry
+  // By flow table entry, touched only when a mapping starts or ends: a segment finds the
+  // inside and public endpoints in the entry's keys.
+  std::vector<NatPortTable::Lease> leases_;
   NatCounters counters_;
 };
 

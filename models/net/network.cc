@@ -253,6 +253,7 @@ Network::Resolved Network::resolve_pair(NodeId from, NodeId to, std::uint32_t re
     if (path.sender_filter == nullptr && path.receiver_filter == nullptr) return plain;
     path.route = plain.route;
   }
+  path.first_leg_lossy = path.first_leg < routes_.size() && routes_[path.first_leg].route.loss > 0;
   const auto index = static_cast<std::uint32_t>(middle_paths_.size());
   middle_paths_.push_back(path);
   return Resolved{0, kMiddle | index};
@@ -330,7 +331,7 @@ sim::Time Network::arrival(std::uint32_t route, const Segment& segment) {
 }
 
 void Network::forward(const Segment& sent, std::uint32_t path_index) {
-  const MiddlePath path = middle_paths_[path_index];
+  MiddlePath& path = middle_paths_[path_index];
   if ((path.route == kNone && !path.inbound) || (path.inbound && path.first_leg == kNone)) {
     ++dropped_unreachable_;
     return;
@@ -344,14 +345,13 @@ void Network::forward(const Segment& sent, std::uint32_t path_index) {
   std::uint32_t receiver = path.receiver;
   Middlebox* receiver_filter = path.receiver_filter;
   if (path.gateway != kNone) {
-    if (lost_on(routes_[path.first_leg])) {
+    if (path.first_leg_lossy && lost_on(routes_[path.first_leg])) {
       ++lost_;
       return;
     }
     const Gateway gateway = gateways_[path.gateway];
-    const Segment before = s;
-    if (!admit(path.inbound ? gateway.box->inbound(s) : gateway.box->outbound(s), before,
-               gateway.node, path)) {
+    if (!admit(path.inbound ? gateway.box->inbound(s) : gateway.box->outbound(s), s, gateway.node,
+               path)) {
       return;
     }
     if (path.inbound) {
@@ -364,7 +364,7 @@ void Network::forward(const Segment& sent, std::uint32_t path_index) {
       const NodeId to = address_node_[it->second];
       receiver = it->second;
       receiver_filter = filters_.empty() ? nullptr : filters_[to];
-      route = via_route(path.from, gateway.node, to);
+      route = inbound_route(path, gateway.node, to);
       if (route == kNone) {
         ++dropped_unreachable_;
         return;
@@ -380,6 +380,22 @@ void Network::forward(const Segment& sent, std::uint32_t path_index) {
     return;
   }
   deliver_at(arrival(route, s), s, receiver);
+}
+
+std::uint32_t Network::inbound_route(MiddlePath& path, NodeId via, NodeId to) {
+  if (path.inbound_routes == kNone) [[unlikely]] {
+    const std::size_t nodes = topology_.node_count();
+    if ((inbound_routes_.size() + 1) * nodes > kInboundRoutesBudget) {
+      return via_route(path.from, via, to);
+    }
+    path.inbound_routes = static_cast<std::uint32_t>(inbound_routes_.size());
+    inbound_routes_.emplace_back(nodes, kUnresolved);
+  }
+  std::uint32_t& route = inbound_routes_[path.inbound_routes][to];
+  if (route == kUnresolved) [[unlikely]] {
+    route = via_route(path.from, via, to);
+  }
+  return route;
 }
 
 bool Network::admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,

@@ -127,6 +127,9 @@ class Network final : public sim::EventHandler {
  private:
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
   static constexpr std::uint32_t kLocal = kNone - 1;
+  static constexpr std::uint32_t kUnresolved = kNone - 2;
+  // Entries of all inbound_routes_ together; paths beyond it look their routes up in by_via_.
+  static constexpr std::size_t kInboundRoutesBudget = std::size_t{1} << 24U;
   // Set in Resolved::receiver: the rest is an index into middle_paths_.
   static constexpr std::uint32_t kMiddle = std::uint32_t{1} << 31U;
   static constexpr std::uint16_t kDeliver = 1;
@@ -149,10 +152,12 @@ class Network final : public sim::EventHandler {
     std::uint32_t route = kNone;  // whole path (composed through a gateway); for an
                                   // inbound gateway, known after translation
     std::uint32_t receiver = 0;
-    std::uint32_t reply_receiver = 0;  // the sender's, for RSTs from a middle node
-    std::uint32_t gateway = kNone;     // index into gateways_
-    std::uint32_t first_leg = kNone;   // route sender -> gateway, for its loss
-    bool inbound = false;              // addressed to the gateway's public address
+    std::uint32_t reply_receiver = 0;      // the sender's, for RSTs from a middle node
+    std::uint32_t gateway = kNone;         // index into gateways_
+    std::uint32_t first_leg = kNone;       // route sender -> gateway, for its loss
+    std::uint32_t inbound_routes = kNone;  // into inbound_routes_, once used
+    bool inbound = false;                  // addressed to the gateway's public address
+    bool first_leg_lossy = false;          // so that a lossless leg's state is not read
   };
   struct Gateway {
     NodeId node;
@@ -177,7 +182,9 @@ class Network final : public sim::EventHandler {
   bool lost_on(RouteState& state);
   sim::Time arrival_on(RouteState& state, const Segment& segment);
   sim::Time arrival(std::uint32_t route, const Segment& segment);
-  void forward(const Segment& segment, std::uint32_t path_index);
+  // Out of line, so that transmit() stays as lean as without middle nodes.
+  [[gnu::noinline]] void forward(const Segment& segment, std::uint32_t path_index);
+  std::uint32_t inbound_route(MiddlePath& path, NodeId via, NodeId to);
   bool admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,
              const MiddlePath& path);
 
@@ -204,6 +211,8 @@ class Network final : public sim::EventHandler {
   std::vector<Gateway> gateways_;
   std::vector<MiddlePath> middle_paths_;
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_via_;  // (from, via, to) -> route
+  // By inbound path, then inside host node: via_route(), kUnresolved until first needed.
+  std::vector<std::vector<std::uint32_t>> inbound_routes_;
 
   sim::SlotPool<InFlight> pool_;
 
