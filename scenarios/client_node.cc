@@ -24,24 +24,29 @@ constexpr net::Ipv4 kLocalhost{0x7f000001U};
 constexpr std::string_view kLoadModels =
     "constant, poisson, on_off, ramp, step, diurnal, trace or closed_loop";
 
+}  // namespace
+
+void add_client_sample(metrics::Sample& out, const app::ClientCounters& c) {
+  using metrics::host_metric;
+  out.add(host_metric("connects_attempted"), c.connects_attempted);
+  out.add(host_metric("connects_succeeded"), c.connects_succeeded);
+  for (std::size_t e = 0; e < c.connects_failed.size(); ++e) {
+    out.add(host_metric("connects_failed"), e, c.connects_failed[e]);
+  }
+  out.add(host_metric("requests_completed"), c.requests_completed);
+  out.add(host_metric("requests_failed"), c.requests_failed);
+  out.add(host_metric("pool_busy"), c.pool_busy);
+  out.add(host_metric("pool_idle"), c.pool_idle);
+  out.add(host_metric("pool_waiting"), c.pool_waiting);
+}
+
+namespace {
+
 // Feeds a client application's counters and latencies into its group.
 class ClientStats final : public metrics::Source {
  public:
   explicit ClientStats(const app::ClientApp& client) : client_(client) {}
-  void sample(metrics::Sample& out) const override {
-    using metrics::host_metric;
-    const app::ClientCounters c = client_.counters();
-    out.add(host_metric("connects_attempted"), c.connects_attempted);
-    out.add(host_metric("connects_succeeded"), c.connects_succeeded);
-    for (std::size_t e = 0; e < c.connects_failed.size(); ++e) {
-      out.add(host_metric("connects_failed"), e, c.connects_failed[e]);
-    }
-    out.add(host_metric("requests_completed"), c.requests_completed);
-    out.add(host_metric("requests_failed"), c.requests_failed);
-    out.add(host_metric("pool_busy"), c.pool_busy);
-    out.add(host_metric("pool_idle"), c.pool_idle);
-    out.add(host_metric("pool_waiting"), c.pool_waiting);
-  }
+  void sample(metrics::Sample& out) const override { add_client_sample(out, client_.counters()); }
   void finish(metrics::Totals& out) const override {
     out.merge(metrics::host_metric("connect_latency"), client_.connect_latency());
     out.merge(metrics::host_metric("request_latency"), client_.request_latency());

@@ -33,4 +33,7 @@ std::optional<ResolvedClient> resolve_client(const scenario::Client& client,
 
 std::unique_ptr<WorldNode> make_client_node(const ResolvedClient& client);
 
+// A client's counters as its group's client metrics (a proxy's upstream side reports so too).
+void add_client_sample(metrics::Sample& out, const app::ClientCounters& c);
+
 }  // namespace tcpsim::scenarios

@@ -48,18 +48,7 @@ class ProxyStats final : public metrics::Source {
   explicit ProxyStats(const app::ProxyApp& proxy) : proxy_(proxy) {}
   [[nodiscard]] std::span<const metrics::Metric> metrics() const override { return kProxyMetrics; }
   void sample(metrics::Sample& out) const override {
-    using metrics::host_metric;
-    const app::ClientCounters c = proxy_.upstream_counters();
-    out.add(host_metric("connects_attempted"), c.connects_attempted);
-    out.add(host_metric("connects_succeeded"), c.connects_succeeded);
-    for (std::size_t e = 0; e < c.connects_failed.size(); ++e) {
-      out.add(host_metric("connects_failed"), e, c.connects_failed[e]);
-    }
-    out.add(host_metric("requests_completed"), c.requests_completed);
-    out.add(host_metric("requests_failed"), c.requests_failed);
-    out.add(host_metric("pool_busy"), c.pool_busy);
-    out.add(host_metric("pool_idle"), c.pool_idle);
-    out.add(host_metric("pool_waiting"), c.pool_waiting);
+    add_client_sample(out, proxy_.upstream_counters());
     const app::ProxyCounters p = proxy_.counters();
     out.add(metrics::find(kProxyMetrics, "proxy_requests"), p.downstream_requests);
     for (std::size_t k = 0; k < p.failures.size(); ++k) {
