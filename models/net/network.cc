@@ -309,11 +309,12 @@ void Network::transmit(const Segment& segment, Resolved resolved) {
   deliver_at(at, segment, resolved.receiver);
 }
 
-bool Network::lost_on(RouteState& state) {
+[[gnu::always_inline]] inline bool Network::lost_on(RouteState& state) {
   return state.route.loss > 0.0 && state.rng.uniform01() < state.route.loss;
 }
 
-sim::Time Network::arrival_on(RouteState& state, const Segment& segment) {
+[[gnu::always_inline]] inline sim::Time Network::arrival_on(RouteState& state,
+                                                            const Segment& segment) {
   const Route& r = state.route;
   sim::Time at = sim_.now() + r.latency;
   if (r.jitter > 0) {
