@@ -27,12 +27,14 @@ class Simulator {
 
   [[nodiscard]] Time now() const { return now_; }
 
-  void schedule(Time at, HandlerId handler, std::uint16_t kind, std::uint32_t target,
-                std::uint64_t a = 0, std::uint64_t b = 0) {
+  [[gnu::always_inline]] void schedule(Time at, HandlerId handler, std::uint16_t kind,
+                                       std::uint32_t target, std::uint64_t a = 0,
+                                       std::uint64_t b = 0) {
     queue_.push(Event{at, next_seq_++, target, handler, kind, kNoTimer, 0, a, b});
   }
-  void schedule_after(Time delay, HandlerId handler, std::uint16_t kind, std::uint32_t target,
-                      std::uint64_t a = 0, std::uint64_t b = 0) {
+  [[gnu::always_inline]] void schedule_after(Time delay, HandlerId handler, std::uint16_t kind,
+                                             std::uint32_t target, std::uint64_t a = 0,
+                                             std::uint64_t b = 0) {
     schedule(now_ + delay, handler, kind, target, a, b);
   }
 

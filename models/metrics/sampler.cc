@@ -52,7 +52,7 @@ void Sampler::handle(const sim::Event&) {
 void Sampler::sample() {
   for (Group& g : groups_) {
     g.results.add_sample(sim_.now());
-    Sample out(g.results.metrics);
+    Sample out(g.results.metrics, g.add_order);
     for (const Source* source : g.sources) source->sample(out);
   }
 }

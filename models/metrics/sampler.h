@@ -43,6 +43,7 @@ class Sampler final : public sim::EventHandler {
     GroupResults results;
     std::vector<std::unique_ptr<Source>> own;  // the stacks' sources
     std::vector<const Source*> sources;
+    std::vector<std::uint32_t> add_order;  // Sample's memo of where each add() lands
   };
   void sample();
 

@@ -15,15 +15,20 @@ MetricValues& values_of(std::vector<MetricValues>& values, const Metric& metric)
                          "' is not registered in this group");
 }
 
-void Sample::add(const Metric& metric, std::size_t column, std::uint64_t value) {
+MetricValues& Sample::values_for(const Metric& metric, std::size_t k) {
   MetricValues& v = values_of(values_, metric);
-  if (column >= metric.column_count() || v.sum.empty()) {
-    throw std::logic_error("'" + std::string(metric.name) + "' has no column " +
-                           std::to_string(column) + " to sample");
+  const auto index = static_cast<std::uint32_t>(&v - values_.data());
+  if (k < order_.size()) {
+    order_[k] = index;
+  } else {
+    order_.push_back(index);
   }
-  const std::size_t at = v.sum.size() - metric.column_count() + column;
-  v.sum[at] += value;
-  if (!v.max.empty()) v.max[at] = std::max(v.max[at], value);
+  return v;
+}
+
+void Sample::no_column(const Metric& metric, std::size_t column) {
+  throw std::logic_error("'" + std::string(metric.name) + "' has no column " +
+                         std::to_string(column) + " to sample");
 }
 
 void Totals::merge(const Metric& metric, const sim::Histogram& histogram) {

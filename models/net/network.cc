@@ -429,7 +429,8 @@ bool Network::admit(Middlebox::Verdict verdict, const Segment& offending, NodeId
   return false;
 }
 
-void Network::deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver) {
+[[gnu::always_inline]] inline void Network::deliver_at(sim::Time at, const Segment& segment,
+                                                       std::uint32_t receiver) {
   const std::uint32_t index = pool_.allocate();
   InFlight& slot = pool_[index];
   slot.segment = segment;

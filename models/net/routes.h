@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/graph/adjacency_list.hpp>
-#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -25,7 +24,11 @@ struct Route {
   // Store-and-forward time to clock `bytes` onto every limited link in turn (no queueing),
   // rounded once to the nearest nanosecond.
   [[nodiscard]] sim::Time serialization(std::uint64_t bytes) const {
-    return ns_per_bit == 0.0 ? 0 : std::llround(static_cast<double>(bytes) * 8.0 * ns_per_bit);
+    if (ns_per_bit == 0.0) return 0;
+    // std::llround for a non-negative value, without the library call: the fraction is exact.
+    const double ns = static_cast<double>(bytes) * 8.0 * ns_per_bit;
+    const auto whole = static_cast<sim::Time>(ns);
+    return whole + (ns - static_cast<double>(whole) >= 0.5 ? 1 : 0);
   }
 };
 

@@ -7,6 +7,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "models/net/address.h"
@@ -14,6 +15,7 @@
 #include "models/tcp/kernel_settings.h"
 #include "models/tcp/tcp_socket.h"
 #include "models/tcp/time_wait_sock.h"
+#include "sim/random_stream.h"
 #include "sim/slot_pool.h"
 
 namespace tcpsim::tcp {
@@ -85,9 +87,17 @@ class ConnectionTable {
   };
   struct Hash {
     using is_transparent = void;
+    using is_avalanching = std::true_type;  // ends in a full 64-bit mix
     const Source* source;
-    std::size_t operator()(const net::FourTuple& t) const { return net::hash_value(t); }
-    std::size_t operator()(std::uint32_t id) const { return net::hash_value(source->tuple(id)); }
+    // One mix, not net::hash_value's two: the table only needs the bits spread.
+    static std::size_t of(const net::FourTuple& t) {
+      const std::uint64_t addresses =
+          (std::uint64_t{t.local.address.value} << 32U) | t.remote.address.value;
+      const std::uint64_t ports = (std::uint64_t{t.local.port} << 16U) | t.remote.port;
+      return static_cast<std::size_t>(sim::mix64(addresses ^ (ports * 0x9e3779b97f4a7c15ULL)));
+    }
+    std::size_t operator()(const net::FourTuple& t) const { return of(t); }
+    std::size_t operator()(std::uint32_t id) const { return of(source->tuple(id)); }
   };
   struct Equal {
     using is_transparent = void;

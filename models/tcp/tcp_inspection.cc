@@ -91,7 +91,9 @@ std::string TcpStack::check_invariants() const {
     Holders& b = ports[tw.local(addresses_).key()];
     (tw.port_hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
   }
-  if (counts != state_counts_) return "per-state counts differ from the sockets' states";
+  if (!std::ranges::equal(counts, state_counts())) {
+    return "per-state counts differ from the sockets' states";
+  }
   if (alive != sockets_alive_ || tw_alive != tw_alive_) return "live socket count is off";
   if (fds != fds_) return fmt::format("{} descriptors counted, {} held", fds_, fds);
   if (hashed != connections_.size()) return "connection table holds stale entries";

@@ -23,7 +23,8 @@ std::uint32_t TcpStack::now_ms() const {
   return static_cast<std::uint32_t>(sim_.now() / sim::kMillisecond);
 }
 
-void TcpStack::emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, std::uint32_t len) {
+void TcpStack::emit(SocketId s, std::uint8_t flags, std::uint32_t seq, std::uint32_t len) {
+  const TcpSocket& sk = sockets_[s];
   net::Segment seg;
   seg.src = sk.tuple.local;
   seg.dst = sk.tuple.remote;
@@ -31,7 +32,7 @@ void TcpStack::emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, 
   seg.ack = (flags & net::kAck) != 0 ? sk.rcv_nxt : 0;
   seg.len = len;
   seg.flags = flags;
-  seg.src_hint = static_cast<std::uint32_t>(&sk - sockets_.data());
+  seg.src_hint = s;
   seg.dst_hint = sk.peer_hint;
   const bool syn_only = (flags & (net::kSyn | net::kAck)) == net::kSyn;
   seg.has_timestamp = syn_only ? settings_.tcp_timestamps : sk.ts_ok;
@@ -49,18 +50,18 @@ void TcpStack::emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, 
 
 void TcpStack::send_syn(SocketId s) {
   const TcpSocket& sk = sockets_[s];
-  emit(sk, net::kSyn, sk.iss, 0);
+  emit(s, net::kSyn, sk.iss, 0);
 }
 
 void TcpStack::send_syn_ack(SocketId s) {
   TcpSocket& sk = sockets_[s];
-  emit(sk, net::kSyn | net::kAck, sk.iss, 0);
+  emit(s, net::kSyn | net::kAck, sk.iss, 0);
   sk.ack_pending = false;
 }
 
 void TcpStack::send_ack(SocketId s) {
   TcpSocket& sk = sockets_[s];
-  emit(sk, net::kAck, sk.snd_nxt, 0);
+  emit(s, net::kAck, sk.snd_nxt, 0);
   sk.ack_pending = false;
 }
 
@@ -79,7 +80,7 @@ void TcpStack::send_data_and_fin(SocketId s) {
     const std::uint32_t len = std::min(sk.pending_send, settings_.mss);
     sk.pending_send -= len;
     const bool last = sk.pending_send == 0 && sk.shut_wr && !sk.fin_sent;
-    emit(sk, static_cast<std::uint8_t>(net::kAck | net::kPsh | (last ? net::kFin : 0)), sk.snd_nxt,
+    emit(s, static_cast<std::uint8_t>(net::kAck | net::kPsh | (last ? net::kFin : 0)), sk.snd_nxt,
          len);
     sk.snd_nxt += len;
     if (last) {
@@ -89,7 +90,7 @@ void TcpStack::send_data_and_fin(SocketId s) {
     sent = true;
   }
   if (sk.shut_wr && !sk.fin_sent) {
-    emit(sk, net::kFin | net::kAck, sk.snd_nxt, 0);
+    emit(s, net::kFin | net::kAck, sk.snd_nxt, 0);
     sk.snd_nxt += 1;
     sk.fin_sent = true;
     sent = true;

@@ -45,7 +45,8 @@ SocketId TcpStack::allocate_socket(TcpState initial) {
   TcpSocket& sk = sockets_[s];
   const sim::TimerId timer = sk.timer;
   const std::uint32_t generation = sk.generation;
-  sk = TcpSocket{};
+  static constexpr TcpSocket kFresh{};
+  sk = kFresh;
   sk.timer = timer;
   sk.generation = generation;
   sk.in_use = true;

@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "models/net/address.h"
@@ -93,8 +94,8 @@ class TcpStack final : public sim::EventHandler {
                                            : (std::uint64_t{sk.irs} << 32U) | sk.iss;
     return sim::mix64(net::hash_value(ordered) + sim::mix64(isns));
   }
-  [[nodiscard]] const std::array<std::uint32_t, kStateCount>& state_counts() const {
-    return state_counts_;
+  [[nodiscard]] std::span<const std::uint32_t, kStateCount> state_counts() const {
+    return std::span<const std::uint32_t, kStateCount>(state_counts_.data(), kStateCount);
   }
   [[nodiscard]] std::uint32_t count(TcpState s) const {
     return state_counts_[static_cast<std::size_t>(s)];
@@ -178,7 +179,7 @@ class TcpStack final : public sim::EventHandler {
   void send_rst_for(const net::Segment& in);
   void send_rst(const TcpSocket& sk, std::uint32_t seq);
   void send_challenge_ack(SocketId s);
-  void emit(const TcpSocket& sk, std::uint8_t flags, std::uint32_t seq, std::uint32_t len);
+  void emit(SocketId s, std::uint8_t flags, std::uint32_t seq, std::uint32_t len);
   void send_time_wait_ack(const TimeWaitSock& tw);
   std::uint32_t isn_for(const net::FourTuple& t) const;
   std::uint32_t ts_offset_for(const net::FourTuple& t) const;
@@ -234,7 +235,8 @@ class TcpStack final : public sim::EventHandler {
   sim::FifoTimerList time_wait_timers_;
   sim::FifoTimerList fin_wait2_timers_;
 
-  std::array<std::uint32_t, kStateCount> state_counts_{};
+  // By state, and one more for kNoState so that set_state() needs no branch.
+  std::array<std::uint32_t, kStateCount + 1> state_counts_{};
   std::uint32_t sockets_alive_ = 0;
   std::uint32_t tw_alive_ = 0;
   std::uint32_t fds_ = 0;
@@ -256,8 +258,8 @@ inline void TcpStack::set_state(std::uint32_t id, TcpState to, bool tell) {
     tw.in_use = to != kNoState;
     tw.fin_wait2 = to == TcpState::kFinWait2;
   }
-  if (from != kNoState) --state_counts_[static_cast<std::size_t>(from)];
-  if (to != kNoState) ++state_counts_[static_cast<std::size_t>(to)];
+  --state_counts_[static_cast<std::size_t>(from)];
+  ++state_counts_[static_cast<std::size_t>(to)];
   if (!tell || on_state_change_.empty()) [[likely]]
     return;
   assert(from != kNoState);

@@ -128,10 +128,10 @@ void TcpStack::on_retransmit_timer(SocketId s) {
   if (outstanding > 0) {
     const std::uint32_t len = std::min(outstanding, settings_.mss);
     const bool with_fin = sk.fin_sent && len == outstanding;
-    emit(sk, static_cast<std::uint8_t>(net::kAck | net::kPsh | (with_fin ? net::kFin : 0)),
+    emit(s, static_cast<std::uint8_t>(net::kAck | net::kPsh | (with_fin ? net::kFin : 0)),
          sk.snd_una, len);
   } else {
-    emit(sk, net::kFin | net::kAck, sk.snd_una, 0);
+    emit(s, net::kFin | net::kAck, sk.snd_una, 0);
   }
   sk.ack_pending = false;
   sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
