@@ -23,7 +23,44 @@ Histogram::Histogram(std::int64_t highest_trackable, int sub_bucket_bits)
   }
   sub_bucket_count_ = std::uint64_t{1} << sub_bucket_bits;
   top_index_ = index_of(static_cast<std::uint64_t>(highest_trackable));
-  counts_.assign(top_index_ + 1, 0);
+  pages_.resize((top_index_ >> sub_bucket_bits_) + 1);
+}
+
+Histogram::Histogram(const Histogram& other)
+    : highest_trackable_(other.highest_trackable_),
+      sub_bucket_bits_(other.sub_bucket_bits_),
+      sub_bucket_count_(other.sub_bucket_count_),
+      top_index_(other.top_index_),
+      pages_(other.pages_.size()),
+      total_(other.total_),
+      overflow_(other.overflow_),
+      min_(other.min_),
+      max_(other.max_),
+      mean_(other.mean_),
+      m2_(other.m2_) {
+  for (std::size_t p = 0; p < pages_.size(); ++p) {
+    if (other.pages_[p]) {
+      std::copy_n(other.pages_[p].get(), page_size(p), add_page(p));
+    }
+  }
+}
+
+Histogram& Histogram::operator=(const Histogram& other) {
+  if (this != &other) *this = Histogram(other);
+  return *this;
+}
+
+std::uint64_t* Histogram::add_page(std::size_t page) {
+  pages_[page] = std::make_unique<std::uint64_t[]>(page_size(page));
+  return pages_[page].get();
+}
+
+std::size_t Histogram::memory_bytes() const {
+  std::size_t bytes = pages_.capacity() * sizeof(pages_.front());
+  for (std::size_t p = 0; p < pages_.size(); ++p) {
+    if (pages_[p]) bytes += page_size(p) * sizeof(std::uint64_t);
+  }
+  return bytes;
 }
 
 void Histogram::throw_negative(std::int64_t value) {
@@ -40,7 +77,12 @@ void Histogram::merge(const Histogram& other) {
                                 ", sub_bucket_bits " + std::to_string(sub_bucket_bits_) + ")");
   }
   if (other.total_ == 0) return;
-  for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
+  for (std::size_t p = 0; p < pages_.size(); ++p) {
+    const std::uint64_t* from = other.pages_[p].get();
+    if (from == nullptr) continue;
+    std::uint64_t* to = pages_[p] ? pages_[p].get() : add_page(p);
+    for (std::size_t j = 0; j < page_size(p); ++j) to[j] += from[j];
+  }
   const std::uint64_t n_a = total_;
   const std::uint64_t n_b = other.total_;
   if (n_a == 0) {
@@ -60,7 +102,9 @@ void Histogram::merge(const Histogram& other) {
 }
 
 void Histogram::reset() {
-  std::fill(counts_.begin(), counts_.end(), 0);
+  for (std::size_t p = 0; p < pages_.size(); ++p) {
+    if (pages_[p]) std::fill_n(pages_[p].get(), page_size(p), 0);
+  }
   total_ = 0;
   overflow_ = 0;
   min_ = std::numeric_limits<std::int64_t>::max();
@@ -90,9 +134,14 @@ std::int64_t Histogram::percentile(double p) const {
   if (rank <= 1) return min_;
   if (rank >= total_) return max_;
   std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < counts_.size(); ++i) {
-    seen += counts_[i];
-    if (seen >= rank) return std::clamp(bucket_highest(i), min_, max_);
+  for (std::size_t page = 0; page < pages_.size(); ++page) {
+    if (!pages_[page]) continue;
+    for (std::size_t j = 0; j < page_size(page); ++j) {
+      seen += pages_[page][j];
+      if (seen >= rank) {
+        return std::clamp(bucket_highest((page << sub_bucket_bits_) + j), min_, max_);
+      }
+    }
   }
   return max_;
 }

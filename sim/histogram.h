@@ -2,10 +2,12 @@
 // nanoseconds) in the style of HdrHistogram: bounded relative error, O(1) record.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 namespace tcpsim::sim {
@@ -16,7 +18,9 @@ namespace tcpsim::sim {
 // Relative error: values sharing a bucket differ by at most 2^-S times the
 // smaller one, so a value reported for a bucket exceeds each value recorded in
 // it by at most that fraction of it (1/128, about 0.78%, for the default S = 7).
-// The buckets are allocated at construction; recording never allocates.
+// Buckets are kept in pages of M, one page per power of two, allocated when a
+// value first lands in it: an unused histogram costs a few hundred bytes, and
+// recording allocates at most once per page over a histogram's life.
 class Histogram {
  public:
   struct Bucket {
@@ -35,6 +39,11 @@ class Histogram {
   // 1 <= sub_bucket_bits <= kMaxSubBucketBits.
   explicit Histogram(std::int64_t highest_trackable = std::numeric_limits<std::int64_t>::max(),
                      int sub_bucket_bits = kDefaultSubBucketBits);
+  Histogram(const Histogram& other);
+  Histogram& operator=(const Histogram& other);
+  Histogram(Histogram&&) noexcept = default;
+  Histogram& operator=(Histogram&&) noexcept = default;
+  ~Histogram() = default;
 
   // Throws std::invalid_argument for a negative value.
   void record(std::int64_t value, std::uint64_t count = 1) {
@@ -47,7 +56,10 @@ class Histogram {
     } else {
       index = index_of(static_cast<std::uint64_t>(value));
     }
-    counts_[index] += count;
+    std::uint64_t* page = pages_[index >> sub_bucket_bits_].get();
+    if (page == nullptr) [[unlikely]]
+      page = add_page(index >> sub_bucket_bits_);
+    page[index & (sub_bucket_count_ - 1)] += count;
     if (value < min_) min_ = value;
     if (value > max_) max_ = value;
     total_ += count;
@@ -61,7 +73,7 @@ class Histogram {
   // Adds the other histogram's records. Throws std::invalid_argument unless
   // both have the same highest_trackable and sub_bucket_bits.
   void merge(const Histogram& other);
-  // Forgets all records; the layout stays.
+  // Forgets all records; the layout and the pages stay.
   void reset();
 
   [[nodiscard]] std::uint64_t count() const { return total_; }
@@ -85,7 +97,9 @@ class Histogram {
 
   [[nodiscard]] std::int64_t highest_trackable() const { return highest_trackable_; }
   [[nodiscard]] int sub_bucket_bits() const { return sub_bucket_bits_; }
-  [[nodiscard]] std::size_t bucket_count() const { return counts_.size(); }
+  [[nodiscard]] std::size_t bucket_count() const { return top_index_ + 1; }
+  // Heap bytes held: the page table and the pages allocated so far.
+  [[nodiscard]] std::size_t memory_bytes() const;
   [[nodiscard]] double relative_error() const;
 
   // Bounds of the bucket that holds `value` in this layout, ignoring the
@@ -100,14 +114,25 @@ class Histogram {
   // Calls fn(const Bucket&) for each non-empty bucket, in increasing order.
   template <typename Fn>
   void for_each_bucket(Fn&& fn) const {
-    for (std::size_t i = 0; i < counts_.size(); ++i) {
-      if (counts_[i] != 0) fn(Bucket{bucket_lowest(i), bucket_highest(i), counts_[i]});
+    for (std::size_t p = 0; p < pages_.size(); ++p) {
+      if (!pages_[p]) continue;
+      for (std::size_t j = 0; j < page_size(p); ++j) {
+        const std::size_t i = (p << sub_bucket_bits_) + j;
+        const std::uint64_t n = pages_[p][j];
+        if (n != 0) fn(Bucket{bucket_lowest(i), bucket_highest(i), n});
+      }
     }
   }
   [[nodiscard]] std::vector<Bucket> buckets() const;
 
  private:
   [[noreturn]] static void throw_negative(std::int64_t value);
+  std::uint64_t* add_page(std::size_t page);
+  // Buckets in page p: M, or fewer in the last page, which ends at top_index_.
+  [[nodiscard]] std::size_t page_size(std::size_t p) const {
+    const std::size_t first = p << sub_bucket_bits_;
+    return std::min<std::size_t>(sub_bucket_count_, top_index_ + 1 - first);
+  }
 
   [[nodiscard]] std::size_t index_of(std::uint64_t v) const {
     const int shift =
@@ -132,7 +157,7 @@ class Histogram {
   int sub_bucket_bits_;
   std::uint64_t sub_bucket_count_;
   std::size_t top_index_;
-  std::vector<std::uint64_t> counts_;
+  std::vector<std::unique_ptr<std::uint64_t[]>> pages_;  // bucket index >> S; null: all zero
   std::uint64_t total_ = 0;
   std::uint64_t overflow_ = 0;
   std::int64_t min_ = std::numeric_limits<std::int64_t>::max();

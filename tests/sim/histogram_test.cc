@@ -263,6 +263,47 @@ TEST(HistogramTest, ResetKeepsLayout) {
   EXPECT_EQ(h.sub_bucket_bits(), 7);
 }
 
+TEST(HistogramTest, PagesAreAllocatedWhereValuesLand) {
+  // The default layout spans 2^63 in 57 pages of 128 buckets; none is held until used.
+  Histogram h;
+  const std::size_t table = h.memory_bytes();
+  EXPECT_EQ(table, 57 * sizeof(void*));
+  constexpr std::size_t kPage = 128 * sizeof(std::uint64_t);
+  h.record(1'500'000);  // 1.5 ms: one page
+  EXPECT_EQ(h.memory_bytes(), table + kPage);
+  h.record(1'600'000);  // same power of two: same page
+  h.record(0);          // the exact buckets' first page
+  EXPECT_EQ(h.memory_bytes(), table + 2 * kPage);
+  EXPECT_EQ(h.count(), 3U);
+  EXPECT_EQ(h.percentile(50), h.highest_equivalent(1'500'000));
+  EXPECT_EQ(h.percentile(100), 1'600'000);
+
+  // A copy is deep and holds the same pages; merging fills only the pages used.
+  const Histogram copy = h;
+  h.record(1'500'000);
+  EXPECT_EQ(copy.count(), 3U);
+  EXPECT_EQ(copy.memory_bytes(), h.memory_bytes());
+  Histogram merged;
+  merged.merge(copy);
+  EXPECT_EQ(merged.buckets(), copy.buckets());
+  EXPECT_EQ(merged.memory_bytes(), copy.memory_bytes());
+  merged.reset();
+  EXPECT_EQ(merged.memory_bytes(), copy.memory_bytes());
+  EXPECT_TRUE(merged.buckets().empty());
+}
+
+TEST(HistogramTest, LastPageEndsAtTheTopBucket) {
+  // 1000 < 2^10 with 10 sub-bucket bits: one page of 1001 buckets, not 1024.
+  Histogram h(1000, 10);
+  EXPECT_EQ(h.bucket_count(), 1001U);
+  h.record(1000);
+  h.record(5000);  // overflow: counted in the top bucket
+  EXPECT_EQ(h.memory_bytes(), sizeof(void*) + 1001 * sizeof(std::uint64_t));
+  const std::vector<Bucket> b = h.buckets();
+  ASSERT_EQ(b.size(), 1U);
+  EXPECT_EQ(b[0], (Bucket{1000, 1000, 2}));
+}
+
 TEST(HistogramTest, InvalidArgumentsThrow) {
   EXPECT_THROW(Histogram(0, 7), std::invalid_argument);
   EXPECT_THROW(Histogram(1000, 0), std::invalid_argument);
