@@ -32,6 +32,9 @@ class Middlebox {
     static_cast<void>(hint);
     return inbound(segment);
   }
+  // Starts loading what the flow `hint` names needs, ahead of a segment that may follow: the
+  // network calls it as it delivers a segment the box forwarded, before the receiver answers.
+  virtual void prefetch(std::uint32_t hint) const { static_cast<void>(hint); }
 };
 
 // The RST a middle node answers `offending` with, from its destination to its source

@@ -54,6 +54,7 @@ class NatGateway final : public Middlebox, private FlowTable::Observer {
   // The hint names the flow's table entry: a segment with a valid one costs no hash lookup.
   Verdict outbound_hinted(Segment& segment, std::uint32_t& hint) override;
   Verdict inbound_hinted(Segment& segment, std::uint32_t& hint) override;
+  void prefetch(std::uint32_t hint) const override { flows_.prefetch(hint); }
 
   [[nodiscard]] const NatGatewayConfig& config() const { return config_; }
   [[nodiscard]] const NatCounters& counters() const { return counters_; }

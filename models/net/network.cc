@@ -390,7 +390,7 @@ void Network::forward(const Segment& sent, std::uint32_t path_index, std::uint32
     ++dropped_by_middlebox_;
     return;
   }
-  deliver_at(arrival(route, s), s, receiver);
+  deliver_at(arrival(route, s), s, receiver, path.gateway, hint);
 }
 
 std::uint32_t Network::inbound_route(MiddlePath& path, NodeId via, NodeId to) {
@@ -439,11 +439,14 @@ bool Network::admit(Middlebox::Verdict verdict, const Segment& offending, NodeId
   return false;
 }
 
-void Network::deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver) {
+void Network::deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver,
+                         std::uint32_t gateway, std::uint32_t hint) {
   const std::uint32_t index = pool_.allocate();
   InFlight& slot = pool_[index];
   slot.segment = segment;
   slot.receiver = receiver;
+  slot.gateway = gateway;
+  slot.hint = hint;
   sim_.schedule(at, handler_, kDeliver, index);
 }
 
@@ -451,6 +454,10 @@ void Network::handle(const sim::Event& event) {
   const InFlight& slot = pool_[event.target];
   const Segment segment = slot.segment;
   SegmentReceiver* receiver = receivers_[slot.receiver];
+  // The receiver's answer, if any, crosses the same gateway entry.
+  if (slot.gateway != kNone) [[unlikely]] {
+    gateways_[slot.gateway].box->prefetch(slot.hint);
+  }
   pool_.free(event.target);
   if (receiver == nullptr) [[unlikely]] {
     ++dropped_no_receiver_;

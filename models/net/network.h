@@ -166,6 +166,8 @@ class Network final : public sim::EventHandler {
   struct InFlight {
     Segment segment;
     std::uint32_t receiver = 0;
+    std::uint32_t gateway = kNone;  // that forwarded it, to prefetch its flow on delivery
+    std::uint32_t hint = 0;         // the gateway's, for the flow
   };
 
   static std::uint64_t pair_key(std::uint32_t a, std::uint32_t b) {
@@ -177,7 +179,8 @@ class Network final : public sim::EventHandler {
                         std::uint32_t reply_receiver);
   std::uint32_t via_route(NodeId from, NodeId via, NodeId to);
   void check_unused(const char* what) const;
-  void deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver);
+  void deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver,
+                  std::uint32_t gateway = kNone, std::uint32_t hint = 0);
   // What the segment's address pair resolves to; false when dropped (no host owns the
   // destination).
   bool lookup(const Segment& segment, Resolved& resolved);
