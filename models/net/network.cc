@@ -359,6 +359,12 @@ void Network::forward(const Segment& sent, std::uint32_t path_index, std::uint32
       ++lost_;
       return;
     }
+    // The box waits on its flow entry: have the outbound route's state loading meanwhile.
+    if (!path.inbound && route < routes_.size()) {
+      const auto* state = reinterpret_cast<const char*>(&routes_[route]);
+      __builtin_prefetch(state);
+      __builtin_prefetch(state + sizeof(RouteState) - 1);
+    }
     const Gateway gateway = gateways_[path.gateway];
     if (!admit(path.inbound ? gateway.box->inbound_hinted(s, hint)
                             : gateway.box->outbound_hinted(s, hint),
