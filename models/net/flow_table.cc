@@ -95,6 +95,7 @@ void FlowTable::remove(Index entry) {
 }
 
 void FlowTable::handle(const sim::Event& event) {
+  __builtin_prefetch(&entries_[event.target]);  // while the generation loads
   if (event.a != generations_[event.target]) return;
   Entry& e = entries_[event.target];
   if (e.deadline > sim_.now()) {
