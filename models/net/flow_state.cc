@@ -9,28 +9,12 @@ namespace {
 enum Class : std::uint8_t { kSynClass, kSynAckClass, kFinClass, kAckClass, kRstClass, kNoClass };
 constexpr std::size_t kClassCount = 6;
 
-// By the FIN, SYN and RST bits and the ACK bit moved next to them: one load, no branch on
-// flags that change from one segment of a flow to the next.
-constexpr std::array<Class, 16> kClassOf = [] {
-  std::array<Class, 16> classes{};
-  for (unsigned bits = 0; bits < 16; ++bits) {
-    const bool fin = (bits & 1U) != 0;
-    const bool syn = (bits & 2U) != 0;
-    const bool rst = (bits & 4U) != 0;
-    const bool ack = (bits & 8U) != 0;
-    classes[bits] = rst   ? kRstClass
-                    : syn ? (ack ? kSynAckClass : kSynClass)
-                    : fin ? kFinClass
-                    : ack ? kAckClass
-                          : kNoClass;
-  }
-  return classes;
-}();
-static_assert(kFin == 1 && kSyn == 2 && kRst == 4 && kAck == 16);
-
 Class classify(const Segment& s) {
-  const unsigned flags = s.flags;
-  return kClassOf[(flags & 7U) | ((flags & kAck) >> 1U)];
+  if (s.rst()) return kRstClass;
+  if (s.syn()) return s.ack_flag() ? kSynAckClass : kSynClass;
+  if (s.fin()) return kFinClass;
+  if (s.ack_flag()) return kAckClass;
+  return kNoClass;
 }
 
 // The states by their kernel abbreviations, then the table's pseudo-states invalid (sIV) and

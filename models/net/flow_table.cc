@@ -20,7 +20,9 @@ FlowTable::FlowTable(sim::Simulator& sim, const Timeouts& timeouts, bool linux_r
 std::optional<FlowTable::Hit> FlowTable::find(Endpoint src, Endpoint dst) const {
   const auto it = keys_.find(FourTuple{src, dst});
   if (it == keys_.end()) return std::nullopt;
-  return Hit{*it >> 1U, direction(*it, entries_[*it >> 1U])};
+  const Index entry = *it >> 1U;
+  const auto direction = static_cast<FlowDirection>((*it ^ entries_[entry].flipped) & 1U);
+  return Hit{entry, direction};
 }
 
 FlowTable::Index FlowTable::insert(const Segment& first, Endpoint reply_src, Endpoint reply_dst) {
@@ -90,12 +92,10 @@ void FlowTable::remove(Index entry) {
   keys_.erase(entry << 1U);
   keys_.erase((entry << 1U) | 1U);
   --by_state_[static_cast<std::size_t>(e.track.state)];
-  e.track.state = FlowState::kNone;
   entries_.free(entry);
 }
 
 void FlowTable::handle(const sim::Event& event) {
-  __builtin_prefetch(&entries_[event.target]);  // while the generation loads
   if (event.a != generations_[event.target]) return;
   Entry& e = entries_[event.target];
   if (e.deadline > sim_.now()) {

@@ -52,29 +52,6 @@ class FlowTable final : public sim::EventHandler {
 
   // The flow whose segments from `src` to `dst` this is, and their direction.
   [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst) const;
-  // The same, with a hint the caller keeps per flow and direction (0 at first): when it still
-  // names the live entry of (src, dst), the hash lookup is skipped and only the entry is read;
-  // a hit sets it so. A stale hint (entry removed or reused) costs one entry read more.
-  [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst, std::uint32_t& hint) const {
-    const std::uint32_t key = hint - 1U;
-    if (hint != 0 && (key >> 1U) < entries_.size()) {
-      const Entry& e = entries_[key >> 1U];
-      if (e.track.state != FlowState::kNone && tuple(key) == FourTuple{src, dst}) {
-        return Hit{key >> 1U, direction(key, e)};
-      }
-    }
-    const auto it = keys_.find(FourTuple{src, dst});
-    if (it == keys_.end()) return std::nullopt;
-    hint = *it + 1U;
-    return Hit{*it >> 1U, direction(*it, entries_[*it >> 1U])};
-  }
-  // Starts loading the entry a hint names (nothing for 0), for a find() soon after.
-  void prefetch(std::uint32_t hint) const {
-    const std::uint32_t entry = (hint - 1U) >> 1U;
-    if (hint != 0 && entry < entries_.size()) __builtin_prefetch(&entries_[entry]);
-  }
-  // The hint that names the flow insert() returned, for segments in its original direction.
-  [[nodiscard]] static std::uint32_t original_hint(Index entry) { return (entry << 1U) + 1U; }
   [[nodiscard]] bool contains(Endpoint src, Endpoint dst) const {
     return keys_.contains(FourTuple{src, dst});
   }
@@ -103,8 +80,7 @@ class FlowTable final : public sim::EventHandler {
  private:
   static constexpr std::uint16_t kExpire = 1;
 
-  // One cache line: everything a segment reads or writes. A removed entry's state is kNone
-  // (no live flow has it), so that a stale hint is told apart without a generation.
+  // One cache line: everything a segment reads or writes.
   struct alignas(64) Entry {
     sim::Time deadline = 0;
     sim::Time queued_at = 0;  // of the entry's live expiry event
@@ -121,9 +97,6 @@ class FlowTable final : public sim::EventHandler {
   [[nodiscard]] const FourTuple& tuple(std::uint32_t key) const {
     const Entry& e = entries_[key >> 1U];
     return (key & 1U) != 0 ? e.reply : e.original;
-  }
-  static FlowDirection direction(std::uint32_t key, const Entry& e) {
-    return static_cast<FlowDirection>((key ^ e.flipped) & 1U);
   }
   struct KeyHash {
     using is_transparent = void;

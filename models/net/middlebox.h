@@ -22,19 +22,6 @@ class Middlebox {
   // A segment addressed to the box's public address (may rewrite the destination), or
   // received by the host itself, for a host filter.
   virtual Verdict inbound(Segment& segment) = 0;
-  // As outbound() and inbound(), for a sender that keeps `hint` for its flow (0 at first),
-  // as a socket keeps its route: the box may leave there what finds the flow faster next time.
-  virtual Verdict outbound_hinted(Segment& segment, std::uint32_t& hint) {
-    static_cast<void>(hint);
-    return outbound(segment);
-  }
-  virtual Verdict inbound_hinted(Segment& segment, std::uint32_t& hint) {
-    static_cast<void>(hint);
-    return inbound(segment);
-  }
-  // Starts loading what the flow `hint` names needs, ahead of a segment that may follow: the
-  // network calls it as it delivers a segment the box forwarded, before the receiver answers.
-  virtual void prefetch(std::uint32_t hint) const { static_cast<void>(hint); }
 };
 
 // The RST a middle node answers `offending` with, from its destination to its source

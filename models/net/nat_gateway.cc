@@ -17,8 +17,8 @@ std::uint64_t NatGateway::allocation_failures() const {
                          std::uint64_t{0});
 }
 
-Middlebox::Verdict NatGateway::outbound_hinted(Segment& segment, std::uint32_t& hint) {
-  if (const auto hit = flows_.find(segment.src, segment.dst, hint)) [[likely]] {
+Middlebox::Verdict NatGateway::outbound(Segment& segment) {
+  if (const auto hit = flows_.find(segment.src, segment.dst)) [[likely]] {
     const Endpoint public_endpoint = flows_.reply(hit->entry).remote;
     flows_.update(*hit, segment);
     segment.src = public_endpoint;
@@ -41,7 +41,6 @@ Middlebox::Verdict NatGateway::outbound_hinted(Segment& segment, std::uint32_t& 
   const FlowTable::Index entry = flows_.insert(segment, segment.dst, lease->public_endpoint);
   if (entry >= leases_.size()) leases_.resize(entry + 1);
   leases_[entry] = *lease;
-  hint = FlowTable::original_hint(entry);
   ++counters_.mappings_created;
   ++counters_.translated;
   segment.src = lease->public_endpoint;
@@ -56,8 +55,8 @@ Middlebox::Verdict NatGateway::refuse(NatFailure failure) {
   return Verdict::kReset;
 }
 
-Middlebox::Verdict NatGateway::inbound_hinted(Segment& segment, std::uint32_t& hint) {
-  const auto hit = flows_.find(segment.src, segment.dst, hint);
+Middlebox::Verdict NatGateway::inbound(Segment& segment) {
+  const auto hit = flows_.find(segment.src, segment.dst);
   if (!hit) [[unlikely]] {
     ++counters_.dropped_inbound_no_mapping;
     return Verdict::kDrop;

@@ -36,25 +36,15 @@ struct NatCounters {
 // segment; in TIME_WAIT or CLOSE it still holds its port toward that destination only. A SYN
 // that reopens a closed mapping's 4-tuple keeps its public endpoint. Each segment costs one
 // hash lookup and one flow table entry; nothing is allocated per segment once the tables have
-// grown; with a valid hint (outbound_hinted(), inbound_hinted()) only the entry is read.
+// grown.
 class NatGateway final : public Middlebox, private FlowTable::Observer {
  public:
   // std::invalid_argument for a config NatPortTable refuses or negative timeouts.
   NatGateway(sim::Simulator& sim, NatGatewayConfig config, std::uint64_t seed,
              std::uint64_t entity = 0);
 
-  Verdict outbound(Segment& segment) override {
-    std::uint32_t hint = 0;
-    return outbound_hinted(segment, hint);
-  }
-  Verdict inbound(Segment& segment) override {
-    std::uint32_t hint = 0;
-    return inbound_hinted(segment, hint);
-  }
-  // The hint names the flow's table entry: a segment with a valid one costs no hash lookup.
-  Verdict outbound_hinted(Segment& segment, std::uint32_t& hint) override;
-  Verdict inbound_hinted(Segment& segment, std::uint32_t& hint) override;
-  void prefetch(std::uint32_t hint) const override { flows_.prefetch(hint); }
+  Verdict outbound(Segment& segment) override;
+  Verdict inbound(Segment& segment) override;
 
   [[nodiscard]] const NatGatewayConfig& config() const { return config_; }
   [[nodiscard]] const NatCounters& counters() const { return counters_; }

@@ -153,33 +153,10 @@ void Network::set_filter(NodeId host, Middlebox& filter) {
 }
 
 void Network::send(const Segment& segment) {
-  Resolved resolved{};
-  if (!lookup(segment, resolved)) return;
-  std::uint32_t hint = 0;
-  transmit(segment, resolved, hint);
-}
-
-void Network::send(const Segment& segment, std::uint64_t& route_cache) {
-  Resolved resolved{};
-  if (route_cache != 0) [[likely]] {
-    const std::uint64_t r = route_cache - 1;
-    resolved = Resolved{static_cast<std::uint32_t>(r >> 32U), static_cast<std::uint32_t>(r)};
-  } else if (!lookup(segment, resolved)) {
-    return;
-  }
-  // A middle path needs no route here (it is 0): its half of the cache keeps the gateway's
-  // hint for the connection instead.
-  std::uint32_t hint = resolved.route;
-  transmit(segment, resolved, hint);
-  if (resolved.receiver >= kMiddle) resolved.route = hint;
-  route_cache = ((std::uint64_t{resolved.route} << 32U) | resolved.receiver) + 1;
-}
-
-bool Network::lookup(const Segment& segment, Resolved& resolved) {
   const std::uint64_t key = pair_key(segment.src.address.value, segment.dst.address.value);
   if (const auto it = by_addresses_.find(key); it != by_addresses_.end()) [[likely]] {
-    resolved = it->second;
-    return true;
+    transmit(segment, it->second);
+    return;
   }
   if (segment.src.address.is_loopback()) {
     throw std::invalid_argument("segment from loopback address " + to_string(segment.src) +
@@ -187,6 +164,7 @@ bool Network::lookup(const Segment& segment, Resolved& resolved) {
   }
   const std::uint32_t src = address_index(segment.src.address, "source");
   const NodeId from = address_node_[src];
+  Resolved resolved{kLocal, 0};
   if (segment.dst.address.is_loopback()) {
     resolved =
         resolve_pair(from, from, static_cast<std::uint32_t>(address_node_.size() + from), src);
@@ -195,12 +173,26 @@ bool Network::lookup(const Segment& segment, Resolved& resolved) {
     if (dst == address_index_.end()) {
       ++sent_;
       ++dropped_unknown_address_;
-      return false;
+      return;
     }
     resolved = resolve_pair(from, address_node_[dst->second], dst->second, src);
   }
   by_addresses_.emplace(key, resolved);
-  return true;
+  transmit(segment, resolved);
+}
+
+void Network::send(const Segment& segment, std::uint64_t& route_cache) {
+  if (route_cache != 0) [[likely]] {
+    const std::uint64_t r = route_cache - 1;
+    transmit(segment,
+             Resolved{static_cast<std::uint32_t>(r >> 32U), static_cast<std::uint32_t>(r)});
+    return;
+  }
+  const std::uint64_t key = pair_key(segment.src.address.value, segment.dst.address.value);
+  send(segment);
+  if (const auto it = by_addresses_.find(key); it != by_addresses_.end()) {
+    route_cache = ((std::uint64_t{it->second.route} << 32U) | it->second.receiver) + 1;
+  }
 }
 
 void Network::send_from(NodeId host, const Segment& segment) {
@@ -212,8 +204,7 @@ void Network::send_from(NodeId host, const Segment& segment) {
     throw std::invalid_argument("loopback segment from '" + topology_.node(host).name +
                                 "', which is not a host");
   }
-  std::uint32_t hint = 0;
-  transmit(segment, loopback_[host], hint);
+  transmit(segment, loopback_[host]);
 }
 
 Network::Resolved Network::resolve(NodeId from, NodeId to, std::uint32_t receiver) {
@@ -295,10 +286,10 @@ std::uint32_t Network::via_route(NodeId from, NodeId via, NodeId to) {
   return index;
 }
 
-void Network::transmit(const Segment& segment, Resolved resolved, std::uint32_t& hint) {
+void Network::transmit(const Segment& segment, Resolved resolved) {
   ++sent_;
   if (resolved.receiver >= kMiddle) [[unlikely]] {
-    forward(segment, resolved.receiver - kMiddle, hint);
+    forward(segment, resolved.receiver - kMiddle);
     return;
   }
   sim::Time at = sim_.now();
@@ -340,7 +331,7 @@ sim::Time Network::arrival(std::uint32_t route, const Segment& segment) {
                          : arrival_on(routes_[route], segment);
 }
 
-void Network::forward(const Segment& sent, std::uint32_t path_index, std::uint32_t& hint) {
+void Network::forward(const Segment& sent, std::uint32_t path_index) {
   MiddlePath& path = middle_paths_[path_index];
   if ((path.route == kNone && !path.inbound) || (path.inbound && path.first_leg == kNone)) {
     ++dropped_unreachable_;
@@ -359,16 +350,9 @@ void Network::forward(const Segment& sent, std::uint32_t path_index, std::uint32
       ++lost_;
       return;
     }
-    // The box waits on its flow entry: have the outbound route's state loading meanwhile.
-    if (!path.inbound && route < routes_.size()) {
-      const auto* state = reinterpret_cast<const char*>(&routes_[route]);
-      __builtin_prefetch(state);
-      __builtin_prefetch(state + sizeof(RouteState) - 1);
-    }
     const Gateway gateway = gateways_[path.gateway];
-    if (!admit(path.inbound ? gateway.box->inbound_hinted(s, hint)
-                            : gateway.box->outbound_hinted(s, hint),
-               s, gateway.node, path)) {
+    if (!admit(path.inbound ? gateway.box->inbound(s) : gateway.box->outbound(s), s, gateway.node,
+               path)) {
       return;
     }
     if (path.inbound) {
@@ -396,7 +380,7 @@ void Network::forward(const Segment& sent, std::uint32_t path_index, std::uint32
     ++dropped_by_middlebox_;
     return;
   }
-  deliver_at(arrival(route, s), s, receiver, path.gateway, hint);
+  deliver_at(arrival(route, s), s, receiver);
 }
 
 std::uint32_t Network::inbound_route(MiddlePath& path, NodeId via, NodeId to) {
@@ -446,14 +430,11 @@ bool Network::admit(Middlebox::Verdict verdict, const Segment& offending, NodeId
 }
 
 [[gnu::always_inline]] inline void Network::deliver_at(sim::Time at, const Segment& segment,
-                                                       std::uint32_t receiver,
-                                                       std::uint32_t gateway, std::uint32_t hint) {
+                                                       std::uint32_t receiver) {
   const std::uint32_t index = pool_.allocate();
   InFlight& slot = pool_[index];
   slot.segment = segment;
   slot.receiver = receiver;
-  slot.gateway = gateway;
-  slot.hint = hint;
   sim_.schedule(at, handler_, kDeliver, index);
 }
 
@@ -461,10 +442,6 @@ void Network::handle(const sim::Event& event) {
   const InFlight& slot = pool_[event.target];
   const Segment segment = slot.segment;
   SegmentReceiver* receiver = receivers_[slot.receiver];
-  // The receiver's answer, if any, crosses the same gateway entry.
-  if (slot.gateway != kNone) [[unlikely]] {
-    gateways_[slot.gateway].box->prefetch(slot.hint);
-  }
   pool_.free(event.target);
   if (receiver == nullptr) [[unlikely]] {
     ++dropped_no_receiver_;

@@ -79,7 +79,7 @@ class Network final : public sim::EventHandler {
   void send(const Segment& segment);
   // As send(), with the route looked up once per connection and kept by the
   // caller in `route_cache` (0 = not looked up yet), as Linux keeps a socket's
-  // dst entry; through a gateway, it also keeps the gateway's hint for the connection.
+  // dst entry.
   void send(const Segment& segment, std::uint64_t& route_cache);
   // As send(), but a 127/8 destination is delivered to `host`'s loopback receiver.
   void send_from(NodeId host, const Segment& segment);
@@ -166,8 +166,6 @@ class Network final : public sim::EventHandler {
   struct InFlight {
     Segment segment;
     std::uint32_t receiver = 0;
-    std::uint32_t gateway = kNone;  // that forwarded it, to prefetch its flow on delivery
-    std::uint32_t hint = 0;         // the gateway's, for the flow
   };
 
   static std::uint64_t pair_key(std::uint32_t a, std::uint32_t b) {
@@ -179,19 +177,13 @@ class Network final : public sim::EventHandler {
                         std::uint32_t reply_receiver);
   std::uint32_t via_route(NodeId from, NodeId via, NodeId to);
   void check_unused(const char* what) const;
-  void deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver,
-                  std::uint32_t gateway = kNone, std::uint32_t hint = 0);
-  // What the segment's address pair resolves to; false when dropped (no host owns the
-  // destination).
-  bool lookup(const Segment& segment, Resolved& resolved);
-  // `hint`: the gateway's, for the sender's connection (see Middlebox::outbound_hinted).
-  void transmit(const Segment& segment, Resolved resolved, std::uint32_t& hint);
+  void deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver);
+  void transmit(const Segment& segment, Resolved resolved);
   bool lost_on(RouteState& state);
   sim::Time arrival_on(RouteState& state, const Segment& segment);
   sim::Time arrival(std::uint32_t route, const Segment& segment);
   // Out of line, so that transmit() stays as lean as without middle nodes.
-  [[gnu::noinline]] void forward(const Segment& segment, std::uint32_t path_index,
-                                 std::uint32_t& hint);
+  [[gnu::noinline]] void forward(const Segment& segment, std::uint32_t path_index);
   std::uint32_t inbound_route(MiddlePath& path, NodeId via, NodeId to);
   bool admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,
              const MiddlePath& path);

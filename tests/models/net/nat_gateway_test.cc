@@ -110,62 +110,6 @@ TEST(NatGateway, TranslatesBothWaysAndFollowsTheFlowState) {
   EXPECT_EQ(g.nat.counters().dropped_inbound_no_mapping, 2U);
 }
 
-// A hint kept per sender and direction skips the lookup; one left by a mapping that expired,
-// whose entry another connection reused, is not trusted: the segment finds its own mapping,
-// or none, exactly as without a hint.
-TEST(NatGateway, HintsFollowTheirFlowAndStaleOnesAreNotTrusted) {
-  Gateway g(small(10));
-  const Endpoint a = ep("10.0.0.1", 40000);
-  const Endpoint b = ep("10.0.0.2", 40000);
-  std::uint32_t a_out = 0;
-  std::uint32_t a_in = 0;
-  Segment s = seg(a, kServer, kSyn);
-  ASSERT_EQ(g.nat.outbound_hinted(s, a_out), Verdict::kForward);
-  const Endpoint pa = s.src;
-  EXPECT_NE(a_out, 0U);
-  s = seg(kServer, pa, kSyn | kAck);
-  ASSERT_EQ(g.nat.inbound_hinted(s, a_in), Verdict::kForward);
-  EXPECT_EQ(s.dst, a);
-  EXPECT_NE(a_in, 0U);
-  EXPECT_NE(a_in, a_out);  // the same entry, from the other side
-  s = seg(a, kServer, kAck);
-  const std::uint32_t kept = a_out;
-  ASSERT_EQ(g.nat.outbound_hinted(s, a_out), Verdict::kForward);
-  EXPECT_EQ(a_out, kept);
-  EXPECT_EQ(s.src, pa);
-  EXPECT_EQ(g.nat.entries_by_state()[at(FlowState::kEstablished)], 1U);
-
-  // A hint for another flow's entry is checked against the segment and passed over.
-  std::uint32_t wrong = a_out;
-  s = seg(b, kServer, kSyn);
-  ASSERT_EQ(g.nat.outbound_hinted(s, wrong), Verdict::kForward);
-  const Endpoint pb = s.src;
-  EXPECT_NE(pb, pa);
-  EXPECT_NE(wrong, a_out);
-
-  // a's mapping expires (60 s established); b's SYN_SENT does too. A new flow from b reuses
-  // an entry: a's stale hints find nothing, b's new one its own mapping.
-  g.sim.run_until(61 * kSecond);
-  EXPECT_EQ(g.nat.entries(), 0U);
-  s = seg(a, kServer, kAck);
-  EXPECT_EQ(g.nat.outbound_hinted(s, a_out), Verdict::kDrop);
-  s = seg(kServer, pa, kAck);
-  EXPECT_EQ(g.nat.inbound_hinted(s, a_in), Verdict::kDrop);
-  std::uint32_t b_out = 0;
-  s = seg(b, kServer, kSyn);
-  ASSERT_EQ(g.nat.outbound_hinted(s, b_out), Verdict::kForward);
-  EXPECT_TRUE(b_out == a_out || b_out == wrong);  // a freed entry, reused
-  const Endpoint pb2 = s.src;
-  s = seg(a, kServer, kAck);
-  EXPECT_EQ(g.nat.outbound_hinted(s, a_out), Verdict::kDrop);
-  s = seg(kServer, pb2, kSyn | kAck);
-  EXPECT_EQ(g.nat.inbound_hinted(s, a_in), Verdict::kForward);
-  EXPECT_EQ(s.dst, b);
-  EXPECT_EQ(g.nat.entries(), 1U);
-  EXPECT_EQ(g.nat.counters().dropped_no_mapping, 2U);
-  EXPECT_EQ(g.nat.counters().dropped_inbound_no_mapping, 1U);
-}
-
 TEST(NatGateway, RunsOutExactlyAtThePortCountPerDestination) {
   Gateway g(small(10));
   for (std::uint32_t i = 0; i < 10; ++i) {
