@@ -14,9 +14,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/release}
-for tool in valgrind; do
-  command -v "$tool" > /dev/null || { echo "instructions.sh: $tool is not installed" >&2; exit 2; }
-done
+command -v valgrind > /dev/null || { echo "instructions.sh: valgrind is not installed" >&2; exit 2; }
 for binary in bench/connection_churn_bench bench/phold cli/tcpsim; do
   [[ -x $build/$binary ]] || { echo "instructions.sh: $build/$binary is not built" >&2; exit 2; }
 done

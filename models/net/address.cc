@@ -42,11 +42,8 @@ std::string to_string(Endpoint endpoint) {
 }
 
 std::size_t hash_value(const FourTuple& t) {
-  const std::uint64_t addresses =
-      (std::uint64_t{t.local.address.value} << 32U) | t.remote.address.value;
-  const std::uint64_t ports = (std::uint64_t{t.local.port} << 16U) | t.remote.port;
   return static_cast<std::size_t>(
-      sim::mix64(addresses ^ sim::mix64(ports ^ 0x243f6a8885a308d3ULL)));
+      sim::mix64(t.address_word() ^ sim::mix64(t.port_word() ^ 0x243f6a8885a308d3ULL)));
 }
 
 }  // namespace tcpsim::net

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "sim/random_stream.h"
+
 namespace tcpsim::net {
 
 struct Ipv4 {
@@ -45,10 +47,24 @@ struct FourTuple {
   Endpoint remote;
   auto operator<=>(const FourTuple&) const = default;
   [[nodiscard]] FourTuple reversed() const { return {remote, local}; }
+  // The tuple as two words for hashing: both addresses, then both ports.
+  [[nodiscard]] constexpr std::uint64_t address_word() const {
+    return (std::uint64_t{local.address.value} << 32U) | remote.address.value;
+  }
+  [[nodiscard]] constexpr std::uint64_t port_word() const {
+    return (std::uint64_t{local.port} << 16U) | remote.port;
+  }
 };
 
 // A full-avalanche 64-bit hash of all 96 bits of the tuple.
 std::size_t hash_value(const FourTuple& t);
+
+// One mix instead of hash_value's two: enough spread for a hash table that is told the
+// hash is avalanching (the ports' product is a bijection, so no two ports collide).
+inline std::size_t table_hash(const FourTuple& t) {
+  return static_cast<std::size_t>(
+      sim::mix64(t.address_word() ^ (t.port_word() * 0x9e3779b97f4a7c15ULL)));
+}
 
 // Hasher for boost::unordered_flat_map / flat_set keyed by FourTuple; it declares itself
 // avalanching so the table applies no extra mixing.

@@ -15,7 +15,6 @@
 #include "models/tcp/kernel_settings.h"
 #include "models/tcp/tcp_socket.h"
 #include "models/tcp/time_wait_sock.h"
-#include "sim/random_stream.h"
 #include "sim/slot_pool.h"
 
 namespace tcpsim::tcp {
@@ -87,17 +86,10 @@ class ConnectionTable {
   };
   struct Hash {
     using is_transparent = void;
-    using is_avalanching = std::true_type;  // ends in a full 64-bit mix
+    using is_avalanching = std::true_type;  // net::table_hash ends in a full 64-bit mix
     const Source* source;
-    // One mix, not net::hash_value's two: the table only needs the bits spread.
-    static std::size_t of(const net::FourTuple& t) {
-      const std::uint64_t addresses =
-          (std::uint64_t{t.local.address.value} << 32U) | t.remote.address.value;
-      const std::uint64_t ports = (std::uint64_t{t.local.port} << 16U) | t.remote.port;
-      return static_cast<std::size_t>(sim::mix64(addresses ^ (ports * 0x9e3779b97f4a7c15ULL)));
-    }
-    std::size_t operator()(const net::FourTuple& t) const { return of(t); }
-    std::size_t operator()(std::uint32_t id) const { return of(source->tuple(id)); }
+    std::size_t operator()(const net::FourTuple& t) const { return net::table_hash(t); }
+    std::size_t operator()(std::uint32_t id) const { return net::table_hash(source->tuple(id)); }
   };
   struct Equal {
     using is_transparent = void;
