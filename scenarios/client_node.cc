@@ -40,17 +40,18 @@ void add_client_sample(metrics::Sample& out, const app::ClientCounters& c) {
   out.add(host_metric("pool_waiting"), c.pool_waiting);
 }
 
+void ClientLatencyStats::finish(metrics::Totals& out) const {
+  out.merge(metrics::host_metric("connect_latency"), latencies_.connect);
+  out.merge(metrics::host_metric("request_latency"), latencies_.request);
+}
+
 namespace {
 
-// Feeds a client application's counters and latencies into its group.
+// Feeds a client application's counters into its group.
 class ClientStats final : public metrics::Source {
  public:
   explicit ClientStats(const app::ClientApp& client) : client_(client) {}
   void sample(metrics::Sample& out) const override { add_client_sample(out, client_.counters()); }
-  void finish(metrics::Totals& out) const override {
-    out.merge(metrics::host_metric("connect_latency"), client_.connect_latency());
-    out.merge(metrics::host_metric("request_latency"), client_.request_latency());
-  }
 
  private:
   const app::ClientApp& client_;
@@ -67,6 +68,7 @@ class ClientNode final : public WorldNode {
     for (auto& host : world.hosts[static_cast<std::size_t>(client_.group)]) {
       apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), config, world.seed,
                                                        world.next_app_id()));
+      apps_.back()->record_latencies_in(latencies_);
       stats_.push_back(std::make_unique<ClientStats>(*apps_.back()));
     }
   }
@@ -75,6 +77,7 @@ class ClientNode final : public WorldNode {
                    const std::vector<std::size_t>& sampler_groups) override {
     const std::size_t g = sampler_groups[static_cast<std::size_t>(client_.group)];
     for (const auto& s : stats_) sampler.add_source(g, *s);
+    sampler.add_source(g, latency_stats_);
   }
 
   void start() override {
@@ -83,6 +86,9 @@ class ClientNode final : public WorldNode {
 
  private:
   const ResolvedClient& client_;
+  // Every host's client records here: one set of histograms for the group.
+  app::ClientLatencies latencies_;
+  ClientLatencyStats latency_stats_{latencies_};
   std::vector<std::unique_ptr<app::ClientApp>> apps_;
   std::vector<std::unique_ptr<ClientStats>> stats_;
 };

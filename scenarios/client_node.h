@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/app/client_app.h"
+#include "models/metrics/source.h"
 #include "scenarios/resolve_context.h"
 #include "scenarios/world_node.h"
 
@@ -35,5 +36,16 @@ std::unique_ptr<WorldNode> make_client_node(const ResolvedClient& client);
 
 // A client's counters as its group's client metrics (a proxy's upstream side reports so too).
 void add_client_sample(metrics::Sample& out, const app::ClientCounters& c);
+
+// The latencies the clients of a node recorded together, as their group's histograms.
+class ClientLatencyStats final : public metrics::Source {
+ public:
+  explicit ClientLatencyStats(const app::ClientLatencies& latencies) : latencies_(latencies) {}
+  void sample(metrics::Sample& /*out*/) const override {}
+  void finish(metrics::Totals& out) const override;
+
+ private:
+  const app::ClientLatencies& latencies_;
+};
 
 }  // namespace tcpsim::scenarios

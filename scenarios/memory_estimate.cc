@@ -23,6 +23,9 @@ constexpr double kProgramBytes = 24.0 * (1U << 20U);
 constexpr double kNodeBytes = 256;
 // A group's results: the values of its metric columns, every sample interval.
 constexpr double kSampleBytes = 512;
+// Latency histograms are priced for values over this many powers of two (a 16x spread, as
+// from 200 us to 3 ms).
+constexpr int kLatencySpan = 4;
 // Round trip and protocol time a request adds to its service time, seconds.
 constexpr double kRoundTrip = 0.001;
 
@@ -140,7 +143,8 @@ class Estimator {
     // no histogram page, and one that opens a few reaches that many destinations.
     const double connects = load.open + load.opened * seconds(sc_.duration);
     const double active = std::min(1.0, connects);
-    from.app_fixed += static_cast<double>(m.fixed) + active * static_cast<double>(m.in_use);
+    from.app_fixed += static_cast<double>(m.fixed);
+    shared_ += static_cast<double>(app::ClientLatencies::memory(kLatencySpan));  // the node's
     from.sockets += load.open;
     from.open += load.open;
     from.opened += load.opened;
@@ -215,7 +219,7 @@ class Estimator {
     connection_bytes += flows_ * static_cast<double>(net::FlowTable::bytes_per_flow());
     const double samples = seconds(sc_.duration) / std::max(1e-9, seconds(sc_.interval)) + 1;
     const double nodes = hosts + static_cast<double>(sc_.switches.size() + sc_.gateways.size() + 1);
-    const double base = kProgramBytes + nodes * kNodeBytes +
+    const double base = kProgramBytes + nodes * kNodeBytes + shared_ +
                         samples * kSampleBytes * static_cast<double>(groups_.size());
     e.hosts = static_cast<std::uint64_t>(hosts);
     e.host_bytes = static_cast<std::uint64_t>(host_bytes);
@@ -230,6 +234,7 @@ class Estimator {
   const ResolvedScenario& sc_;
   std::vector<Group> groups_;
   double flows_ = 0;
+  double shared_ = 0;  // what nodes hold for their whole group
 };
 
 std::string bytes_text(std::uint64_t b) {

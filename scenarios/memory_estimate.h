@@ -18,7 +18,9 @@ struct MemoryEstimate {
   // Sockets, records and flows, with the applications' records of their connections, the
   // port tables they fill and their pending events.
   std::uint64_t connection_bytes = 0;
-  std::uint64_t base_bytes = 0;  // the program, the topology and the results being gathered
+  // The program, the topology, what a node holds for its whole group (latency histograms)
+  // and the results being gathered.
+  std::uint64_t base_bytes = 0;
 
   [[nodiscard]] std::uint64_t total() const { return base_bytes + host_bytes + connection_bytes; }
   // One line: the total and its terms, in binary units.

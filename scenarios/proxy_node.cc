@@ -42,7 +42,8 @@ inline constexpr std::array<metrics::Metric, 3> kProxyMetrics{{
      .summary = {{{"proxy_in_flight_peak", metrics::Reading::kPeak}}}},
 }};
 
-// A proxy's upstream side as a client of its group, plus its own counters.
+// A proxy's upstream side as a client of its group (its latencies aside: ClientLatencyStats),
+// plus its own counters.
 class ProxyStats final : public metrics::Source {
  public:
   explicit ProxyStats(const app::ProxyApp& proxy) : proxy_(proxy) {}
@@ -55,10 +56,6 @@ class ProxyStats final : public metrics::Source {
       out.add(metrics::find(kProxyMetrics, "proxy_failures"), k, p.failures[k]);
     }
     out.add(metrics::find(kProxyMetrics, "proxy_in_flight"), proxy_.in_flight());
-  }
-  void finish(metrics::Totals& out) const override {
-    out.merge(metrics::host_metric("connect_latency"), proxy_.upstream_connect_latency());
-    out.merge(metrics::host_metric("request_latency"), proxy_.upstream_request_latency());
   }
 
  private:
@@ -84,6 +81,7 @@ class ProxyNode final : public WorldNode {
     for (auto& host : world.hosts[static_cast<std::size_t>(proxy_.group)]) {
       apps_.push_back(std::make_unique<app::ProxyApp>(world.sim, host->stack(), config_, world.seed,
                                                       world.next_app_id()));
+      apps_.back()->record_latencies_in(latencies_);
       stats_.push_back(std::make_unique<ProxyStats>(*apps_.back()));
     }
   }
@@ -92,6 +90,7 @@ class ProxyNode final : public WorldNode {
                    const std::vector<std::size_t>& sampler_groups) override {
     const std::size_t g = sampler_groups[static_cast<std::size_t>(proxy_.group)];
     for (const auto& s : stats_) sampler.add_source(g, *s);
+    sampler.add_source(g, latency_stats_);
   }
 
   void start() override {
@@ -108,6 +107,9 @@ class ProxyNode final : public WorldNode {
  private:
   const ResolvedProxy& proxy_;
   app::ProxyConfig config_;
+  // Every host's upstream side records here: one set of histograms for the group.
+  app::ClientLatencies latencies_;
+  ClientLatencyStats latency_stats_{latencies_};
   std::vector<std::unique_ptr<app::ProxyApp>> apps_;
   std::vector<std::unique_ptr<ProxyStats>> stats_;
 };

@@ -41,9 +41,7 @@ AppMemory ClientApp::memory(const ClientConfig& config) {
   const AppMemory pool = ConnectionPool::heap_memory(dests);
   m.fixed = sizeof(ClientApp) + config.arrivals.heap_bytes() + pool.fixed +
             dests * (sizeof(net::Endpoint) + 2 * sizeof(MessageSizes) + sizeof(SizeModel) +
-                     sizeof(std::uint32_t)) +
-            sim::Histogram::table_bytes();
-  m.in_use = pool.in_use + sim::Histogram::pages_spanning(kLatencySpan);
+                     sizeof(std::uint32_t));
   m.per_connection = pool.per_connection + sizeof(InFlight) + sizeof(Request);
   return m;
 }
@@ -269,7 +267,7 @@ void ClientApp::fail(std::uint32_t r, RequestFailure failure) {
 
 void ClientApp::complete(std::uint32_t r) {
   ++counters_.requests_completed;
-  request_latency_.record(sim_.now() - requests_[r].issued);
+  pool_.latencies().request.record(sim_.now() - requests_[r].issued);
   finish(r, nullptr);
 }
 

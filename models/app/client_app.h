@@ -103,7 +103,9 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   // ns, connect() to ESTABLISHED.
   [[nodiscard]] const sim::Histogram& connect_latency() const { return pool_.connect_latency(); }
   // ns, request issued to response complete: pool waits and retries included.
-  [[nodiscard]] const sim::Histogram& request_latency() const { return request_latency_; }
+  [[nodiscard]] const sim::Histogram& request_latency() const { return pool_.latencies().request; }
+  // Records into `shared` from now on (see ClientLatencies); before start().
+  void record_latencies_in(ClientLatencies& shared) { pool_.record_latencies_in(shared); }
   [[nodiscard]] const ConnectionPool& pool() const { return pool_; }
   // Issued and neither completed nor failed yet.
   [[nodiscard]] std::uint64_t outstanding() const {
@@ -174,7 +176,6 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   std::uint32_t next_destination_ = 0;
   std::uint64_t seed_;
   ClientCounters counters_;
-  sim::Histogram request_latency_;
 };
 
 }  // namespace tcpsim::app

@@ -33,8 +33,7 @@ std::vector<std::string> PoolConfig::validate() const {
 
 AppMemory ConnectionPool::heap_memory(std::size_t destinations) {
   AppMemory m;
-  m.fixed = destinations * sizeof(Dest) + 2 * sim::Histogram::table_bytes();
-  m.in_use = 2 * sim::Histogram::pages_spanning(kLatencySpan);
+  m.fixed = destinations * sizeof(Dest);
   m.per_connection = sizeof(Conn) + sizeof(std::uint32_t);  // the slot and its idle-list link
   return m;
 }
@@ -226,7 +225,7 @@ void ConnectionPool::serve(ConnId c) {
     }
     const sim::Time since = waiters_[dests_[d].waiters.front()].since;
     const std::uint32_t request = pop_waiter(d);
-    wait_time_.record(sim_.now() - since);
+    latencies_->wait.record(sim_.now() - since);
     ++counters_.acquired_after_wait;
     assign(c);
     user_.on_acquired(request, c);
@@ -590,7 +589,7 @@ void ConnectionPool::on_connected(tcp::SocketId socket, tcp::SocketError result)
   }
   ++counters_.connects_succeeded;
   Conn& conn = conns_[c];
-  connect_latency_.record(sim_.now() - conn.connect_started);
+  latencies_->connect.record(sim_.now() - conn.connect_started);
   conn.state = ConnState::kOpen;
   if (lifetime_timers_) conn.lifetime_timer = lifetime_timers_->add(c, conn.generation);
   const std::uint32_t gen = conn.generation;

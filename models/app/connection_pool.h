@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/app/app_memory.h"
+#include "models/app/client_latencies.h"
 #include "models/app/client_socket.h"
 #include "models/app/index_list.h"
 #include "models/app/source_port_range.h"
@@ -172,9 +173,16 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
 
   [[nodiscard]] const PoolCounters& counters() const { return counters_; }
   // ns, connect() to ESTABLISHED.
-  [[nodiscard]] const sim::Histogram& connect_latency() const { return connect_latency_; }
+  [[nodiscard]] const sim::Histogram& connect_latency() const { return latencies_->connect; }
   // ns, of the acquisitions that waited and got a connection.
-  [[nodiscard]] const sim::Histogram& wait_time() const { return wait_time_; }
+  [[nodiscard]] const sim::Histogram& wait_time() const { return latencies_->wait; }
+  [[nodiscard]] ClientLatencies& latencies() { return *latencies_; }
+  [[nodiscard]] const ClientLatencies& latencies() const { return *latencies_; }
+  // Records into `shared` from now on, its own histograms dropped; before start().
+  void record_latencies_in(ClientLatencies& shared) {
+    latencies_ = &shared;
+    own_latencies_.reset();
+  }
   [[nodiscard]] const PoolConfig& config() const { return config_; }
 
   void on_connected(tcp::SocketId socket, tcp::SocketError result) override;
@@ -303,8 +311,8 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   std::uint32_t draining_ = 0;
   std::uint32_t closing_ = 0;
   PoolCounters counters_;
-  sim::Histogram connect_latency_;
-  sim::Histogram wait_time_;
+  std::unique_ptr<ClientLatencies> own_latencies_ = std::make_unique<ClientLatencies>();
+  ClientLatencies* latencies_ = own_latencies_.get();
 };
 
 }  // namespace tcpsim::app

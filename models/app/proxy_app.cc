@@ -35,7 +35,6 @@ AppMemory ProxyApp::memory(const ProxyConfig& config) {
   const AppMemory up = ClientApp::memory(config.upstream);
   AppMemory m;
   m.fixed = sizeof(ProxyApp) - sizeof(ServerApp) - sizeof(ClientApp) + down.fixed + up.fixed;
-  m.in_use = down.in_use + up.in_use;
   m.per_connection = std::max(down.per_connection, up.per_connection) + sizeof(ServerRequest);
   return m;
 }

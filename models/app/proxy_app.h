@@ -78,6 +78,8 @@ class ProxyApp final : private RequestHandler, private RequestObserver {
   ProxyApp(const ProxyApp&) = delete;
   // Per connection: one downstream and one upstream record, whichever side it is on.
   static AppMemory memory(const ProxyConfig& config);
+  // The upstream side records its latencies into `shared` from now on; before start().
+  void record_latencies_in(ClientLatencies& shared) { upstream_.record_latencies_in(shared); }
   ProxyApp& operator=(const ProxyApp&) = delete;
 
   // Pre-warms the upstream pool, then listens; the first listen error, or kOk.

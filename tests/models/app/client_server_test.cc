@@ -66,6 +66,31 @@ TEST(ClientServerTest, ClientClosingFirstLeavesTimeWaitOnTheClient) {
   EXPECT_EQ(w.server().check_invariants(), "");
 }
 
+// Clients sharing one set of latency histograms record into it what each would have
+// recorded alone, and hold none of their own.
+TEST(ClientServerTest, SharedLatenciesHoldEveryClientsRecords) {
+  WorldOptions o;
+  o.clients = 2;
+  World w(o);
+  ServerApp server(w.sim, w.server(), server_config(), 1, 100);
+  ASSERT_EQ(server.start(), SocketError::kOk);
+  ClientLatencies shared;
+  ClientApp a(w.sim, w.client(0), ten_requests(), 1, 1);
+  ClientApp b(w.sim, w.client(1), ten_requests(), 1, 2);
+  a.record_latencies_in(shared);
+  b.record_latencies_in(shared);
+  a.start();
+  b.start();
+  w.run_until(2 * kSecond);
+
+  EXPECT_EQ(a.counters().requests_completed + b.counters().requests_completed, 20U);
+  EXPECT_EQ(shared.connect.count(), 20U);
+  EXPECT_EQ(shared.request.count(), 20U);
+  EXPECT_EQ(&a.request_latency(), &shared.request);
+  EXPECT_EQ(&b.connect_latency(), &shared.connect);
+  EXPECT_NEAR(static_cast<double>(shared.request.mean()), 1.4e6, 0.05e6);
+}
+
 TEST(ClientServerTest, ServerClosingFirstLeavesTimeWaitOnTheServer) {
   World w;
   ServerConfig s = server_config();
