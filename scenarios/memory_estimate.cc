@@ -149,16 +149,28 @@ class Estimator {
     from.open += load.open;
     from.opened += load.opened;
     from.app_bytes += load.open * static_cast<double>(m.per_connection);
-    from.port_tables += active * static_cast<double>(from.stack.per_source_address) +
-                        std::min(dests, connects) * static_cast<double>(from.stack.per_destination);
+    const double reached = std::min(dests, connects);  // destinations it connects to
 
     const bool server_closes = c.config.connect.await_server_close ||
                                (server != nullptr && server->closer == app::Closer::kServer);
     const double closed = load.opened * (1 - c.config.connect.linger_zero_fraction);
+    // The ports a host holds toward its destinations: connections open, and its records.
+    const auto add_port_tables = [&](double records) {
+      const double ports = reached > 0 ? (load.open + records) / reached : 0;
+      from.port_tables +=
+          active * static_cast<double>(from.stack.per_source_address) +
+          reached *
+              static_cast<double>(from.stack.per_destination +
+                                  from.stack.destination_ports(static_cast<std::uint32_t>(
+                                      std::min(ports, static_cast<double>(from.stack.range)))));
+    };
     if (c.loopback || c.target_group < 0) {
+      const double records =
+          std::min<double>(closed * seconds(from_kernel(c.group).time_wait_length),
+                           from_kernel(c.group).tcp_max_tw_buckets);
       from.sockets += load.open;
-      from.records += std::min<double>(closed * seconds(from_kernel(c.group).time_wait_length),
-                                       from_kernel(c.group).tcp_max_tw_buckets);
+      from.records += records;
+      add_port_tables(records);
       return;
     }
     Group& to = groups_[static_cast<std::size_t>(c.target_group)];
@@ -174,10 +186,12 @@ class Estimator {
     double records = closed * seconds(closer.time_wait_length);
     if (server_closes) {
       to.records += std::min<double>(records * per_server, closer.tcp_max_tw_buckets);
+      add_port_tables(0);
     } else {
       const double ports = static_cast<double>(closer.ip_local_port_range.size()) * dests;
       records = std::min({records, ports, static_cast<double>(closer.tcp_max_tw_buckets)});
       from.records += records;
+      add_port_tables(records);
     }
   }
 

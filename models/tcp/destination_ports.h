@@ -3,6 +3,7 @@
 // so that the next free port is found a word at a time.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -10,31 +11,46 @@
 
 namespace tcpsim::tcp {
 
+// A destination holding few ports (most of a fleet's: a client spreads its connections over
+// many backends) keeps them as a short sorted list; past kSparseMax it switches to a bitmap
+// over the range for good, so steady churn allocates nothing either way.
 class DestinationPorts {
  public:
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  static constexpr std::size_t kSparseMax = 64;
 
   // Offsets 0 .. remaining - 1 from the low end of the range; remaining even.
-  explicit DestinationPorts(std::uint32_t remaining)
-      : half_(remaining / 2),
-        bits_{std::vector<std::uint64_t>((half_ + 63) / 64),
-              std::vector<std::uint64_t>((half_ + 63) / 64)} {}
+  explicit DestinationPorts(std::uint32_t remaining) : half_(remaining / 2) {}
 
   void set(std::uint32_t offset) {
-    std::uint64_t& w = word(offset);
-    w |= bit(offset);
     ++count_;
+    if (!dense_) {
+      if (sparse_.size() < kSparseMax) {
+        sparse_.insert(std::lower_bound(sparse_.begin(), sparse_.end(), offset),
+                       static_cast<std::uint16_t>(offset));
+        return;
+      }
+      densify();
+    }
+    word(offset) |= bit(offset);
   }
   void clear(std::uint32_t offset) {
-    word(offset) &= ~bit(offset);
     --count_;
+    if (!dense_) {
+      sparse_.erase(std::lower_bound(sparse_.begin(), sparse_.end(), offset));
+      return;
+    }
+    word(offset) &= ~bit(offset);
   }
   [[nodiscard]] bool test(std::uint32_t offset) const {
+    if (!dense_) return std::binary_search(sparse_.begin(), sparse_.end(), offset);
     return (bits_[offset & 1U][(offset >> 1U) / 64] & bit(offset)) != 0;
   }
   [[nodiscard]] std::uint32_t count() const { return count_; }
-  // Heap bytes of the bitmaps over `remaining` offsets.
-  static std::size_t bytes_for(std::uint32_t remaining) {
+
+  // Heap bytes of one holding `ports` ports of a range of `remaining`.
+  static std::size_t bytes_for(std::uint32_t remaining, std::uint32_t ports) {
+    if (ports <= kSparseMax) return ports * sizeof(std::uint16_t);
     return 2 * ((remaining / 2 + 63) / 64) * sizeof(std::uint64_t);
   }
 
@@ -43,6 +59,11 @@ class DestinationPorts {
   [[nodiscard]] std::uint32_t next_free(std::uint32_t start) const {
     const std::uint32_t parity = start & 1U;
     const std::uint32_t from = start >> 1U;
+    if (!dense_) {
+      std::uint32_t i = sparse_find_zero(parity, from, half_);
+      if (i == kNone) i = sparse_find_zero(parity, 0, from);
+      return i == kNone ? kNone : (i << 1U) | parity;
+    }
     const std::vector<std::uint64_t>& b = bits_[parity];
     std::uint32_t i = find_zero(b, from, half_);
     if (i == kNone) i = find_zero(b, 0, from);
@@ -53,6 +74,29 @@ class DestinationPorts {
   std::uint64_t& word(std::uint32_t offset) { return bits_[offset & 1U][(offset >> 1U) / 64]; }
   static std::uint64_t bit(std::uint32_t offset) {
     return std::uint64_t{1} << ((offset >> 1U) % 64);
+  }
+
+  void densify() {
+    const std::size_t words = (half_ + 63) / 64;
+    bits_[0].assign(words, 0);
+    bits_[1].assign(words, 0);
+    dense_ = true;
+    for (const std::uint16_t o : sparse_) word(o) |= bit(o);
+    sparse_ = {};
+  }
+
+  // First index in [from, to) whose offset 2 * index + parity is not listed.
+  [[nodiscard]] std::uint32_t sparse_find_zero(std::uint32_t parity, std::uint32_t from,
+                                               std::uint32_t to) const {
+    std::uint32_t i = from;
+    for (auto it = std::lower_bound(sparse_.begin(), sparse_.end(), (from << 1U) | parity);
+         it != sparse_.end() && i < to; ++it) {
+      if ((*it & 1U) != parity) continue;
+      const std::uint32_t taken = *it >> 1U;
+      if (taken > i) break;
+      i = taken + 1;
+    }
+    return i < to ? i : kNone;
   }
 
   // First clear bit in [from, to).
@@ -71,8 +115,10 @@ class DestinationPorts {
   }
 
   std::uint32_t half_;
-  std::vector<std::uint64_t> bits_[2];
   std::uint32_t count_ = 0;
+  bool dense_ = false;
+  std::vector<std::uint16_t> sparse_;  // sorted offsets, while not dense_
+  std::vector<std::uint64_t> bits_[2];
 };
 
 }  // namespace tcpsim::tcp

@@ -51,9 +51,14 @@ StackMemory TcpStack::memory(const KernelSettings& settings, std::size_t address
   m.per_record =
       sizeof(TimeWaitSock) + sim::FifoTimerList::bytes_per_entry() + entry(sizeof(std::uint32_t));
   m.per_source_address = range;
-  m.per_destination = DestinationPorts::bytes_for(range > 1 ? range & ~1U : range) +
-                      entry(sizeof(std::uint64_t) + sizeof(std::uint32_t));
+  m.per_destination =
+      sizeof(DestinationPorts) + entry(sizeof(std::uint64_t) + sizeof(std::uint32_t));
+  m.range = range > 1 ? range & ~1U : range;
   return m;
+}
+
+std::size_t StackMemory::destination_ports(std::uint32_t ports) const {
+  return DestinationPorts::bytes_for(range, ports);
 }
 
 // ---------------------------------------------------------------------------
