@@ -1,6 +1,7 @@
 // The established hash: finds the socket or TIME_WAIT record that owns a
 // 4-tuple. Stores only 32-bit ids; tuples are read from the records. It also
-// keeps, per (local address, destination), which ephemeral ports are taken.
+// keeps, per (local address, destination), which ephemeral ports are taken and,
+// with TIME_WAIT reuse, which of them connect() cannot take over.
 #pragma once
 
 #include <algorithm>
@@ -13,8 +14,11 @@
 #include "models/net/address.h"
 #include "models/tcp/destination_ports.h"
 #include "models/tcp/kernel_settings.h"
+#include "models/tcp/reuse_blocked_ports.h"
 #include "models/tcp/tcp_socket.h"
+#include "models/tcp/time_wait_reuse.h"
 #include "models/tcp/time_wait_sock.h"
+#include "sim/simulator.h"
 #include "sim/slot_pool.h"
 
 namespace tcpsim::tcp {
@@ -30,7 +34,8 @@ class ConnectionTable {
       : source_{&sockets, &tws, &host_addresses},
         set_(0, Hash{&source_}, Equal{&source_}),
         low_(ephemeral.low),
-        remaining_(ephemeral.size() > 1 ? ephemeral.size() & ~1U : ephemeral.size()) {}
+        remaining_(ephemeral.size() > 1 ? ephemeral.size() & ~1U : ephemeral.size()),
+        blocked_(tws, host_addresses, ephemeral.low, remaining_) {}
   ConnectionTable(const ConnectionTable&) = delete;
   ConnectionTable& operator=(const ConnectionTable&) = delete;
 
@@ -43,7 +48,10 @@ class ConnectionTable {
     if (!set_.insert(id).second) return false;
     const net::FourTuple t = source_.tuple(id);
     const std::uint32_t offset = t.local.port - low_;
-    if (t.local.port >= low_ && offset < remaining_) ports_for(t).set(offset);
+    if (t.local.port < low_ || offset >= remaining_) return true;
+    const std::uint64_t key = destination_key(t);
+    ports_for(key).set(offset);
+    if (blocked_.tracks(t.local.address, t.remote.address)) blocked_.block(key, offset);
     return true;
   }
   void erase(std::uint32_t id) {
@@ -51,9 +59,13 @@ class ConnectionTable {
     set_.erase(id);
     const std::uint32_t offset = t.local.port - low_;
     if (t.local.port < low_ || offset >= remaining_) return;
-    const auto it = destinations_.find(destination_key(t));
+    const std::uint64_t key = destination_key(t);
+    const auto it = destinations_.find(key);
     DestinationPorts& d = bitmaps_[it->second];
     d.clear(offset);
+    if (blocked_.tracks(t.local.address, t.remote.address)) {
+      blocked_.remove(key, offset, d.count() == 0);
+    }
     if (d.count() == 0) {
       bitmaps_.free(it->second);
       destinations_.erase(it);
@@ -63,6 +75,9 @@ class ConnectionTable {
   void replace(std::uint32_t old_id, std::uint32_t new_id) {
     set_.erase(old_id);
     set_.insert(new_id);
+    if (blocked_.enabled() && (new_id & kTimeWaitBit) != 0) {
+      blocked_.record_made(new_id & ~kTimeWaitBit);
+    }
   }
   [[nodiscard]] std::size_t size() const { return set_.size(); }
 
@@ -72,6 +87,25 @@ class ConnectionTable {
                                                      const net::Endpoint& remote) const {
     const auto it = destinations_.find(destination_key({{local, 0}, remote}));
     return it == destinations_.end() ? nullptr : &bitmaps_[it->second];
+  }
+
+  // Keeps, from now on, the ports toward each destination that connect() cannot take even by
+  // reusing a TIME_WAIT under `reuse`, with `clock` telling the time. The table must be empty.
+  void track_reuse(const TimeWaitReuse& reuse, const sim::Simulator& clock) {
+    blocked_.enable(reuse, clock);
+  }
+  // A record's timer restarted (it may have moved from FIN_WAIT_2 to TIME_WAIT).
+  void time_wait_restarted(std::uint32_t tw_id) { blocked_.record_restarted(tw_id); }
+  // Brings ports_blocked_toward() up to date: unblocks the TIME_WAITs that became reusable.
+  void release_reusable() {
+    if (blocked_.enabled()) blocked_.release_due();
+  }
+  // Ports of the ephemeral range whose connection from `local` to `remote` connect() cannot
+  // take over, as of the last release_reusable(); nullptr when none has one. Needs
+  // track_reuse(), and reuse possible toward the destination.
+  [[nodiscard]] const DestinationPorts* ports_blocked_toward(net::Ipv4 local,
+                                                             const net::Endpoint& remote) const {
+    return blocked_.toward(destination_key({{local, 0}, remote}));
   }
 
  private:
@@ -107,11 +141,11 @@ class ConnectionTable {
     const auto& addrs = *source_.addresses;
     const auto local = static_cast<std::uint64_t>(
         std::find(addrs.begin(), addrs.end(), t.local.address) - addrs.begin());
-    return (local << 48U) | t.remote.key();
+    return tcp::destination_key(local, t.remote);
   }
   // A freed bitmap is empty and is reused as it is, so steady churn allocates nothing.
-  DestinationPorts& ports_for(const net::FourTuple& t) {
-    const auto [it, added] = destinations_.try_emplace(destination_key(t), 0);
+  DestinationPorts& ports_for(std::uint64_t key) {
+    const auto [it, added] = destinations_.try_emplace(key, 0);
     if (added) it->second = bitmaps_.allocate(remaining_);
     return bitmaps_[it->second];
   }
@@ -122,6 +156,7 @@ class ConnectionTable {
   std::uint32_t remaining_;
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> destinations_;
   sim::SlotPool<DestinationPorts> bitmaps_;
+  ReuseBlockedPorts blocked_;
 };
 
 }  // namespace tcpsim::tcp

@@ -73,15 +73,13 @@ SocketError TcpStack::pick_bind_port(SocketId s, net::Ipv4 addr) {
 bool TcpStack::tw_reusable(const TimeWaitSock& tw, bool port_preset) const {
   if (tw.fin_wait2 || !tw.has_ts) return false;
   if (port_preset) return true;  // bind() chose the port: twp == NULL branch
-  const int reuse = settings_.tcp_tw_reuse;
-  if (reuse == 0) return false;
-  if (reuse == 2 && !tw.local(addresses_).address.is_loopback() &&
-      !net::Ipv4{tw.remote_addr}.is_loopback()) {
-    return false;
-  }
-  const auto delay_ms =
-      static_cast<std::uint32_t>(settings_.tcp_tw_reuse_delay / sim::kMillisecond);
-  return static_cast<std::int32_t>(now_ms() - (tw.entered_ms + delay_ms)) > 0;
+  return tw_reuse_.allows(tw, addresses_, now_ms());
+}
+
+TimeWaitReuse TcpStack::track_time_wait_reuse() {
+  const TimeWaitReuse reuse = TimeWaitReuse::from(settings_);
+  if (reuse.timestamps && reuse.mode != 0) connections_.track_reuse(reuse, sim_);
+  return reuse;
 }
 
 void TcpStack::reuse_time_wait(SocketId s, std::uint32_t tw_id) {
@@ -98,7 +96,24 @@ void TcpStack::reuse_time_wait(SocketId s, std::uint32_t tw_id) {
 // __inet_hash_connect(): Linux's RFC 6056 double-hash scan, same parity as the
 // low end of the range first, uniqueness per 4-tuple.
 SocketError TcpStack::pick_connect_port(SocketId s, net::Ipv4 saddr, net::Endpoint remote) {
+  if (tw_reuse_.possible(saddr, remote.address)) connections_.release_reusable();
+  const ConnectScan scan = scan_connect_ports(saddr, remote, false);
+  if (!scan.found) {
+    note_eaddrnotavail();
+    return SocketError::kEaddrnotavail;
+  }
+  if (scan.time_wait != kNotFound) reuse_time_wait(s, scan.time_wait);
   TcpSocket& sk = sockets_[s];
+  sk.tuple.local = {saddr, scan.port};
+  hold_port(s, PortHold::kConnect);
+  const std::uint32_t stride =
+      std::max<std::uint32_t>(scan.position, static_cast<std::uint32_t>(rng_.below(8)) * 2U);
+  perturb_[scan.perturb_slot] += stride + 2U;
+  return SocketError::kOk;
+}
+
+TcpStack::ConnectScan TcpStack::scan_connect_ports(net::Ipv4 saddr, net::Endpoint remote,
+                                                   bool probe_each) const {
   const std::uint32_t low = settings_.ip_local_port_range.low;
   const std::uint32_t high = settings_.ip_local_port_range.high + 1U;
   std::uint32_t remaining = high - low;
@@ -107,28 +122,31 @@ SocketError TcpStack::pick_connect_port(SocketId s, net::Ipv4 saddr, net::Endpoi
       mix(mix(secret_, (std::uint64_t{saddr.value} << 32U) | remote.address.value),
           (std::uint64_t{remote.port} << 48U) ^
               static_cast<std::uint64_t>(sim_.now() / kPortRekeyInterval));
-  const std::size_t index = port_offset & (kPerturbSlots - 1);
+  ConnectScan scan;
+  scan.perturb_slot = port_offset & (kPerturbSlots - 1);
   std::uint32_t offset =
-      static_cast<std::uint32_t>((perturb_[index] + (port_offset >> 32U)) % remaining);
+      static_cast<std::uint32_t>((perturb_[scan.perturb_slot] + (port_offset >> 32U)) % remaining);
   offset &= ~1U;
-  // With no TIME_WAIT reuse possible toward this destination, the ports that
-  // carry a connection to it are skipped a bitmap word at a time; the port
-  // found is the one the probe loop below would find.
-  const bool reuse_possible =
-      settings_.tcp_timestamps &&
-      (settings_.tcp_tw_reuse == 1 ||
-       (settings_.tcp_tw_reuse == 2 && (saddr.is_loopback() || remote.address.is_loopback())));
-  const bool by_bitmap = !reuse_possible && remaining == high - low && remaining > 1;
-  const DestinationPorts* used = by_bitmap ? connections_.ports_toward(saddr, remote) : nullptr;
+  // The ports connect() cannot take toward this destination are skipped a bitmap word at a
+  // time: those with a connection to it, or with TIME_WAIT reuse those whose connection is
+  // not a reusable TIME_WAIT. The port found is the one the probe of each port would find.
+  const bool reuse_possible = tw_reuse_.possible(saddr, remote.address);
+  const bool by_bitmap = !probe_each && remaining == high - low && remaining > 1;
+  const DestinationPorts* skip = nullptr;
+  if (by_bitmap) {
+    skip = reuse_possible ? connections_.ports_blocked_toward(saddr, remote)
+                          : connections_.ports_toward(saddr, remote);
+  }
+  const bool check_each = !by_bitmap || reuse_possible;
   while (true) {
     std::uint32_t port = low + offset;
     for (std::uint32_t i = 0; i < remaining; i += 2, port += 2) {
-      if (used != nullptr) {
-        const std::uint32_t free = used->next_free((offset + i) % remaining);
+      if (skip != nullptr) {
+        const std::uint32_t free = skip->next_free((offset + i) % remaining);
         if (free == DestinationPorts::kNone) break;
-        const std::uint32_t skip = (free + remaining - (offset + i) % remaining) % remaining;
-        if (i + skip >= remaining) break;  // wrapped past the start of the pass
-        i += skip;
+        const std::uint32_t step = (free + remaining - (offset + i) % remaining) % remaining;
+        if (i + step >= remaining) break;  // wrapped past the start of the pass
+        i += step;
         port = low + free;
       } else if (port >= high) {
         port -= remaining;
@@ -136,24 +154,21 @@ SocketError TcpStack::pick_connect_port(SocketId s, net::Ipv4 saddr, net::Endpoi
       const auto p = static_cast<std::uint16_t>(port);
       if (port_reserved(p)) continue;
       if (binds_.bound(saddr, p)) continue;  // bucket made by bind(): invisible to connect()
-      if (!by_bitmap && binds_.connect_users(saddr, p) > 0) {
+      if (check_each && binds_.connect_users(saddr, p) > 0) {
         const std::uint32_t id = connections_.find({{saddr, p}, remote});
         if (id != kNotFound) {
           if ((id & kTimeWaitBit) == 0 || !tw_reusable(tws_[id & ~kTimeWaitBit], false)) continue;
-          reuse_time_wait(s, id & ~kTimeWaitBit);
+          scan.time_wait = id & ~kTimeWaitBit;
         }
       }
-      sk.tuple.local = {saddr, p};
-      hold_port(s, PortHold::kConnect);
-      const std::uint32_t stride =
-          std::max<std::uint32_t>(i, static_cast<std::uint32_t>(rng_.below(8)) * 2U);
-      perturb_[index] += stride + 2U;
-      return SocketError::kOk;
+      scan.found = true;
+      scan.port = p;
+      scan.position = i;
+      return scan;
     }
     ++offset;
     if ((offset & 1U) == 0 || remaining <= 1) break;
   }
-  note_eaddrnotavail();
-  return SocketError::kEaddrnotavail;
+  return scan;
 }
 }  // namespace tcpsim::tcp

@@ -21,6 +21,7 @@
 #include "models/tcp/tcp_counters.h"
 #include "models/tcp/tcp_socket.h"
 #include "models/tcp/tcp_state.h"
+#include "models/tcp/time_wait_reuse.h"
 #include "models/tcp/time_wait_sock.h"
 #include "sim/fifo_timer_list.h"
 #include "sim/random_stream.h"
@@ -72,6 +73,8 @@ struct SocketView {
 using StateSignal = sim::Signal<const net::FourTuple&, TcpState, TcpState>;
 
 class TcpStack final : public sim::EventHandler {
+  friend class PortScanPeer;  // tests: the reference scan
+
  public:
   TcpStack(sim::Simulator& sim, const KernelSettings& settings, std::vector<net::Ipv4> addresses,
            SegmentOutput& output, std::uint64_t seed, std::uint64_t host_id);
@@ -173,7 +176,18 @@ class TcpStack final : public sim::EventHandler {
 
   // Port selection (tcp_port_selection.cc): inet_hash_connect() and
   // inet_csk_get_port().
+  struct ConnectScan {
+    bool found = false;
+    std::uint16_t port = 0;
+    std::uint32_t position = 0;           // steps of two from the scan's start
+    std::uint32_t time_wait = kNotFound;  // the record to take over, if any
+    std::size_t perturb_slot = 0;
+  };
   SocketError pick_connect_port(SocketId s, net::Ipv4 saddr, net::Endpoint remote);
+  // The port connect() takes; `probe_each` looks at every port in turn instead of skipping
+  // taken ones by bitmap (the same answer: tests compare the two).
+  ConnectScan scan_connect_ports(net::Ipv4 saddr, net::Endpoint remote, bool probe_each) const;
+  TimeWaitReuse track_time_wait_reuse();
   SocketError pick_bind_port(SocketId s, net::Ipv4 addr);
   bool bind_conflict(net::Ipv4 addr, std::uint16_t port, bool reuseaddr, bool explicit_port) const;
   bool port_reserved(std::uint16_t port) const;
@@ -239,6 +253,8 @@ class TcpStack final : public sim::EventHandler {
   SocketSlots sockets_;
   TimeWaitSlots tws_;
   ConnectionTable connections_;
+  // Initialised after connections_, which it sets up.
+  TimeWaitReuse tw_reuse_ = track_time_wait_reuse();
   boost::unordered_flat_map<std::uint64_t, SocketId> listeners_;  // (addr, port) -> socket
   BindTable binds_;
   // The last bind(0) search that found no port: its address and binds_.removals() then.

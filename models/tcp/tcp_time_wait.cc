@@ -69,6 +69,7 @@ void TcpStack::restart_time_wait(std::uint32_t t) {
   TimeWaitSock& tw = tws_[t];
   ++tw.generation;
   time_wait_timers_.add(t, tw.generation);
+  connections_.time_wait_restarted(t);
 }
 
 void TcpStack::on_minisocket_timer(std::uint32_t t, std::uint32_t generation, bool fin_wait2) {
