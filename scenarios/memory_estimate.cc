@@ -156,13 +156,14 @@ class Estimator {
     const double closed = load.opened * (1 - c.config.connect.linger_zero_fraction);
     // The ports a host holds toward its destinations: connections open, and its records.
     const auto add_port_tables = [&](double records) {
-      const double ports = reached > 0 ? (load.open + records) / reached : 0;
+      const auto range = static_cast<double>(from.stack.range);
+      const double held = std::min(load.open + records, range);
+      const double ports = reached > 0 ? std::min(held / reached, range) : 0;
       from.port_tables +=
-          active * static_cast<double>(from.stack.per_source_address) +
+          active * static_cast<double>(from.stack.source_ports(static_cast<std::uint32_t>(held))) +
           reached *
               static_cast<double>(from.stack.per_destination +
-                                  from.stack.destination_ports(static_cast<std::uint32_t>(
-                                      std::min(ports, static_cast<double>(from.stack.range)))));
+                                  from.stack.destination_ports(static_cast<std::uint32_t>(ports)));
     };
     if (c.loopback || c.target_group < 0) {
       const double records =

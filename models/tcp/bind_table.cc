@@ -6,11 +6,27 @@ namespace tcpsim::tcp {
 
 std::uint8_t& BindTable::connect_slot(net::Ipv4 addr, std::uint16_t port) {
   assert(ephemeral_.contains(port));
+  const auto offset = static_cast<std::uint16_t>(port - ephemeral_.low);
+  auto a = std::find_if(dense_.begin(), dense_.end(),
+                        [&](const Dense& d) { return d.address == addr.value; });
+  if (a == dense_.end()) a = dense_.insert(dense_.end(), Dense{addr.value, {}, {}});
+  if (!a->users.empty()) return a->users[offset];
+  auto it = std::lower_bound(a->sparse.begin(), a->sparse.end(), offset);
+  if (it != a->sparse.end() && it->offset == offset) return it->users;
+  if (a->sparse.size() < kSparseMax) return a->sparse.insert(it, Held{offset, 0})->users;
+  a->users.assign(ephemeral_.size(), 0);
+  for (const Held& h : a->sparse) a->users[h.offset] = h.users;
+  a->sparse = {};
+  return a->users[offset];
+}
+
+void BindTable::unlist(net::Ipv4 addr, std::uint16_t port) {
+  const auto offset = static_cast<std::uint16_t>(port - ephemeral_.low);
   for (auto& a : dense_) {
-    if (a.address == addr.value) return a.users[port - ephemeral_.low];
+    if (a.address != addr.value || !a.users.empty()) continue;
+    a.sparse.erase(std::lower_bound(a.sparse.begin(), a.sparse.end(), offset));
+    return;
   }
-  dense_.push_back(Dense{addr.value, std::vector<std::uint8_t>(ephemeral_.size())});
-  return dense_.back().users[port - ephemeral_.low];
 }
 
 void BindTable::add(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr) {
@@ -44,6 +60,7 @@ void BindTable::remove(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool r
       }
     } else if (--users == 0) {
       --connect_ports_;
+      unlist(addr, port);
     }
     return;
   }

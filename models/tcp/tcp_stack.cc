@@ -50,11 +50,14 @@ StackMemory TcpStack::memory(const KernelSettings& settings, std::size_t address
   m.per_socket = sizeof(TcpSocket) + sim::Simulator::bytes_per_timer() + entry(sizeof(SocketId));
   m.per_record =
       sizeof(TimeWaitSock) + sim::FifoTimerList::bytes_per_entry() + entry(sizeof(std::uint32_t));
-  m.per_source_address = range;
   m.per_destination =
       sizeof(DestinationPorts) + entry(sizeof(std::uint64_t) + sizeof(std::uint32_t));
   m.range = range > 1 ? range & ~1U : range;
   return m;
+}
+
+std::size_t StackMemory::source_ports(std::uint32_t ports) const {
+  return BindTable::bytes_for(range, ports);
 }
 
 std::size_t StackMemory::destination_ports(std::uint32_t ports) const {

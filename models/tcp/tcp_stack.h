@@ -35,10 +35,11 @@ struct StackMemory {
   std::size_t fixed = 0;       // the stack with no socket: object, perturb table, reserved ports
   std::size_t per_socket = 0;  // a full socket: slot, timer, hash-table share
   std::size_t per_record = 0;  // a TIME_WAIT or FIN_WAIT_2 record: slot, timer entry, hash share
-  std::size_t per_source_address = 0;  // connect()'s port counts for a local address it uses
-  std::size_t per_destination = 0;     // a destination's set of ports taken, empty
-  std::uint32_t range = 0;             // ports in the ephemeral range
+  std::size_t per_destination = 0;  // a destination's set of ports taken, empty
+  std::uint32_t range = 0;          // ports in the ephemeral range
 
+  // What connect()'s port counts of a local address take with `ports` ports held.
+  [[nodiscard]] std::size_t source_ports(std::uint32_t ports) const;
   // What a destination's set adds for `ports` ports taken toward it.
   [[nodiscard]] std::size_t destination_ports(std::uint32_t ports) const;
 };

@@ -56,7 +56,8 @@ TEST(MemoryEstimate, ClientClosingFirstHoldsRateTimesTimeWaitRecords) {
   const std::uint64_t records = e.records * client.per_record;
   EXPECT_GT(e.connection_bytes, records);
   EXPECT_LT(e.connection_bytes,
-            records + 100 * (client.per_source_address + 8 * client.per_destination + 16384));
+            records + 100 * (client.source_ports(client.range) + 8 * client.per_destination +
+                             8 * client.destination_ports(client.range) + 16384));
 }
 
 TEST(MemoryEstimate, ServerClosingFirstPutsTheRecordsOnTheBackends) {

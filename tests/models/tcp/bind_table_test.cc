@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace tcpsim::tcp {
 namespace {
 
@@ -33,6 +35,35 @@ TEST(BindTable, APortSharedByThousandsOfConnectionsKeepsAnExactCount) {
   t.remove(kA, 40007, PortHold::kConnect, false);
   EXPECT_EQ(t.connect_users(kA, 40007), 0U);
   EXPECT_EQ(t.ports_in_use(), 0U);
+}
+
+// An address holding few ports lists them; past 256 it counts them in an array over the
+// range: the counts read the same either way, and a port whose count falls to 0 is free.
+TEST(BindTable, CountsReadTheSameListedAndInTheArray) {
+  BindTable t({32768, 60999});
+  std::vector<std::uint32_t> want(28232, 0);
+  std::uint32_t seed = 7;
+  const auto next = [&] { return seed = seed * 1103515245U + 12345U; };
+  for (int round = 0; round < 6000; ++round) {
+    const std::uint32_t o = (next() >> 8U) % 600 * 37 % 28232;  // 600 ports spread out
+    const auto port = static_cast<std::uint16_t>(32768 + o);
+    if (want[o] > 0 && (next() >> 16U) % 3 == 0) {
+      t.remove(kA, port, PortHold::kConnect, false);
+      --want[o];
+    } else {
+      t.add(kA, port, PortHold::kConnect, false);
+      ++want[o];
+    }
+    const std::uint32_t probe = (next() >> 8U) % 600 * 37 % 28232;
+    ASSERT_EQ(t.connect_users(kA, static_cast<std::uint16_t>(32768 + probe)), want[probe]);
+    ASSERT_EQ(t.connect_users(kA, port), want[o]);
+  }
+  std::size_t held = 0;
+  for (const std::uint32_t n : want) held += n > 0 ? 1 : 0;
+  EXPECT_GT(held, 256U);  // the array took over
+  EXPECT_EQ(t.ports_in_use(), held);
+  EXPECT_EQ(BindTable::bytes_for(28232, 100), 400U);
+  EXPECT_EQ(BindTable::bytes_for(28232, 257), 28232U);
 }
 
 TEST(BindTable, BindHoldersAndListenersLiveInBuckets) {
