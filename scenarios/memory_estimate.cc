@@ -10,6 +10,7 @@
 #include "models/app/proxy_app.h"
 #include "models/app/server_app.h"
 #include "models/net/flow_table.h"
+#include "models/net/network.h"
 #include "models/tcp/host_stack.h"
 #include "scenarios/conntrack_node.h"
 
@@ -176,6 +177,7 @@ class Estimator {
     }
     Group& to = groups_[static_cast<std::size_t>(c.target_group)];
     const double per_server = from.hosts / std::max(1.0, to.hosts);
+    routes_ += 2 * from.hosts * std::min(to.hosts, connects);  // both directions
     to.incoming += rate * from.hosts;
     to.sockets += load.open * per_server;
     if (server != nullptr) {
@@ -231,7 +233,8 @@ class Estimator {
           (g.sockets * static_cast<double>(g.stack.per_socket + sim::Simulator::kBytesPerEvent) +
            g.records * static_cast<double>(g.stack.per_record) + g.app_bytes + g.port_tables);
     }
-    connection_bytes += flows_ * static_cast<double>(net::FlowTable::bytes_per_flow());
+    connection_bytes += flows_ * static_cast<double>(net::FlowTable::bytes_per_flow()) +
+                        routes_ * static_cast<double>(net::Network::bytes_per_route());
     const double samples = seconds(sc_.duration) / std::max(1e-9, seconds(sc_.interval)) + 1;
     const double nodes = hosts + static_cast<double>(sc_.switches.size() + sc_.gateways.size() + 1);
     const double base = kProgramBytes + nodes * kNodeBytes + shared_ +
@@ -249,6 +252,7 @@ class Estimator {
   const ResolvedScenario& sc_;
   std::vector<Group> groups_;
   double flows_ = 0;
+  double routes_ = 0;  // host pairs exchanging segments, each direction
   double shared_ = 0;  // what nodes hold for their whole group
 };
 

@@ -16,7 +16,7 @@ struct MemoryEstimate {
   std::uint64_t records = 0;     // TIME_WAIT and FIN_WAIT_2 records at the peak
   std::uint64_t flows = 0;       // NAT mappings and conntrack entries at the peak
   // Sockets, records and flows, with the applications' records of their connections, the
-  // port tables they fill and their pending events.
+  // port tables they fill, the routes between hosts and their pending events.
   std::uint64_t connection_bytes = 0;
   // The program, the topology, what a node holds for its whole group (latency histograms)
   // and the results being gathered.

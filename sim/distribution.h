@@ -68,6 +68,7 @@ class Distribution {
   }
 
   [[nodiscard]] Kind kind() const { return kind_; }
+  bool operator==(const Distribution&) const = default;
   // Infinite where the moment does not exist (Pareto with shape <= 1, resp. <= 2).
   [[nodiscard]] double mean() const;
   [[nodiscard]] double variance() const;

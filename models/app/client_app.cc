@@ -22,7 +22,19 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
     throw std::invalid_argument("client: sizes must be empty or one per destination");
   }
   if (config_.sizes.empty()) config_.sizes.resize(config_.destinations.size());
-  for (const MessageSizes& s : config_.sizes) sizes_.emplace_back(s);
+  // Destinations share their size model when they have the same one (every backend of a
+  // group, as a rule): a host keeps one copy of each, not one per destination.
+  std::vector<MessageSizes> unique;
+  for (const MessageSizes& s : config_.sizes) {
+    auto it = std::find(unique.begin(), unique.end(), s);
+    if (it == unique.end()) {
+      unique.push_back(s);
+      sizes_.emplace_back(s);
+      it = unique.end() - 1;
+    }
+    size_model_of_.push_back(static_cast<std::uint32_t>(it - unique.begin()));
+  }
+  config_.sizes = {};
   if (config_.load == LoadModel::kClosedLoop && config_.users == 0) {
     throw std::invalid_argument("client: a closed loop needs users > 0");
   }
@@ -40,8 +52,7 @@ AppMemory ClientApp::memory(const ClientConfig& config) {
   AppMemory m;
   const AppMemory pool = ConnectionPool::heap_memory(dests);
   m.fixed = sizeof(ClientApp) + config.arrivals.heap_bytes() + pool.fixed +
-            dests * (sizeof(net::Endpoint) + 2 * sizeof(MessageSizes) + sizeof(SizeModel) +
-                     sizeof(std::uint32_t));
+            dests * (sizeof(net::Endpoint) + 2 * sizeof(std::uint32_t)) + sizeof(SizeModel);
   m.per_connection = pool.per_connection + sizeof(InFlight) + sizeof(Request);
   return m;
 }
@@ -141,7 +152,7 @@ void ClientApp::attempt(std::uint32_t r) {
 
 void ClientApp::send_on(std::uint32_t r, ConnId conn) {
   const tcp::SocketId socket = pool_.socket(conn);
-  const SizeModel& sizes = sizes_[pool_.destination_of(conn)];
+  const SizeModel& sizes = sizes_[size_model_of_[pool_.destination_of(conn)]];
   const std::uint64_t key = sizes.constant() ? 0 : stack_.connection_key(socket);
   const std::uint32_t k = pool_.assigned(conn) - 1;
   const std::uint32_t size = sizes.request(seed_, key, k);

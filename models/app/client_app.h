@@ -170,7 +170,8 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   RequestObserver* observer_;
   ConnectionPool pool_;
   std::optional<sim::FifoTimerList> timeouts_;
-  std::vector<SizeModel> sizes_;  // by destination
+  std::vector<SizeModel> sizes_;              // distinct models
+  std::vector<std::uint32_t> size_model_of_;  // by destination: its model in sizes_
   sim::SlotPool<Request, &Request::generation> requests_;
   std::vector<InFlight> in_flight_;  // by connection id
   std::uint32_t next_destination_ = 0;

@@ -15,6 +15,7 @@ inline constexpr std::uint32_t kMaxMessageSize = std::uint32_t{1} << 30U;
 struct MessageSizes {
   sim::Distribution request = sim::Distribution::constant(100);
   sim::Distribution response = sim::Distribution::constant(100);
+  bool operator==(const MessageSizes&) const = default;
 };
 
 class SizeModel {

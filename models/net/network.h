@@ -57,6 +57,11 @@ struct NetworkOptions {
 class Network final : public sim::EventHandler {
  public:
   static constexpr std::uint32_t kHeaderBytes = 40;  // IPv4 + TCP headers without options
+  // What a pair of hosts exchanging segments holds, one direction: its route's state, and
+  // its entries in the node-pair and address-pair tables, at their mean load.
+  static constexpr std::size_t bytes_per_route() {
+    return (sizeof(RouteState) + 2 * (sizeof(std::uint64_t) + sizeof(Resolved) + 1)) * 3 / 2;
+  }
   // What each attached address holds in the address tables (index, node, receiver).
   static constexpr std::size_t kBytesPerAddress =
       2 * (sizeof(std::uint32_t) * 2 + 1) + sizeof(NodeId) + sizeof(SegmentReceiver*);
