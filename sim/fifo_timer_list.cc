@@ -15,6 +15,11 @@ FifoTimerList::FifoTimerList(Simulator& sim, Time duration, EventHandler& owner,
   if (duration < 0) throw std::invalid_argument("FifoTimerList: negative duration");
 }
 
+FifoTimerList::~FifoTimerList() {
+  for (Entry* c : chunks_) delete[] c;
+  for (Entry* c : spare_) delete[] c;
+}
+
 FifoTimerList::Handle FifoTimerList::add(std::uint32_t target, std::uint32_t tag) {
   if ((tail_ & (kChunkSize - 1)) == 0) add_tail_chunk();
   const Handle h = tail_++;
@@ -70,8 +75,7 @@ void FifoTimerList::add_tail_chunk() {
     storage = spare_.back();
     spare_.pop_back();
   } else {
-    owned_.push_back(std::make_unique<Entry[]>(kChunkSize));
-    storage = owned_.back().get();
+    storage = new Entry[kChunkSize];
   }
   chunks_[chunk & chunk_mask_] = storage;
 }
@@ -84,12 +88,7 @@ void FifoTimerList::advance_head() {
   if (spare_.size() < kMaxSpareChunks) {
     spare_.push_back(done);
   } else {
-    for (auto it = owned_.begin(); it != owned_.end(); ++it) {
-      if (it->get() == done) {
-        owned_.erase(it);
-        break;
-      }
-    }
+    delete[] done;
   }
   done = nullptr;
 }

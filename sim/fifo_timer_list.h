@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "sim/event.h"
@@ -23,6 +22,7 @@ class FifoTimerList final : public EventHandler {
   FifoTimerList(Simulator& sim, Time duration, EventHandler& owner, EventKind kind);
   FifoTimerList(const FifoTimerList&) = delete;
   FifoTimerList& operator=(const FifoTimerList&) = delete;
+  ~FifoTimerList() override;
 
   // Starts a timer expiring at now + duration.
   Handle add(std::uint32_t target, std::uint32_t tag = 0);
@@ -55,10 +55,11 @@ class FifoTimerList final : public EventHandler {
   static constexpr std::uint32_t kCancelled = ~std::uint32_t{0};
 
   // Entries live in fixed-size chunks reached through a ring of chunk pointers,
-  // so memory follows the live count and growing never copies entries.
-  static constexpr unsigned kChunkBits = 10;
+  // so memory follows the live count and growing never copies entries. Chunks
+  // are small (1 KiB) because every host keeps lists, most of them short.
+  static constexpr unsigned kChunkBits = 6;
   static constexpr Handle kChunkSize = Handle{1} << kChunkBits;
-  static constexpr std::size_t kMaxSpareChunks = 4;
+  static constexpr std::size_t kMaxSpareChunks = 2;
   static constexpr std::size_t kInitialChunks = 4;
 
   Entry& at(Handle h) { return chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)]; }
@@ -71,12 +72,11 @@ class FifoTimerList final : public EventHandler {
   EventHandler& owner_;
   EventKind kind_;
   HandlerId self_;
-  std::vector<Entry*> chunks_;  // ring, indexed by chunk number & chunk_mask_
+  std::vector<Entry*> chunks_;  // ring, indexed by chunk number & chunk_mask_; owned
   Handle chunk_mask_ = 0;
-  std::vector<std::unique_ptr<Entry[]>> owned_;
-  std::vector<Entry*> spare_;
-  Handle head_ = 0;  // absolute position of the oldest entry
-  Handle tail_ = 0;  // absolute position one past the newest entry
+  std::vector<Entry*> spare_;  // owned
+  Handle head_ = 0;            // absolute position of the oldest entry
+  Handle tail_ = 0;            // absolute position one past the newest entry
   std::size_t live_ = 0;
   bool head_scheduled_ = false;
 };
