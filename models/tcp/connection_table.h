@@ -14,7 +14,7 @@
 #include "models/tcp/destination_ports.h"
 #include "models/tcp/kernel_settings.h"
 #include "models/tcp/tcp_socket.h"
-#include "models/tcp/time_wait_sock.h"
+#include "models/tcp/time_wait_slots.h"
 #include "sim/slot_pool.h"
 
 namespace tcpsim::tcp {

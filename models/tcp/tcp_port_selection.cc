@@ -68,7 +68,8 @@ SocketError TcpStack::pick_bind_port(SocketId s, net::Ipv4 addr) {
 }
 
 // tcp_twsk_unique(): may connect() take over this TIME_WAIT's 4-tuple?
-bool TcpStack::tw_reusable(const TimeWaitSock& tw, bool port_preset) const {
+bool TcpStack::tw_reusable(std::uint32_t tw_id, bool port_preset) const {
+  const TimeWaitSock& tw = tws_[tw_id];
   if (tw.fin_wait2 || !tw.has_ts) return false;
   if (port_preset) return true;  // bind() chose the port: twp == NULL branch
   const int reuse = settings_.tcp_tw_reuse;
@@ -79,7 +80,7 @@ bool TcpStack::tw_reusable(const TimeWaitSock& tw, bool port_preset) const {
   }
   const auto delay_ms =
       static_cast<std::uint32_t>(settings_.tcp_tw_reuse_delay / sim::kMillisecond);
-  return static_cast<std::int32_t>(now_ms() - (tw.entered_ms + delay_ms)) > 0;
+  return static_cast<std::int32_t>(now_ms() - (entered_ms(tw_id) + delay_ms)) > 0;
 }
 
 void TcpStack::reuse_time_wait(SocketId s, std::uint32_t tw_id) {
@@ -137,7 +138,7 @@ SocketError TcpStack::pick_connect_port(SocketId s, net::Ipv4 saddr, net::Endpoi
       if (!by_bitmap && binds_.connect_users(saddr, p) > 0) {
         const std::uint32_t id = connections_.find({{saddr, p}, remote});
         if (id != kNotFound) {
-          if ((id & kTimeWaitBit) == 0 || !tw_reusable(tws_[id & ~kTimeWaitBit], false)) continue;
+          if ((id & kTimeWaitBit) == 0 || !tw_reusable(id & ~kTimeWaitBit, false)) continue;
           reuse_time_wait(s, id & ~kTimeWaitBit);
         }
       }

@@ -19,11 +19,11 @@ TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
       self_(sim.add_handler(*this)),
       rng_(seed, host_id),
       secret_(rng_.next_u64()),
+      tws_(sim, settings.time_wait_length, self_, kTimeWaitExpired),
       connections_(sockets_, tws_, addresses_, settings.ip_local_port_range),
       binds_(settings.ip_local_port_range),
       perturb_(kPerturbSlots),
       reserved_(65536, false),
-      time_wait_timers_(sim, settings.time_wait_length, *this, kTimeWaitExpired),
       fin_wait2_timers_(sim, std::min(settings.tcp_fin_timeout, kTimeWaitLen), *this,
                         kFinWait2Expired) {
   if (host_addresses_.empty() || host_addresses_.size() > 255) {
@@ -222,7 +222,7 @@ SocketError TcpStack::connect(SocketId s, net::Endpoint remote) {
     }
     const std::uint32_t id = connections_.find({sk.tuple.local, remote});
     if (id != kNotFound) {
-      if ((id & kTimeWaitBit) == 0 || !tw_reusable(tws_[id & ~kTimeWaitBit], true)) {
+      if ((id & kTimeWaitBit) == 0 || !tw_reusable(id & ~kTimeWaitBit, true)) {
         note_eaddrnotavail();
         return SocketError::kEaddrnotavail;
       }

@@ -21,6 +21,7 @@
 #include "models/tcp/tcp_counters.h"
 #include "models/tcp/tcp_socket.h"
 #include "models/tcp/tcp_state.h"
+#include "models/tcp/time_wait_slots.h"
 #include "models/tcp/time_wait_sock.h"
 #include "sim/fifo_timer_list.h"
 #include "sim/random_stream.h"
@@ -164,7 +165,7 @@ class TcpStack final : public sim::EventHandler {
   void note_eaddrnotavail() {
     if (counters_.connect_eaddrnotavail++ == 0) counters_.first_eaddrnotavail_ns = sim_.now();
   }
-  bool tw_reusable(const TimeWaitSock& tw, bool explicit_bind) const;
+  bool tw_reusable(std::uint32_t tw_id, bool explicit_bind) const;
   void reuse_time_wait(SocketId s, std::uint32_t tw_id);
 
   // Timers (tcp_timers.cc).
@@ -206,8 +207,13 @@ class TcpStack final : public sim::EventHandler {
     return tw.tuple(addresses_);
   }
   void free_minisocket(std::uint32_t tw_id);
-  void restart_time_wait(std::uint32_t tw_id);
-  void on_minisocket_timer(std::uint32_t tw_id, std::uint32_t generation, bool fin_wait2);
+  // A fresh TIME_WAIT period: the record moves to the ring's tail, under the id returned.
+  std::uint32_t restart_time_wait(std::uint32_t tw_id);
+  void on_fin_wait2_timer(std::uint32_t slot, std::uint32_t generation);
+  // tw_entry_stamp of a record, in ms of simulated time.
+  std::uint32_t entered_ms(std::uint32_t tw_id) const;
+  // Stamps ring record `tw_id`, pushed just now.
+  void set_entered_ms(std::uint32_t tw_id, std::uint32_t entered);
 
   sim::Simulator& sim_;
   KernelSettings settings_;
@@ -232,8 +238,9 @@ class TcpStack final : public sim::EventHandler {
   std::vector<std::uint32_t> perturb_;  // Linux's table_perturb, per host here
   std::vector<bool> reserved_;          // ip_local_reserved_ports, by port
 
-  sim::FifoTimerList time_wait_timers_;
   sim::FifoTimerList fin_wait2_timers_;
+  // tw_entry_stamp of ring records restarted more than 65 s after it, by ring id.
+  boost::unordered_flat_map<std::uint32_t, std::uint32_t> long_entered_;
 
   // By state, and one more for kNoState so that set_state() needs no branch.
   std::array<std::uint32_t, kStateCount + 1> state_counts_{};
