@@ -94,11 +94,11 @@ std::string TcpStack::check_invariants() const {
     Holders& b = ports[tw.local(addresses_).key()];
     (tw.port_hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
   };
-  tws_.ring.for_each_live([&](std::uint32_t t, const TimeWaitSock& tw, sim::Time /*expiry*/) {
-    check_record(t, tw);
-  });
+  tws_.ring.for_each_live(
+      [&](std::uint32_t t, const TimeWaitSock& tw, sim::Time /*expiry*/) { check_record(t, tw); });
   for (std::uint32_t slot = 0; slot < tws_.fin_wait2.size(); ++slot) {
-    if (tws_.fin_wait2[slot].sock.in_use) check_record(slot | kFinWait2Bit, tws_.fin_wait2[slot].sock);
+    if (tws_.fin_wait2[slot].sock.in_use)
+      check_record(slot | kFinWait2Bit, tws_.fin_wait2[slot].sock);
   }
   if (!wrong.empty()) return wrong;
   if (tws_.ring.live() + tws_.fin_wait2.live() != tw_alive) return "records are lost or leaked";
