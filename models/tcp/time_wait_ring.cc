@@ -1,6 +1,5 @@
 #include "models/tcp/time_wait_ring.h"
 
-#include <limits>
 #include <stdexcept>
 
 namespace tcpsim::tcp {
@@ -16,38 +15,25 @@ TimeWaitRing::TimeWaitRing(sim::Simulator& sim, sim::Time duration, sim::Handler
   if (duration < 0) throw std::invalid_argument("TimeWaitRing: negative duration");
 }
 
-std::uint32_t TimeWaitRing::push(const TimeWaitSock& record) {
-  const sim::Time expiry = sim_.now() + duration_;
-  if ((tail_ & kInChunk) != 0) {
-    Chunk& c = chunk_at(tail_);
-    if (expiry - c.base > std::numeric_limits<std::uint32_t>::max()) {
-      c.end = static_cast<std::uint32_t>(tail_ & kInChunk);
-      const Position old_tail = tail_;
-      tail_ = next_chunk(tail_);
-      if (head_ == old_tail) {
-        release_chunk(old_tail);
-        head_ = tail_;
-      }
-    }
-  }
-  if ((tail_ & kInChunk) == 0) add_tail_chunk(expiry);
-  const Position p = tail_++;
-  Chunk& c = chunk_at(p);
-  TimeWaitSock& r = c.records[p & kInChunk];
-  r = record;
-  r.expiry_offset = static_cast<std::uint32_t>(expiry - c.base);
-  ++live_;
-  if (!head_scheduled_) schedule_head();
-  return id_of(p);
-}
-
 void TimeWaitRing::schedule_head() {
   if (head_ == tail_) return;
   sim_.schedule(expiry_at(head_), owner_, kind_, 0);
   head_scheduled_ = true;
 }
 
-void TimeWaitRing::add_tail_chunk(sim::Time base) {
+// A chunk for records expiring from `base` on: the next one, or, when the
+// tail's chunk cannot hold an offset from its base that large, a new one
+// while the tail's ends early.
+void TimeWaitRing::start_chunk(sim::Time base) {
+  if ((tail_ & kInChunk) != 0) {
+    chunk_at(tail_).end = static_cast<std::uint32_t>(tail_ & kInChunk);
+    const Position old_tail = tail_;
+    tail_ = next_chunk(tail_);
+    if (head_ == old_tail) {
+      release_chunk(old_tail);
+      head_ = tail_;
+    }
+  }
   const Position chunk = tail_ >> kChunkBits;
   const Position in_use = chunk - (head_ >> kChunkBits);
   if (in_use + 1 > chunks_.size()) {

@@ -30,7 +30,21 @@ class TimeWaitRing {
   TimeWaitRing& operator=(const TimeWaitRing&) = delete;
 
   // Appends a copy of `record` expiring at now + duration; returns its id.
-  std::uint32_t push(const TimeWaitSock& record);
+  std::uint32_t push(const TimeWaitSock& record) {
+    const sim::Time expiry = sim_.now() + duration_;
+    if ((tail_ & kInChunk) == 0 || expiry - chunk_at(tail_).base > kMaxOffset) [[unlikely]] {
+      start_chunk(expiry);
+    }
+    const Position p = tail_++;
+    Chunk& c = chunk_at(p);
+    TimeWaitSock& r = c.records[p & kInChunk];
+    r = record;
+    r.expiry_offset = static_cast<std::uint32_t>(expiry - c.base);
+    ++live_;
+    if (!head_scheduled_) [[unlikely]]
+      schedule_head();
+    return id_of(p);
+  }
   // Makes the live record `id` a hole.
   void erase(std::uint32_t id) {
     TimeWaitSock& r = (*this)[id];
@@ -99,6 +113,7 @@ class TimeWaitRing {
   static constexpr Position kInChunk = kChunkSize - 1;
   static constexpr std::size_t kMaxSpareChunks = 2;
   static constexpr std::size_t kInitialChunks = 4;
+  static constexpr sim::Time kMaxOffset = 0xffffffff;
   struct Chunk {
     sim::Time base = 0;              // expiry of its first record
     std::uint32_t end = kChunkSize;  // one past its last position
@@ -116,7 +131,7 @@ class TimeWaitRing {
     const Chunk& c = chunk_at(p);
     return c.base + c.records[p & kInChunk].expiry_offset;
   }
-  void add_tail_chunk(sim::Time base);
+  void start_chunk(sim::Time base);
   void release_chunk(Position p);
   void advance_head();
   void schedule_head();
