@@ -18,10 +18,12 @@
 #include "batch/study_merge.h"
 #include "batch/sweep_loader.h"
 #include "batch/sweep_runner.h"
+#include "cli/machine_memory.h"
 #include "cli/socket_table.h"
 #include "cli/summary_table.h"
 #include "cli/sweep_summary.h"
 #include "io/results_file.h"
+#include "scenarios/memory_estimate.h"
 #include "scenarios/scenario_loader.h"
 #include "scenarios/world.h"
 #include "sim/progress.h"
@@ -46,11 +48,15 @@ std::optional<tcpsim::scenarios::LoadResult> load(const std::string& path,
   return std::nullopt;
 }
 
-// Prints the scenario resolved; a sweep block is checked as `tcpsim sweep` would, every
-// point's scenario validated, and its size given in a closing comment.
+// Prints the scenario resolved and, in a closing comment, the memory it will need; a sweep
+// block is checked as `tcpsim sweep` would, every point's scenario validated, and its size
+// given in a comment too.
 int check_command(const std::string& path, const tcpsim::scenarios::LoadResult& loaded) {
+  const std::string memory =
+      fmt::format("# predicted peak memory: {}\n",
+                  tcpsim::scenarios::estimate_memory(*loaded.resolved).describe());
   if (!loaded.scenario->has_sweep()) {
-    fmt::print("{}", loaded.resolved_text());
+    fmt::print("{}{}", loaded.resolved_text(), memory);
     return 0;
   }
   const tcpsim::batch::LoadedSweep sweep = tcpsim::batch::load_sweep(path);
@@ -68,6 +74,7 @@ int check_command(const std::string& path, const tcpsim::scenarios::LoadResult& 
   if (sweep.plan.skipped_points > 0) fmt::print(" ({} skipped)", sweep.plan.skipped_points);
   fmt::print(" x {} replication{} = {} runs\n", sweep.plan.replications,
              sweep.plan.replications == 1 ? "" : "s", sweep.plan.runs.size());
+  fmt::print("{}", memory);
   return 0;
 }
 
@@ -249,6 +256,16 @@ int run_command_line(int argc, char** argv) {
     const auto loaded = load(scenario, overrides);
     if (!loaded) return kBadInput;
     if (check->parsed()) return check_command(scenario, *loaded);
+    const auto estimate = tcpsim::scenarios::estimate_memory(*loaded->resolved);
+    const auto available = tcpsim::cli::available_memory();
+    if (available && estimate.total() > *available) {
+      fmt::print(stderr,
+                 "tcpsim: {}: the run cannot fit in this machine's memory: it needs about {}, "
+                 "{:.1f} GiB are available\n",
+                 scenario, estimate.describe(),
+                 static_cast<double>(*available) / static_cast<double>(1ULL << 30U));
+      return kBadInput;
+    }
     tcpsim::metrics::RunResults results =
         tcpsim::scenarios::run_scenario(*loaded, seed, !quiet, table_requests);
     tcpsim::io::write_results(results, output);

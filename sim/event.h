@@ -8,7 +8,10 @@
 
 namespace tcpsim::sim {
 
-using HandlerId = std::uint16_t;
+// Handler ids are 24 bits and event kinds 8, so that both share one word of the record.
+using HandlerId = std::uint32_t;
+using EventKind = std::uint8_t;
+inline constexpr HandlerId kMaxHandlers = HandlerId{1} << 24U;
 using TimerId = std::uint32_t;
 inline constexpr TimerId kNoTimer = ~TimerId{0};
 
@@ -16,8 +19,8 @@ struct Event {
   Time time = 0;
   std::uint64_t seq = 0;  // insertion order; breaks ties at equal time
   std::uint32_t target = 0;
-  HandlerId handler = 0;
-  std::uint16_t kind = 0;
+  HandlerId handler : 24 = 0;
+  HandlerId kind : 8 = 0;
   TimerId timer = kNoTimer;      // set when the event belongs to a cancellable timer
   std::uint32_t generation = 0;  // the timer's generation when it was armed
   std::uint64_t a = 0;

@@ -4,7 +4,7 @@
 
 namespace tcpsim::sim {
 
-FifoTimerList::FifoTimerList(Simulator& sim, Time duration, EventHandler& owner, std::uint16_t kind)
+FifoTimerList::FifoTimerList(Simulator& sim, Time duration, EventHandler& owner, EventKind kind)
     : sim_(sim),
       duration_(duration),
       owner_(owner),

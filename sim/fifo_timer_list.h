@@ -20,7 +20,7 @@ class FifoTimerList final : public EventHandler {
  public:
   using Handle = std::uint64_t;
 
-  FifoTimerList(Simulator& sim, Time duration, EventHandler& owner, std::uint16_t kind);
+  FifoTimerList(Simulator& sim, Time duration, EventHandler& owner, EventKind kind);
   FifoTimerList(const FifoTimerList&) = delete;
   FifoTimerList& operator=(const FifoTimerList&) = delete;
 
@@ -30,6 +30,7 @@ class FifoTimerList final : public EventHandler {
   void cancel(Handle handle);
 
   [[nodiscard]] Time duration() const { return duration_; }
+  static constexpr std::size_t bytes_per_entry() { return sizeof(Entry); }
   // Timers started and neither fired nor cancelled.
   [[nodiscard]] std::size_t live() const { return live_; }
   // Calls fn(target, tag, expiry) for each live timer, oldest first. O(entries
@@ -68,7 +69,7 @@ class FifoTimerList final : public EventHandler {
   Simulator& sim_;
   Time duration_;
   EventHandler& owner_;
-  std::uint16_t kind_;
+  EventKind kind_;
   HandlerId self_;
   std::vector<Entry*> chunks_;  // ring, indexed by chunk number & chunk_mask_
   Handle chunk_mask_ = 0;

@@ -55,6 +55,13 @@ std::uint64_t* Histogram::add_page(std::size_t page) {
   return pages_[page].get();
 }
 
+std::size_t Histogram::table_bytes() { return Histogram().memory_bytes(); }
+
+std::size_t Histogram::pages_spanning(int powers_of_two) {
+  const Histogram h;
+  return static_cast<std::size_t>(powers_of_two) * h.page_bytes();
+}
+
 std::size_t Histogram::memory_bytes() const {
   std::size_t bytes = pages_.capacity() * sizeof(pages_.front());
   for (std::size_t p = 0; p < pages_.size(); ++p) {

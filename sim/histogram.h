@@ -100,6 +100,12 @@ class Histogram {
   [[nodiscard]] std::size_t bucket_count() const { return top_index_ + 1; }
   // Heap bytes held: the page table and the pages allocated so far.
   [[nodiscard]] std::size_t memory_bytes() const;
+  // Heap bytes of a histogram of the default layout: its page table, and the pages it adds
+  // once it holds values over `powers_of_two` consecutive powers of two.
+  static std::size_t table_bytes();
+  static std::size_t pages_spanning(int powers_of_two);
+  // Bytes of one page of buckets.
+  [[nodiscard]] std::size_t page_bytes() const { return sub_bucket_count_ * sizeof(std::uint64_t); }
   [[nodiscard]] double relative_error() const;
 
   // Bounds of the bucket that holds `value` in this layout, ignoring the

@@ -1,14 +1,11 @@
 #include "sim/simulator.h"
 
-#include <limits>
 #include <stdexcept>
 
 namespace tcpsim::sim {
 
 HandlerId Simulator::add_handler(EventHandler& handler) {
-  if (handlers_.size() > std::numeric_limits<HandlerId>::max()) {
-    throw std::length_error("too many event handlers");
-  }
+  if (handlers_.size() >= kMaxHandlers) throw std::length_error("too many event handlers");
   handlers_.push_back(&handler);
   return static_cast<HandlerId>(handlers_.size() - 1);
 }

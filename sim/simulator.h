@@ -27,12 +27,12 @@ class Simulator {
 
   [[nodiscard]] Time now() const { return now_; }
 
-  [[gnu::always_inline]] void schedule(Time at, HandlerId handler, std::uint16_t kind,
+  [[gnu::always_inline]] void schedule(Time at, HandlerId handler, EventKind kind,
                                        std::uint32_t target, std::uint64_t a = 0,
                                        std::uint64_t b = 0) {
     queue_.push(Event{at, next_seq_++, target, handler, kind, kNoTimer, 0, a, b});
   }
-  [[gnu::always_inline]] void schedule_after(Time delay, HandlerId handler, std::uint16_t kind,
+  [[gnu::always_inline]] void schedule_after(Time delay, HandlerId handler, EventKind kind,
                                              std::uint32_t target, std::uint64_t a = 0,
                                              std::uint64_t b = 0) {
     schedule(now_ + delay, handler, kind, target, a, b);
@@ -44,7 +44,7 @@ class Simulator {
   // moving a timer earlier queues a new event (and stales the old one).
   TimerId create_timer();
   void destroy_timer(TimerId timer);
-  void arm(TimerId timer, Time at, HandlerId handler, std::uint16_t kind, std::uint32_t target,
+  void arm(TimerId timer, Time at, HandlerId handler, EventKind kind, std::uint32_t target,
            std::uint64_t a = 0, std::uint64_t b = 0) {
     TimerSlot& t = timers_[timer];
     t.armed = 1;
@@ -76,6 +76,9 @@ class Simulator {
   [[nodiscard]] std::uint64_t events_processed() const { return processed_; }
   [[nodiscard]] std::uint64_t events_cancelled() const { return cancelled_; }
   [[nodiscard]] std::size_t pending() const { return queue_.size(); }
+  // Bytes a timer slot takes, and a pending event.
+  static constexpr std::size_t bytes_per_timer() { return sizeof(TimerSlot); }
+  static constexpr std::size_t kBytesPerEvent = sizeof(Event);
   void reserve(std::size_t pending_events) { queue_.reserve(pending_events); }
 
  private:
@@ -87,7 +90,7 @@ class Simulator {
     std::uint32_t target = 0;
     std::uint32_t generation = 0;  // of the one live queued event
     HandlerId handler = 0;
-    std::uint16_t kind = 0;
+    EventKind kind = 0;
     std::uint8_t armed = 0;
     std::uint8_t queued = 0;
   };

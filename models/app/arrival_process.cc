@@ -226,6 +226,25 @@ sim::Time ArrivalProcess::next_trace() {
   return origin_ + trace_[trace_pos_++];
 }
 
+double ArrivalProcess::peak_arrivals(sim::Time window, sim::Time horizon) const {
+  if (kind_ == Kind::kTrace) {
+    std::size_t most = 0;
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < trace_.size() && trace_[i] < horizon; ++i) {
+      while (trace_[i] - trace_[first] >= window) ++first;
+      most = std::max(most, i - first + 1);
+    }
+    return static_cast<double>(most);
+  }
+  double peak = 0;
+  constexpr int kSamples = 1000;
+  for (int k = 0; k <= kSamples; ++k) {
+    const auto t = static_cast<sim::Time>(static_cast<double>(horizon) * k / kSamples);
+    peak = std::max(peak, rate_at(origin_ + t));
+  }
+  return peak * sim::to_seconds(window);
+}
+
 double ArrivalProcess::rate_at(sim::Time t) const {
   switch (kind_) {
     case Kind::kConstant:

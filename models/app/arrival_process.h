@@ -61,6 +61,13 @@ class ArrivalProcess {
   // rate profile; on/off reports its long-run mean rate.
   [[nodiscard]] double rate_at(sim::Time t) const;
   [[nodiscard]] Kind kind() const { return kind_; }
+  // The most arrivals in any `window` of [0, horizon) from an origin at 0: exact for a trace,
+  // the highest rate's (sampled every 1/1000 of the horizon) times the window otherwise.
+  [[nodiscard]] double peak_arrivals(sim::Time window, sim::Time horizon) const;
+  // Heap bytes of the rate profile or trace.
+  [[nodiscard]] std::size_t heap_bytes() const {
+    return pieces_.capacity() * sizeof(Piece) + trace_.capacity() * sizeof(sim::Time);
+  }
 
  private:
   // Rate rate + slope * (t - start) on [start, next piece's start), t in seconds.

@@ -35,6 +35,19 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
   }
 }
 
+AppMemory ClientApp::memory(const ClientConfig& config) {
+  const std::size_t dests = config.destinations.size();
+  AppMemory m;
+  const AppMemory pool = ConnectionPool::heap_memory(dests);
+  m.fixed = sizeof(ClientApp) + config.arrivals.heap_bytes() + pool.fixed +
+            dests * (sizeof(net::Endpoint) + 2 * sizeof(MessageSizes) + sizeof(SizeModel) +
+                     sizeof(std::uint32_t)) +
+            sim::Histogram::table_bytes();
+  m.in_use = pool.in_use + sim::Histogram::pages_spanning(kLatencySpan);
+  m.per_connection = pool.per_connection + sizeof(InFlight) + sizeof(Request);
+  return m;
+}
+
 void ClientApp::start() {
   pool_.start();
   if (observer_ != nullptr) return;

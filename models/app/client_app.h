@@ -78,8 +78,12 @@ struct ClientConfig {
   std::uint64_t max_requests = 0;  // 0: no limit on the requests issued
 };
 
+// What an application holds in memory, in bytes, for predicting a scenario's peak.
+
 class ClientApp final : public sim::EventHandler, private PoolUser {
  public:
+  static AppMemory memory(const ClientConfig& config);
+
   // Throws std::invalid_argument for an invalid config. `seed` is the run's, the same for
   // every application (request sizes are drawn from it); `entity` names this one's stream.
   // With an `observer`, requests come only from submit() and the load fields (load,
@@ -109,7 +113,7 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   void handle(const sim::Event& event) override;
 
  private:
-  enum EventKind : std::uint16_t { kArrival, kThinkDone, kRetry, kTimedOut };
+  enum EventKind : sim::EventKind { kArrival, kThinkDone, kRetry, kTimedOut };
   static constexpr std::uint32_t kNoUser = ~std::uint32_t{0};
 
   // Where a request is: what request_timeout must undo.

@@ -31,6 +31,14 @@ std::vector<std::string> PoolConfig::validate() const {
   return problems;
 }
 
+AppMemory ConnectionPool::heap_memory(std::size_t destinations) {
+  AppMemory m;
+  m.fixed = destinations * sizeof(Dest) + 2 * sim::Histogram::table_bytes();
+  m.in_use = 2 * sim::Histogram::pages_spanning(kLatencySpan);
+  m.per_connection = sizeof(Conn) + sizeof(std::uint32_t);  // the slot and its idle-list link
+  return m;
+}
+
 ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
                                const ConnectOptions& options,
                                std::vector<net::Endpoint> destinations, PoolUser& user,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "models/app/app_memory.h"
 #include "models/app/client_socket.h"
 #include "models/app/index_list.h"
 #include "models/app/source_port_range.h"
@@ -122,6 +123,9 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   // `rng` (the client's stream) draws options.linger_zero_fraction; it may be null when the
   // fraction is 0 or 1. `syn_tags`, empty or one per destination, are what the SYNs of the
   // connections to each destination tell the server (tcp::SocketOptions::syn_tag).
+  // Heap bytes (the object itself aside) of a pool toward `destinations` destinations.
+  static AppMemory heap_memory(std::size_t destinations);
+
   ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
                  const ConnectOptions& options, std::vector<net::Endpoint> destinations,
                  PoolUser& user, sim::RandomStream* rng = nullptr,
@@ -180,7 +184,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   void handle(const sim::Event& event) override;
 
  private:
-  enum EventKind : std::uint16_t {
+  enum EventKind : sim::EventKind {
     kIdleExpired,
     kLifetimeExpired,
     kWaitExpired,

@@ -30,6 +30,16 @@ ClientConfig upstream_config(const ProxyConfig& config) {
 
 }  // namespace
 
+AppMemory ProxyApp::memory(const ProxyConfig& config) {
+  const AppMemory down = ServerApp::memory(config.downstream);
+  const AppMemory up = ClientApp::memory(config.upstream);
+  AppMemory m;
+  m.fixed = sizeof(ProxyApp) - sizeof(ServerApp) - sizeof(ClientApp) + down.fixed + up.fixed;
+  m.in_use = down.in_use + up.in_use;
+  m.per_connection = std::max(down.per_connection, up.per_connection) + sizeof(ServerRequest);
+  return m;
+}
+
 ProxyApp::ProxyApp(sim::Simulator& sim, tcp::TcpStack& stack, ProxyConfig config,
                    std::uint64_t seed, std::uint64_t entity)
     : error_response_bytes_(checked(config).error_response_bytes),

@@ -76,6 +76,8 @@ class ProxyApp final : private RequestHandler, private RequestObserver {
   ProxyApp(sim::Simulator& sim, tcp::TcpStack& stack, ProxyConfig config, std::uint64_t seed,
            std::uint64_t entity);
   ProxyApp(const ProxyApp&) = delete;
+  // Per connection: one downstream and one upstream record, whichever side it is on.
+  static AppMemory memory(const ProxyConfig& config);
   ProxyApp& operator=(const ProxyApp&) = delete;
 
   // Pre-warms the upstream pool, then listens; the first listen error, or kOk.

@@ -16,6 +16,14 @@ bool is_fraction(double f) { return std::isfinite(f) && f >= 0 && f <= 1; }
 
 }  // namespace
 
+AppMemory ServerApp::memory(const ServerConfig& config) {
+  AppMemory m;
+  m.fixed = sizeof(ServerApp) + config.listen.size() * sizeof(tcp::SocketId) +
+            config.sizes.size() * (sizeof(MessageSizes) + sizeof(SizeModel));
+  m.per_connection = sizeof(Conn) + sizeof(std::uint32_t);  // the slot and its socket's index
+  return m;
+}
+
 ServerApp::ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig config,
                      std::uint64_t seed, std::uint64_t entity, RequestHandler* handler)
     : sim_(sim),

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "models/app/app_memory.h"
 #include "models/app/message_sizes.h"
 #include "models/net/address.h"
 #include "models/tcp/tcp_stack.h"
@@ -83,6 +84,7 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig config, std::uint64_t seed,
             std::uint64_t entity, RequestHandler* handler = nullptr);
   ServerApp(const ServerApp&) = delete;
+  static AppMemory memory(const ServerConfig& config);
   ServerApp& operator=(const ServerApp&) = delete;
 
   // Binds and listens on every endpoint; the first error, or kOk.
@@ -108,7 +110,7 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   void handle(const sim::Event& event) override;
 
  private:
-  enum EventKind : std::uint16_t { kServiceDone, kCloseDelayOver, kIdleExpired, kAcceptTick };
+  enum EventKind : sim::EventKind { kServiceDone, kCloseDelayOver, kIdleExpired, kAcceptTick };
 
   struct Conn {
     tcp::SocketId socket = tcp::kNoSocket;

@@ -50,6 +50,12 @@ class FlowTable final : public sim::EventHandler {
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
 
+  // Bytes a tracked flow holds: its entry, generation, two keys and its pending expiry event.
+  static constexpr std::size_t bytes_per_flow() {
+    return sizeof(Entry) + sizeof(std::uint32_t) + 2 * (sizeof(std::uint32_t) + 2) +
+           sim::Simulator::kBytesPerEvent;
+  }
+
   // The flow whose segments from `src` to `dst` this is, and their direction.
   [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst) const;
   [[nodiscard]] bool contains(Endpoint src, Endpoint dst) const {

@@ -57,6 +57,9 @@ struct NetworkOptions {
 class Network final : public sim::EventHandler {
  public:
   static constexpr std::uint32_t kHeaderBytes = 40;  // IPv4 + TCP headers without options
+  // What each attached address holds in the address tables (index, node, receiver).
+  static constexpr std::size_t kBytesPerAddress =
+      2 * (sizeof(std::uint32_t) * 2 + 1) + sizeof(NodeId) + sizeof(SegmentReceiver*);
 
   // Registers itself with the simulator. The simulator and the topology must outlive it,
   // and the topology must not change any more.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -32,6 +33,10 @@ class DestinationPorts {
     return (bits_[offset & 1U][(offset >> 1U) / 64] & bit(offset)) != 0;
   }
   [[nodiscard]] std::uint32_t count() const { return count_; }
+  // Heap bytes of the bitmaps over `remaining` offsets.
+  static std::size_t bytes_for(std::uint32_t remaining) {
+    return 2 * ((remaining / 2 + 63) / 64) * sizeof(std::uint64_t);
+  }
 
   // The first free offset of `start`'s parity at or after it, going up in
   // steps of two and wrapping at the end of the range; kNone if all are taken.

@@ -34,6 +34,14 @@ class HostStack final : public SegmentOutput, public net::SegmentReceiver {
     if (node_) network_.detach_loopback(*node_);
   }
 
+  // What a host with these settings and this many addresses holds in memory: its stack's,
+  // with the host's own object and its entries in the network's address tables.
+  static StackMemory memory(const KernelSettings& settings, std::size_t addresses) {
+    StackMemory m = TcpStack::memory(settings, addresses);
+    m.fixed += sizeof(HostStack) - sizeof(TcpStack) + addresses * net::Network::kBytesPerAddress;
+    return m;
+  }
+
   TcpStack& stack() { return stack_; }
   const TcpStack& stack() const { return stack_; }
 

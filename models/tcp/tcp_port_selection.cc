@@ -15,7 +15,9 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) { return sim::mix64(a ^ sim:
 
 }  // namespace
 
-bool TcpStack::port_reserved(std::uint16_t port) const { return reserved_[port]; }
+bool TcpStack::port_reserved(std::uint16_t port) const {
+  return !reserved_.empty() && reserved_[port];
+}
 
 bool TcpStack::bind_conflict(net::Ipv4 addr, std::uint16_t port, bool reuseaddr,
                              bool explicit_port) const {

@@ -30,6 +30,15 @@
 
 namespace tcpsim::tcp {
 
+// What a stack holds in memory, in bytes, for predicting a scenario's peak before it runs.
+struct StackMemory {
+  std::size_t fixed = 0;       // the stack with no socket: object, perturb table, reserved ports
+  std::size_t per_socket = 0;  // a full socket: slot, timer, hash-table share
+  std::size_t per_record = 0;  // a TIME_WAIT record: its place in the ring, hash share
+  std::size_t per_source_address = 0;  // connect()'s port counts for a local address it uses
+  std::size_t per_destination = 0;     // the ports taken toward one destination
+};
+
 struct Opened {
   SocketId socket = kNoSocket;
   SocketError error = SocketError::kOk;
@@ -65,6 +74,9 @@ class TcpStack final : public sim::EventHandler {
            SegmentOutput& output, std::uint64_t seed, std::uint64_t host_id);
   TcpStack(const TcpStack&) = delete;
   TcpStack& operator=(const TcpStack&) = delete;
+
+  // What a stack with these settings and this many addresses holds in memory.
+  static StackMemory memory(const KernelSettings& settings, std::size_t addresses);
 
   // The socket calls. Errors come back as errno names; connect() completes
   // later through SocketOwner::on_connected.
@@ -119,7 +131,7 @@ class TcpStack final : public sim::EventHandler {
   [[nodiscard]] std::string check_invariants() const;
 
  private:
-  enum Kind : std::uint16_t { kRetransmit, kTimeWaitExpired, kFinWait2Expired, kNotify };
+  enum Kind : sim::EventKind { kRetransmit, kTimeWaitExpired, kFinWait2Expired, kNotify };
 
   // Linux keeps TCP_TIMEWAIT_LEN at 60 s whatever else is configured; the
   // orphaned FIN_WAIT_2 record never lives longer than that.
@@ -236,7 +248,7 @@ class TcpStack final : public sim::EventHandler {
   net::Ipv4 bind_search_addr_;
   std::uint64_t bind_search_removals_ = 0;
   std::vector<std::uint32_t> perturb_;  // Linux's table_perturb, per host here
-  std::vector<bool> reserved_;          // ip_local_reserved_ports, by port
+  std::vector<bool> reserved_;          // ip_local_reserved_ports, by port; empty if none
 
   sim::FifoTimerList fin_wait2_timers_;
   // tw_entry_stamp of ring records restarted more than 65 s after it, by ring id.

@@ -5,7 +5,7 @@
 namespace tcpsim::tcp {
 
 TimeWaitRing::TimeWaitRing(sim::Simulator& sim, sim::Time duration, sim::HandlerId owner,
-                           std::uint16_t kind)
+                           sim::EventKind kind)
     : sim_(sim),
       duration_(duration),
       owner_(owner),

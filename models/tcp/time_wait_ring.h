@@ -25,7 +25,7 @@ class TimeWaitRing {
 
   // Due records are announced by an event of `kind` to `owner` at their
   // expiry; the owner then calls expire().
-  TimeWaitRing(sim::Simulator& sim, sim::Time duration, sim::HandlerId owner, std::uint16_t kind);
+  TimeWaitRing(sim::Simulator& sim, sim::Time duration, sim::HandlerId owner, sim::EventKind kind);
   TimeWaitRing(const TimeWaitRing&) = delete;
   TimeWaitRing& operator=(const TimeWaitRing&) = delete;
 
@@ -64,6 +64,9 @@ class TimeWaitRing {
     return c.base + c.records[id & kInChunk].expiry_offset;
   }
   [[nodiscard]] sim::Time duration() const { return duration_; }
+  // Heap bytes a record takes in a full chunk, its share of the chunk's
+  // header and pointer included.
+  static constexpr std::size_t bytes_per_record();
   // Records pushed and not erased.
   [[nodiscard]] std::size_t live() const { return live_; }
   // Chunks allocated, spares included.
@@ -139,7 +142,7 @@ class TimeWaitRing {
   sim::Simulator& sim_;
   sim::Time duration_;
   sim::HandlerId owner_;
-  std::uint16_t kind_;
+  sim::EventKind kind_;
   std::vector<std::unique_ptr<Chunk>> chunks_;  // ring, by chunk number & chunk_mask_
   Position chunk_mask_ = 0;
   std::vector<std::unique_ptr<Chunk>> spare_;
@@ -149,5 +152,9 @@ class TimeWaitRing {
   std::size_t live_ = 0;
   bool head_scheduled_ = false;
 };
+
+constexpr std::size_t TimeWaitRing::bytes_per_record() {
+  return (sizeof(Chunk) + sizeof(std::unique_ptr<Chunk>) + kChunkSize - 1) / kChunkSize;
+}
 
 }  // namespace tcpsim::tcp

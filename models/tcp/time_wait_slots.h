@@ -24,7 +24,7 @@ inline constexpr std::uint32_t kFinWait2Bit = 1U << TimeWaitRing::kIdBits;
 class TimeWaitSlots {
  public:
   TimeWaitSlots(sim::Simulator& sim, sim::Time time_wait_length, sim::HandlerId owner,
-                std::uint16_t kind)
+                sim::EventKind kind)
       : ring(sim, time_wait_length, owner, kind) {}
 
   TimeWaitSock& operator[](std::uint32_t id) {

@@ -107,7 +107,8 @@ TEST(EventQueue, PayloadSurvivesTheSlab) {
   for (std::uint32_t i = 0; i < 100; ++i) {
     Event e = at(1000 - i, i);
     e.target = i;
-    e.kind = static_cast<std::uint16_t>(i * 3);
+    e.handler = i * 160'000;  // up to 24 bits
+    e.kind = i * 2;
     e.a = i * 1000ULL;
     e.b = ~static_cast<std::uint64_t>(i);
     q.push(e);
@@ -116,7 +117,8 @@ TEST(EventQueue, PayloadSurvivesTheSlab) {
   for (std::uint32_t i = 100; i-- > 0;) {
     ASSERT_TRUE(q.pop(e));
     EXPECT_EQ(e.target, i);
-    EXPECT_EQ(e.kind, i * 3);
+    EXPECT_EQ(e.handler, i * 160'000);
+    EXPECT_EQ(e.kind, i * 2);
     EXPECT_EQ(e.a, i * 1000ULL);
     EXPECT_EQ(e.b, ~static_cast<std::uint64_t>(i));
   }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -227,6 +228,35 @@ TEST(Simulator, HeartbeatEvery65536EventsAndOnFinish) {
   EXPECT_EQ(hb.beats, 3);
   EXPECT_EQ(hb.finishes, 1);
   EXPECT_EQ(hb.last_events, 3U * 65536U + 5U);
+}
+
+// A million-host world registers several handlers per host: ids and kinds
+// must survive the trip through the queue and through timers at full width.
+TEST(Simulator, HandlerIdsUpToTheLimitDispatch) {
+  struct Last : EventHandler {
+    std::vector<std::pair<std::uint32_t, unsigned>> seen;  // (target, kind)
+    void handle(const Event& e) override { seen.emplace_back(e.target, e.kind); }
+  };
+  Simulator sim;
+  Recorder filler;
+  filler.sim = &sim;
+  for (HandlerId i = 0; i < 200'000; ++i) ASSERT_EQ(sim.add_handler(filler), i);
+  Last last;
+  const HandlerId h = sim.add_handler(last);
+  ASSERT_EQ(h, 200'000U);
+  sim.schedule(1, h, 255, 7);
+  const TimerId t = sim.create_timer();
+  sim.arm(t, 2, h, 254, 8);
+  sim.run();
+  EXPECT_EQ(last.seen, (std::vector<std::pair<std::uint32_t, unsigned>>{{7, 255}, {8, 254}}));
+  EXPECT_TRUE(filler.seen.empty());
+}
+
+TEST(Simulator, RefusesHandlersBeyondTheIdWidth) {
+  Simulator sim;
+  Recorder r;
+  for (HandlerId i = 0; i < kMaxHandlers; ++i) sim.add_handler(r);
+  EXPECT_THROW(sim.add_handler(r), std::length_error);
 }
 
 }  // namespace
