@@ -48,7 +48,8 @@ StackMemory TcpStack::memory(const KernelSettings& settings, std::size_t address
             2 * addresses * sizeof(net::Ipv4) +
             (settings.ip_local_reserved_ports.empty() ? 0 : 65536 / 8);
   m.per_socket = sizeof(TcpSocket) + sim::Simulator::bytes_per_timer() + entry(sizeof(SocketId));
-  m.per_record = TimeWaitRing::bytes_per_record() + entry(sizeof(std::uint32_t));
+  m.per_record =
+      sizeof(TimeWaitSock) + sim::FifoTimerList::bytes_per_entry() + entry(sizeof(std::uint32_t));
   m.per_source_address = range;
   m.per_destination = DestinationPorts::bytes_for(range > 1 ? range & ~1U : range) +
                       entry(sizeof(std::uint64_t) + sizeof(std::uint32_t));

@@ -34,7 +34,7 @@ namespace tcpsim::tcp {
 struct StackMemory {
   std::size_t fixed = 0;       // the stack with no socket: object, perturb table, reserved ports
   std::size_t per_socket = 0;  // a full socket: slot, timer, hash-table share
-  std::size_t per_record = 0;  // a TIME_WAIT record: its place in the ring, hash share
+  std::size_t per_record = 0;  // a TIME_WAIT or FIN_WAIT_2 record: slot, timer entry, hash share
   std::size_t per_source_address = 0;  // connect()'s port counts for a local address it uses
   std::size_t per_destination = 0;     // the ports taken toward one destination
 };
