@@ -17,7 +17,7 @@
 #include "models/tcp/reuse_blocked_ports.h"
 #include "models/tcp/tcp_socket.h"
 #include "models/tcp/time_wait_reuse.h"
-#include "models/tcp/time_wait_sock.h"
+#include "models/tcp/time_wait_slots.h"
 #include "sim/simulator.h"
 #include "sim/slot_pool.h"
 
@@ -94,8 +94,6 @@ class ConnectionTable {
   void track_reuse(const TimeWaitReuse& reuse, const sim::Simulator& clock) {
     blocked_.enable(reuse, clock);
   }
-  // A record's timer restarted (it may have moved from FIN_WAIT_2 to TIME_WAIT).
-  void time_wait_restarted(std::uint32_t tw_id) { blocked_.record_restarted(tw_id); }
   // Brings ports_blocked_toward() up to date: unblocks the TIME_WAITs that became reusable.
   void release_reusable() {
     if (blocked_.enabled()) blocked_.release_due();

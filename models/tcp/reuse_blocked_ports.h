@@ -9,7 +9,7 @@
 #include "models/net/address.h"
 #include "models/tcp/destination_ports.h"
 #include "models/tcp/time_wait_reuse.h"
-#include "models/tcp/time_wait_sock.h"
+#include "models/tcp/time_wait_slots.h"
 #include "sim/simulator.h"
 #include "sim/slot_pool.h"
 
@@ -22,11 +22,12 @@ inline std::uint64_t destination_key(std::uint64_t local_index, const net::Endpo
 }
 
 // A port is blocked while its connection toward the destination is a full socket or a record
-// that TimeWaitReuse::allows() refuses. A record that may become reusable is queued when it is
-// made; TIME_WAITs become reusable in the order they began (one delay for the host), so the
-// queue releases them in order as time passes, each at most once. A FIN_WAIT_2 record due by
-// then stays blocked until it moves to TIME_WAIT (record_restarted()). Bitmaps exist only
-// toward destinations where reuse is possible.
+// that TimeWaitReuse::allows() refuses. A TIME_WAIT record that may become reusable is queued
+// when it is made; they become reusable in the order they began (one delay for the host), so
+// the queue releases them in order as time passes, each at most once. A record made with an
+// older stamp (a restarted period, a FIN_WAIT_2 record turned TIME_WAIT: each comes under a
+// new id) is released at once if due, or waits in a short side list. A FIN_WAIT_2 record is
+// never reusable as such. Bitmaps exist only toward destinations where reuse is possible.
 class ReuseBlockedPorts {
  public:
   ReuseBlockedPorts(const TimeWaitSlots& tws, const std::vector<net::Ipv4>& addresses,
@@ -63,28 +64,40 @@ class ReuseBlockedPorts {
       destinations_.erase(it);
     }
   }
-  // Record `tw_id` took over a full socket's 4-tuple.
+  // Record `tw_id` took over the 4-tuple of a full socket or of another record.
   void record_made(std::uint32_t tw_id) {
     if (destinations_.empty()) return;  // no tracked connection, so not this one's
     const TimeWaitSock& tw = (*tws_)[tw_id];
-    if (!tw.has_ts || !tracks(tw.local(*addresses_).address, net::Ipv4{tw.remote_addr})) return;
+    if (tw.fin_wait2 || !tw.has_ts ||
+        !tracks(tw.local(*addresses_).address, net::Ipv4{tw.remote_addr})) {
+      return;
+    }
     if (static_cast<std::uint32_t>(tw.local_port - low_) >= remaining_) return;
     release_due();  // keeps the queue as short as the delay allows, connect() or not
-    pending_.push_back({now_ms() + reuse_.delay_ms, tw_id, tw.entered_ms});
-  }
-  // Record `tw_id`'s timer restarted, as when a FIN_WAIT_2 record moves to TIME_WAIT.
-  void record_restarted(std::uint32_t tw_id) {
-    if (clock_ != nullptr) release(tw_id);
+    const std::uint64_t now = now_ms();
+    const std::uint32_t entered = tws_->entered_ms(tw_id);
+    const std::uint64_t due = now - (static_cast<std::uint32_t>(now) - entered) + reuse_.delay_ms;
+    if (due < now) {
+      release(tw_id);
+    } else if (pending_.size() == head_ || pending_.back().due_ms <= due) {
+      pending_.push_back({due, tw_id, entered});
+    } else {
+      late_.push_back({due, tw_id, entered});
+    }
   }
   // Unblocks the records that became reusable since the last call.
   void release_due() {
     const std::uint64_t now = now_ms();
-    while (head_ != pending_.size() && pending_[head_].due_ms < now) {
-      const Pending& p = pending_[head_++];
-      // A slot freed and taken again within the same ms holds a record as old as the queued
-      // one: it is judged on its own state and destination, as its own entry would judge it.
-      const TimeWaitSock& tw = (*tws_)[p.tw_id];
-      if (tw.in_use && tw.entered_ms == p.entered_ms) release(p.tw_id);
+    while (head_ != pending_.size() && pending_[head_].due_ms < now)
+      release_if_there(pending_[head_++]);
+    for (std::size_t i = 0; i < late_.size();) {
+      if (late_[i].due_ms < now) {
+        release_if_there(late_[i]);
+        late_[i] = late_.back();
+        late_.pop_back();
+      } else {
+        ++i;
+      }
     }
     if (head_ == pending_.size()) {
       pending_.clear();
@@ -109,11 +122,16 @@ class ReuseBlockedPorts {
   static constexpr std::size_t kCompactAfter = 4096;
   static constexpr net::Ipv4 kLoopback{0x7f000001};
 
+  // An id released and taken again may hold another record: the stamp tells. One as old
+  // as the queued one is judged on its own state and destination, as its own entry would be.
+  void release_if_there(const Pending& p) {
+    if (tws_->holds(p.tw_id) && tws_->entered_ms(p.tw_id) == p.entered_ms) release(p.tw_id);
+  }
   void release(std::uint32_t tw_id) {
     const TimeWaitSock& tw = (*tws_)[tw_id];
     const std::uint32_t offset = static_cast<std::uint32_t>(tw.local_port - low_);
-    if (offset >= remaining_ ||
-        !reuse_.allows(tw, *addresses_, static_cast<std::uint32_t>(now_ms()))) {
+    if (offset >= remaining_ || !reuse_.allows(tw, tws_->entered_ms(tw_id), *addresses_,
+                                               static_cast<std::uint32_t>(now_ms()))) {
       return;
     }
     remove(destination_key(tw.local_index, {net::Ipv4{tw.remote_addr}, tw.remote_port}), offset,
@@ -136,6 +154,7 @@ class ReuseBlockedPorts {
   sim::SlotPool<DestinationPorts> bitmaps_;
   std::vector<Pending> pending_;
   std::size_t head_ = 0;
+  std::vector<Pending> late_;  // made with an older stamp than the queue's tail, not yet due
 };
 
 }  // namespace tcpsim::tcp

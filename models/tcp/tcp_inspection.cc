@@ -22,20 +22,7 @@ void TcpStack::for_each_socket(const std::function<void(const SocketView&)>& fn)
     fn(v);
   }
   if (tw_alive_ == 0) return;
-  // A record's live entry is the one tagged with its current generation;
-  // earlier entries of a restarted record are stale.
-  std::vector<sim::Time> expiry(tws_.size(), -1);
-  auto collect = [&](const sim::FifoTimerList& list, bool fin_wait2) {
-    list.for_each_live([&](std::uint32_t t, std::uint32_t tag, sim::Time at) {
-      const TimeWaitSock& tw = tws_[t];
-      if (tw.in_use && tw.fin_wait2 == fin_wait2 && tw.generation == tag) expiry[t] = at;
-    });
-  };
-  collect(time_wait_timers_, false);
-  collect(fin_wait2_timers_, true);
-  for (std::uint32_t t = 0; t < tws_.size(); ++t) {
-    const TimeWaitSock& tw = tws_[t];
-    if (!tw.in_use) continue;
+  auto record_view = [&](const TimeWaitSock& tw, sim::Time expiry) {
     SocketView v{tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait,
                  tuple_of(tw),
                  false,
@@ -43,11 +30,25 @@ void TcpStack::for_each_socket(const std::function<void(const SocketView&)>& fn)
                  -1,
                  SocketTimer::kNone,
                  0};
-    if (expiry[t] >= 0) {
-      v.timer_left = std::max<sim::Time>(expiry[t] - now, 0);
+    if (expiry >= 0) {
+      v.timer_left = std::max<sim::Time>(expiry - now, 0);
       v.timer = SocketTimer::kTimeWait;
     }
     fn(v);
+  };
+  tws_.ring.for_each_live([&](std::uint32_t /*id*/, const TimeWaitSock& tw, sim::Time expiry) {
+    record_view(tw, expiry);
+  });
+  if (tws_.fin_wait2.live() == 0) return;
+  // A FIN_WAIT_2 record's entry is the one tagged with its slot's generation;
+  // the others are stale.
+  std::vector<sim::Time> expiry(tws_.fin_wait2.size(), -1);
+  fin_wait2_timers_.for_each_live([&](std::uint32_t slot, std::uint32_t tag, sim::Time at) {
+    const FinWait2Record& r = tws_.fin_wait2[slot];
+    if (r.sock.in_use && r.sock.fin_wait2 && r.generation == tag) expiry[slot] = at;
+  });
+  for (std::uint32_t slot = 0; slot < tws_.fin_wait2.size(); ++slot) {
+    if (tws_.fin_wait2[slot].sock.in_use) record_view(tws_.fin_wait2[slot].sock, expiry[slot]);
   }
 }
 
@@ -79,18 +80,28 @@ std::string TcpStack::check_invariants() const {
     }
   }
   std::uint32_t tw_alive = 0;
-  for (std::uint32_t t = 0; t < tws_.size(); ++t) {
-    const TimeWaitSock& tw = tws_[t];
-    if (!tw.in_use) continue;
+  std::string wrong;
+  auto check_record = [&](std::uint32_t t, const TimeWaitSock& tw) {
     ++tw_alive;
     ++hashed;
     ++counts[static_cast<std::size_t>(tw.fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait)];
-    if (connections_.find(tuple_of(tw)) != (t | kTimeWaitBit)) {
-      return fmt::format("TIME_WAIT record {} is not the owner of its 4-tuple", t);
+    if (wrong.empty() && connections_.find(tuple_of(tw)) != (t | kTimeWaitBit)) {
+      wrong = fmt::format("TIME_WAIT record {} is not the owner of its 4-tuple", t);
+    }
+    if (wrong.empty() && tw.fin_wait2 != ((t & kFinWait2Bit) != 0)) {
+      wrong = fmt::format("record {} is kept with the wrong state's records", t);
     }
     Holders& b = ports[tw.local(addresses_).key()];
     (tw.port_hold == PortHold::kConnect ? b.connect_users : b.bind_users) += 1;
+  };
+  tws_.ring.for_each_live(
+      [&](std::uint32_t t, const TimeWaitSock& tw, sim::Time /*expiry*/) { check_record(t, tw); });
+  for (std::uint32_t slot = 0; slot < tws_.fin_wait2.size(); ++slot) {
+    if (tws_.fin_wait2[slot].sock.in_use)
+      check_record(slot | kFinWait2Bit, tws_.fin_wait2[slot].sock);
   }
+  if (!wrong.empty()) return wrong;
+  if (tws_.ring.live() + tws_.fin_wait2.live() != tw_alive) return "records are lost or leaked";
   if (!std::ranges::equal(counts, state_counts())) {
     return "per-state counts differ from the sockets' states";
   }

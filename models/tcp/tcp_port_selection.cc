@@ -70,10 +70,11 @@ SocketError TcpStack::pick_bind_port(SocketId s, net::Ipv4 addr) {
 }
 
 // tcp_twsk_unique(): may connect() take over this TIME_WAIT's 4-tuple?
-bool TcpStack::tw_reusable(const TimeWaitSock& tw, bool port_preset) const {
+bool TcpStack::tw_reusable(std::uint32_t tw_id, bool port_preset) const {
+  const TimeWaitSock& tw = tws_[tw_id];
   if (tw.fin_wait2 || !tw.has_ts) return false;
   if (port_preset) return true;  // bind() chose the port: twp == NULL branch
-  return tw_reuse_.allows(tw, addresses_, now_ms());
+  return tw_reuse_.allows(tw, tws_.entered_ms(tw_id), addresses_, now_ms());
 }
 
 TimeWaitReuse TcpStack::track_time_wait_reuse() {
@@ -157,7 +158,7 @@ TcpStack::ConnectScan TcpStack::scan_connect_ports(net::Ipv4 saddr, net::Endpoin
       if (check_each && binds_.connect_users(saddr, p) > 0) {
         const std::uint32_t id = connections_.find({{saddr, p}, remote});
         if (id != kNotFound) {
-          if ((id & kTimeWaitBit) == 0 || !tw_reusable(tws_[id & ~kTimeWaitBit], false)) continue;
+          if ((id & kTimeWaitBit) == 0 || !tw_reusable(id & ~kTimeWaitBit, false)) continue;
           scan.time_wait = id & ~kTimeWaitBit;
         }
       }

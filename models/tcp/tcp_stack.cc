@@ -19,10 +19,10 @@ TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
       self_(sim.add_handler(*this)),
       rng_(seed, host_id),
       secret_(rng_.next_u64()),
+      tws_(sim, settings.time_wait_length, self_, kTimeWaitExpired),
       connections_(sockets_, tws_, addresses_, settings.ip_local_port_range),
       binds_(settings.ip_local_port_range),
       perturb_(kPerturbSlots),
-      time_wait_timers_(sim, settings.time_wait_length, *this, kTimeWaitExpired),
       fin_wait2_timers_(sim, std::min(settings.tcp_fin_timeout, kTimeWaitLen), *this,
                         kFinWait2Expired) {
   if (host_addresses_.empty() || host_addresses_.size() > 255) {
@@ -48,8 +48,7 @@ StackMemory TcpStack::memory(const KernelSettings& settings, std::size_t address
             2 * addresses * sizeof(net::Ipv4) +
             (settings.ip_local_reserved_ports.empty() ? 0 : 65536 / 8);
   m.per_socket = sizeof(TcpSocket) + sim::Simulator::bytes_per_timer() + entry(sizeof(SocketId));
-  m.per_record =
-      sizeof(TimeWaitSock) + sim::FifoTimerList::bytes_per_entry() + entry(sizeof(std::uint32_t));
+  m.per_record = TimeWaitRing::bytes_per_record() + entry(sizeof(std::uint32_t));
   m.per_destination =
       sizeof(DestinationPorts) + entry(sizeof(std::uint64_t) + sizeof(std::uint32_t));
   m.range = range > 1 ? range & ~1U : range;
@@ -251,7 +250,7 @@ SocketError TcpStack::connect(SocketId s, net::Endpoint remote) {
     }
     const std::uint32_t id = connections_.find({sk.tuple.local, remote});
     if (id != kNotFound) {
-      if ((id & kTimeWaitBit) == 0 || !tw_reusable(tws_[id & ~kTimeWaitBit], true)) {
+      if ((id & kTimeWaitBit) == 0 || !tw_reusable(id & ~kTimeWaitBit, true)) {
         note_eaddrnotavail();
         return SocketError::kEaddrnotavail;
       }

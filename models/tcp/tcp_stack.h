@@ -22,6 +22,7 @@
 #include "models/tcp/tcp_socket.h"
 #include "models/tcp/tcp_state.h"
 #include "models/tcp/time_wait_reuse.h"
+#include "models/tcp/time_wait_slots.h"
 #include "models/tcp/time_wait_sock.h"
 #include "sim/fifo_timer_list.h"
 #include "sim/random_stream.h"
@@ -34,7 +35,7 @@ namespace tcpsim::tcp {
 struct StackMemory {
   std::size_t fixed = 0;       // the stack with no socket: object, perturb table, reserved ports
   std::size_t per_socket = 0;  // a full socket: slot, timer, hash-table share
-  std::size_t per_record = 0;  // a TIME_WAIT or FIN_WAIT_2 record: slot, timer entry, hash share
+  std::size_t per_record = 0;  // a TIME_WAIT record: its place in the ring, hash-table share
   std::size_t per_destination = 0;  // a destination's set of ports taken, empty
   std::uint32_t range = 0;          // ports in the ephemeral range
 
@@ -195,7 +196,7 @@ class TcpStack final : public sim::EventHandler {
   void note_eaddrnotavail() {
     if (counters_.connect_eaddrnotavail++ == 0) counters_.first_eaddrnotavail_ns = sim_.now();
   }
-  bool tw_reusable(const TimeWaitSock& tw, bool explicit_bind) const;
+  bool tw_reusable(std::uint32_t tw_id, bool explicit_bind) const;
   void reuse_time_wait(SocketId s, std::uint32_t tw_id);
 
   // Timers (tcp_timers.cc).
@@ -237,8 +238,9 @@ class TcpStack final : public sim::EventHandler {
     return tw.tuple(addresses_);
   }
   void free_minisocket(std::uint32_t tw_id);
-  void restart_time_wait(std::uint32_t tw_id);
-  void on_minisocket_timer(std::uint32_t tw_id, std::uint32_t generation, bool fin_wait2);
+  // A fresh TIME_WAIT period: the record moves to the ring's tail, under the id returned.
+  std::uint32_t restart_time_wait(std::uint32_t tw_id);
+  void on_fin_wait2_timer(std::uint32_t slot, std::uint32_t generation);
 
   sim::Simulator& sim_;
   KernelSettings settings_;
@@ -265,7 +267,6 @@ class TcpStack final : public sim::EventHandler {
   std::vector<std::uint32_t> perturb_;  // Linux's table_perturb, per host here
   std::vector<bool> reserved_;          // ip_local_reserved_ports, by port; empty if none
 
-  sim::FifoTimerList time_wait_timers_;
   sim::FifoTimerList fin_wait2_timers_;
 
   // By state, and one more for kNoState so that set_state() needs no branch.

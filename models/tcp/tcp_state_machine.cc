@@ -434,8 +434,7 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
     tw.rcv_nxt = end_seq;
     if (seg.has_timestamp && tw.has_ts) tw.ts_recent = seg.tsval;
     set_state(tw_id | kTimeWaitBit, TcpState::kTimeWait);
-    restart_time_wait(tw_id);
-    send_time_wait_ack(tw);
+    send_time_wait_ack(tws_[restart_time_wait(tw_id)]);
     return;
   }
   const bool paws_reject =
@@ -469,7 +468,7 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
     return;
   }
   if (seg.rst()) return;
-  if (paws_reject || seg.ack_flag()) restart_time_wait(tw_id);
+  if (paws_reject || seg.ack_flag()) tw_id = restart_time_wait(tw_id);
   send_time_wait_ack(tws_[tw_id]);
 }
 

@@ -1,5 +1,6 @@
 // TIME_WAIT and orphaned FIN_WAIT_2 records: created from a full socket, timed
-// by one FIFO list per duration, and freed on expiry, reset, reuse or a new SYN.
+// by the TIME_WAIT ring or the FIN_WAIT_2 timer list, and freed on expiry,
+// reset, reuse or a new SYN.
 #include <algorithm>
 #include <cassert>
 
@@ -22,8 +23,7 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
   const TcpState record_state = fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait;
   // The connection moves on to the record's state, with the socket for now.
   if (sk.state != record_state) set_state(s, record_state);
-  const std::uint32_t t = tws_.allocate();
-  TimeWaitSock& tw = tws_[t];
+  TimeWaitSock tw;
   tw.local_index = static_cast<std::uint8_t>(
       std::find(addresses_.begin(), addresses_.end(), sk.tuple.local.address) - addresses_.begin());
   tw.remote_addr = sk.tuple.remote.address.value;
@@ -33,17 +33,27 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
   tw.rcv_nxt = sk.rcv_nxt;
   tw.ts_recent = sk.ts_recent;
   tw.has_ts = sk.ts_ok;
-  tw.entered_ms = now_ms();
   tw.reuseaddr = sk.options.reuseaddr;
-  set_state(t | kTimeWaitBit, record_state, false);
-  ++tw.generation;
   // The record takes over the 4-tuple and the port.
   tw.port_hold = sk.port_hold;
   sk.port_hold = PortHold::kNone;
+  std::uint32_t t;
+  if (fin_wait2) {
+    const std::uint32_t slot = tws_.fin_wait2.allocate();
+    tws_.fin_wait2[slot].sock = tw;
+    tws_.fin_wait2[slot].entered_ms = now_ms();
+    t = slot | kFinWait2Bit;
+  } else {
+    t = tws_.ring.push(tw);  // entered_age_ms 0: the stamp is now
+  }
+  set_state(t | kTimeWaitBit, record_state, false);
   connections_.replace(s, t | kTimeWaitBit);
   sk.hashed = false;
   ++tw_alive_;
-  (fin_wait2 ? fin_wait2_timers_ : time_wait_timers_).add(t, tw.generation);
+  if (fin_wait2) {
+    const std::uint32_t slot = t & ~kFinWait2Bit;
+    fin_wait2_timers_.add(slot, tws_.fin_wait2.generation(slot));
+  }
 
   // The full socket is gone, or CLOSED if the application still holds it;
   // its connection lives on in the record, so nobody hears of this.
@@ -53,7 +63,7 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
 }
 
 void TcpStack::free_minisocket(std::uint32_t t) {
-  TimeWaitSock& tw = tws_[t];
+  const TimeWaitSock& tw = tws_[t];
   assert(tw.in_use);
   connections_.erase(t | kTimeWaitBit);
   if (tw.port_hold != PortHold::kNone) {
@@ -61,21 +71,24 @@ void TcpStack::free_minisocket(std::uint32_t t) {
   }
   --tw_alive_;
   set_state(t | kTimeWaitBit, kNoState);
-  tws_.free(t);
+  tws_.release(t);
 }
 
 // inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN): a fresh full period.
-void TcpStack::restart_time_wait(std::uint32_t t) {
-  TimeWaitSock& tw = tws_[t];
-  ++tw.generation;
-  time_wait_timers_.add(t, tw.generation);
-  connections_.time_wait_restarted(t);
+std::uint32_t TcpStack::restart_time_wait(std::uint32_t t) {
+  const std::uint32_t n = tws_.ring.push(tws_[t]);
+  tws_.set_entered_ms(n, tws_.entered_ms(t), now_ms());
+  // The table hands the tuple over; with TIME_WAIT reuse tracked, it judges the record anew
+  // (a FIN_WAIT_2 record turned TIME_WAIT may be reusable at once).
+  connections_.replace(t | kTimeWaitBit, n | kTimeWaitBit);
+  tws_.release(t);
+  return n;
 }
 
-void TcpStack::on_minisocket_timer(std::uint32_t t, std::uint32_t generation, bool fin_wait2) {
-  TimeWaitSock& tw = tws_[t];
-  if (!tw.in_use || tw.generation != generation || tw.fin_wait2 != fin_wait2) return;
-  free_minisocket(t);
+void TcpStack::on_fin_wait2_timer(std::uint32_t slot, std::uint32_t generation) {
+  const FinWait2Record& r = tws_.fin_wait2[slot];
+  if (!r.sock.in_use || r.generation != generation || !r.sock.fin_wait2) return;
+  free_minisocket(slot | kFinWait2Bit);
 }
 
 }  // namespace tcpsim::tcp

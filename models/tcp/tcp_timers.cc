@@ -25,10 +25,10 @@ void TcpStack::handle(const sim::Event& event) {
       on_retransmit_timer(event.target);
       break;
     case kTimeWaitExpired:
-      on_minisocket_timer(event.target, static_cast<std::uint32_t>(event.a), false);
+      tws_.ring.expire([this](std::uint32_t t) { free_minisocket(t); });
       break;
     case kFinWait2Expired:
-      on_minisocket_timer(event.target, static_cast<std::uint32_t>(event.a), true);
+      on_fin_wait2_timer(event.target, static_cast<std::uint32_t>(event.a));
       break;
     case kNotify: {
       const SocketId s = event.target;

@@ -26,16 +26,17 @@ struct TimeWaitReuse {
     return timestamps &&
            (mode == 1 || (mode == 2 && (local.is_loopback() || remote.is_loopback())));
   }
-  // Is this record one it may take over at `now_ms`? Once true it stays true while the record
-  // stays in TIME_WAIT (for 2^31 ms): entered_ms never changes.
-  [[nodiscard]] bool allows(const TimeWaitSock& tw, const std::vector<net::Ipv4>& addresses,
-                            std::uint32_t now_ms) const {
+  // Is this record, stamped `entered_ms` (tw_entry_stamp), one it may take over at `now_ms`?
+  // Once true it stays true while the record stays in TIME_WAIT (for 2^31 ms): the stamp
+  // never changes.
+  [[nodiscard]] bool allows(const TimeWaitSock& tw, std::uint32_t entered_ms,
+                            const std::vector<net::Ipv4>& addresses, std::uint32_t now_ms) const {
     if (tw.fin_wait2 || !tw.has_ts || mode == 0) return false;
     if (mode == 2 && !tw.local(addresses).address.is_loopback() &&
         !net::Ipv4{tw.remote_addr}.is_loopback()) {
       return false;
     }
-    return static_cast<std::int32_t>(now_ms - (tw.entered_ms + delay_ms)) > 0;
+    return static_cast<std::int32_t>(now_ms - (entered_ms + delay_ms)) > 0;
   }
 };
 

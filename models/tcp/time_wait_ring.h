@@ -1,0 +1,165 @@
+// A host's TIME_WAIT records in expiry order: all share one length, so the
+// ring is its own timer, with one queued event for its head (no entry each).
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/tcp/time_wait_sock.h"
+#include "sim/simulator.h"
+#include "sim/time.h"
+
+namespace tcpsim::tcp {
+
+// Records are appended at now + duration and named by ids below 2^30 that
+// hold until erase(). A record with in_use false is a hole: erase() makes
+// one, and a record whose period restarts is pushed again under a new id
+// while its old place stays a hole. Holes keep their expiry and the head's
+// event still fires at it, as a timer list's stale entries do, so the event
+// sequence is that of sim::FifoTimerList over the same entries.
+class TimeWaitRing {
+ public:
+  static constexpr unsigned kIdBits = 30;
+
+  // Due records are announced by an event of `kind` to `owner` at their
+  // expiry; the owner then calls expire().
+  TimeWaitRing(sim::Simulator& sim, sim::Time duration, sim::HandlerId owner, sim::EventKind kind);
+  TimeWaitRing(const TimeWaitRing&) = delete;
+  TimeWaitRing& operator=(const TimeWaitRing&) = delete;
+
+  // Appends a copy of `record` expiring at now + duration; returns its id.
+  std::uint32_t push(const TimeWaitSock& record) {
+    const sim::Time expiry = sim_.now() + duration_;
+    if ((tail_ & kInChunk) == 0 || expiry - chunk_at(tail_).base > kMaxOffset) [[unlikely]] {
+      start_chunk(expiry);
+    }
+    const Position p = tail_++;
+    Chunk& c = chunk_at(p);
+    TimeWaitSock& r = c.records[p & kInChunk];
+    r = record;
+    r.expiry_offset = static_cast<std::uint32_t>(expiry - c.base);
+    ++live_;
+    if (!head_scheduled_) [[unlikely]]
+      schedule_head();
+    return id_of(p);
+  }
+  // Makes the live record `id` a hole.
+  void erase(std::uint32_t id) {
+    TimeWaitSock& r = (*this)[id];
+    assert(live_ > 0);
+    r.in_use = false;
+    --live_;
+  }
+
+  TimeWaitSock& operator[](std::uint32_t id) {
+    return chunks_[(id >> kChunkBits) & chunk_mask_]->records[id & kInChunk];
+  }
+  const TimeWaitSock& operator[](std::uint32_t id) const {
+    return chunks_[(id >> kChunkBits) & chunk_mask_]->records[id & kInChunk];
+  }
+  [[nodiscard]] sim::Time expiry(std::uint32_t id) const {
+    const Chunk& c = *chunks_[(id >> kChunkBits) & chunk_mask_];
+    return c.base + c.records[id & kInChunk].expiry_offset;
+  }
+  [[nodiscard]] sim::Time duration() const { return duration_; }
+  // Whether `id` names a record pushed, neither erased nor expired yet.
+  [[nodiscard]] bool holds(std::uint32_t id) const {
+    const Position p = head_ + ((id - id_of(head_)) & ((Position{1} << kIdBits) - 1));
+    return p < tail_ && chunk_at(p).records[p & kInChunk].in_use;
+  }
+  // Heap bytes a record takes in a full chunk, its share of the chunk's
+  // header and pointer included.
+  static constexpr std::size_t bytes_per_record();
+  // Records pushed and not erased.
+  [[nodiscard]] std::size_t live() const { return live_; }
+  // Chunks allocated, spares included.
+  [[nodiscard]] std::size_t chunks_allocated() const { return allocated_; }
+  // Heap bytes held: chunks and the ring of chunk pointers.
+  [[nodiscard]] std::size_t bytes() const {
+    return allocated_ * sizeof(Chunk) + chunks_.capacity() * sizeof(chunks_[0]);
+  }
+
+  // On the owner's event: fn(id) for each live record due by now, oldest
+  // first; fn must erase it.
+  template <class Fn>
+  void expire(Fn&& fn) {
+    head_scheduled_ = false;
+    const sim::Time now = sim_.now();
+    while (head_ != tail_ && expiry_at(head_) <= now) {
+      if (at(head_).in_use) {
+        fn(id_of(head_));
+        assert(!at(head_).in_use);
+      }
+      advance_head();
+    }
+    if (head_ != tail_ && !head_scheduled_) schedule_head();
+  }
+
+  // fn(id, record, expiry) for each live record, oldest first. O(records and
+  // holes); for inspection, not for the event path.
+  template <class Fn>
+  void for_each_live(Fn&& fn) const {
+    for (Position p = head_; p != tail_;) {
+      const Chunk& c = chunk_at(p);
+      const TimeWaitSock& r = c.records[p & kInChunk];
+      if (r.in_use) fn(id_of(p), r, c.base + r.expiry_offset);
+      ++p;
+      if ((p & kInChunk) == c.end && p != tail_) p = next_chunk(p - 1);
+    }
+  }
+
+ private:
+  using Position = std::uint64_t;  // absolute; ids are positions modulo 2^kIdBits
+
+  // 64 records a chunk keeps a nearly idle host's ring small. A chunk's
+  // records expire within 2^32 ns of its base; one that would not starts a
+  // new chunk and the old one ends early.
+  static constexpr unsigned kChunkBits = 6;
+  static constexpr std::uint32_t kChunkSize = 1U << kChunkBits;
+  static constexpr Position kInChunk = kChunkSize - 1;
+  static constexpr std::size_t kMaxSpareChunks = 2;
+  static constexpr std::size_t kInitialChunks = 4;
+  static constexpr sim::Time kMaxOffset = 0xffffffff;
+  struct Chunk {
+    sim::Time base = 0;              // expiry of its first record
+    std::uint32_t end = kChunkSize;  // one past its last position
+    TimeWaitSock records[kChunkSize];
+  };
+
+  static std::uint32_t id_of(Position p) {
+    return static_cast<std::uint32_t>(p & ((Position{1} << kIdBits) - 1));
+  }
+  static Position next_chunk(Position p) { return (p | kInChunk) + 1; }
+  Chunk& chunk_at(Position p) { return *chunks_[(p >> kChunkBits) & chunk_mask_]; }
+  const Chunk& chunk_at(Position p) const { return *chunks_[(p >> kChunkBits) & chunk_mask_]; }
+  TimeWaitSock& at(Position p) { return chunk_at(p).records[p & kInChunk]; }
+  sim::Time expiry_at(Position p) const {
+    const Chunk& c = chunk_at(p);
+    return c.base + c.records[p & kInChunk].expiry_offset;
+  }
+  void start_chunk(sim::Time base);
+  void release_chunk(Position p);
+  void advance_head();
+  void schedule_head();
+
+  sim::Simulator& sim_;
+  sim::Time duration_;
+  sim::HandlerId owner_;
+  sim::EventKind kind_;
+  std::vector<std::unique_ptr<Chunk>> chunks_;  // ring, by chunk number & chunk_mask_
+  Position chunk_mask_ = 0;
+  std::vector<std::unique_ptr<Chunk>> spare_;
+  std::size_t allocated_ = 0;
+  Position head_ = 0;  // the oldest record or hole
+  Position tail_ = 0;  // one past the newest
+  std::size_t live_ = 0;
+  bool head_scheduled_ = false;
+};
+
+constexpr std::size_t TimeWaitRing::bytes_per_record() {
+  return (sizeof(Chunk) + sizeof(std::unique_ptr<Chunk>) + kChunkSize - 1) / kChunkSize;
+}
+
+}  // namespace tcpsim::tcp
