@@ -59,7 +59,7 @@ class FifoTimerList final : public EventHandler {
   // are small (1 KiB) because every host keeps lists, most of them short.
   static constexpr unsigned kChunkBits = 6;
   static constexpr Handle kChunkSize = Handle{1} << kChunkBits;
-  static constexpr std::size_t kMaxSpareChunks = 2;
+  static constexpr std::size_t kMaxSpareChunks = 16;
   static constexpr std::size_t kInitialChunks = 4;
 
   Entry& at(Handle h) { return chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)]; }
