@@ -39,7 +39,9 @@ class TimeWaitRing {
     Chunk& c = chunk_at(p);
     TimeWaitSock& r = c.records[p & kInChunk];
     r = record;
-    r.expiry_offset = static_cast<std::uint32_t>(expiry - c.base);
+    const auto offset = static_cast<std::uint64_t>(expiry - c.base);
+    r.expiry_offset = static_cast<std::uint32_t>(offset);
+    r.expiry_offset_high = static_cast<std::uint8_t>(offset >> 32U);
     ++live_;
     if (!head_scheduled_) [[unlikely]]
       schedule_head();
@@ -61,7 +63,7 @@ class TimeWaitRing {
   }
   [[nodiscard]] sim::Time expiry(std::uint32_t id) const {
     const Chunk& c = *chunks_[(id >> kChunkBits) & chunk_mask_];
-    return c.base + c.records[id & kInChunk].expiry_offset;
+    return c.base + offset_of(c.records[id & kInChunk]);
   }
   [[nodiscard]] sim::Time duration() const { return duration_; }
   // Whether `id` names a record pushed, neither erased nor expired yet.
@@ -104,7 +106,7 @@ class TimeWaitRing {
     for (Position p = head_; p != tail_;) {
       const Chunk& c = chunk_at(p);
       const TimeWaitSock& r = c.records[p & kInChunk];
-      if (r.in_use) fn(id_of(p), r, c.base + r.expiry_offset);
+      if (r.in_use) fn(id_of(p), r, c.base + offset_of(r));
       ++p;
       if ((p & kInChunk) == c.end && p != tail_) p = next_chunk(p - 1);
     }
@@ -114,14 +116,17 @@ class TimeWaitRing {
   using Position = std::uint64_t;  // absolute; ids are positions modulo 2^kIdBits
 
   // 64 records a chunk keeps a nearly idle host's ring small. A chunk's
-  // records expire within 2^32 ns of its base; one that would not starts a
+  // records expire within 2^40 ns (18 min) of its base; one that would not starts a
   // new chunk and the old one ends early.
   static constexpr unsigned kChunkBits = 6;
   static constexpr std::uint32_t kChunkSize = 1U << kChunkBits;
   static constexpr Position kInChunk = kChunkSize - 1;
   static constexpr std::size_t kMaxSpareChunks = 2;
   static constexpr std::size_t kInitialChunks = 4;
-  static constexpr sim::Time kMaxOffset = 0xffffffff;
+  static constexpr sim::Time kMaxOffset = (sim::Time{1} << 40U) - 1;
+  static sim::Time offset_of(const TimeWaitSock& r) {
+    return static_cast<sim::Time>((std::uint64_t{r.expiry_offset_high} << 32U) | r.expiry_offset);
+  }
   struct Chunk {
     sim::Time base = 0;              // expiry of its first record
     std::uint32_t end = kChunkSize;  // one past its last position
@@ -137,7 +142,7 @@ class TimeWaitRing {
   TimeWaitSock& at(Position p) { return chunk_at(p).records[p & kInChunk]; }
   sim::Time expiry_at(Position p) const {
     const Chunk& c = chunk_at(p);
-    return c.base + c.records[p & kInChunk].expiry_offset;
+    return c.base + offset_of(c.records[p & kInChunk]);
   }
   void start_chunk(sim::Time base);
   void release_chunk(Position p);

@@ -54,7 +54,7 @@ class TimeWaitSlots {
   // tw_entry_stamp of record `id`, in ms of simulated time.
   [[nodiscard]] std::uint32_t entered_ms(std::uint32_t id) const {
     if ((id & kFinWait2Bit) != 0) return fin_wait2[id & ~kFinWait2Bit].entered_ms;
-    const std::uint16_t age = ring[id].entered_age_ms;
+    const std::uint8_t age = ring[id].entered_age_ms;
     if (age == TimeWaitSock::kLongAge) return long_entered_.find(id)->second;
     const sim::Time pushed = ring.expiry(id) - ring.duration();
     return static_cast<std::uint32_t>(pushed / sim::kMillisecond) - age;
@@ -63,7 +63,7 @@ class TimeWaitSlots {
   void set_entered_ms(std::uint32_t id, std::uint32_t entered, std::uint32_t now_ms) {
     const std::uint32_t age = now_ms - entered;
     if (age < TimeWaitSock::kLongAge) {
-      ring[id].entered_age_ms = static_cast<std::uint16_t>(age);
+      ring[id].entered_age_ms = static_cast<std::uint8_t>(age);
       return;
     }
     ring[id].entered_age_ms = TimeWaitSock::kLongAge;
@@ -74,7 +74,7 @@ class TimeWaitSlots {
   sim::SlotPool<FinWait2Record, &FinWait2Record::generation> fin_wait2;
 
  private:
-  // Stamps of ring records restarted more than 65 s after them, by ring id.
+  // Stamps of ring records restarted 255 ms or more after them, by ring id.
   boost::unordered_flat_map<std::uint32_t, std::uint32_t> long_entered_;
 };
 

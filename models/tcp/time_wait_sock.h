@@ -12,7 +12,7 @@ namespace tcpsim::tcp {
 
 struct TimeWaitSock {
   // entered_age_ms when the age does not fit; the stamp is then kept aside.
-  static constexpr std::uint16_t kLongAge = 0xffff;
+  static constexpr std::uint8_t kLongAge = 0xff;
 
   std::uint32_t remote_addr = 0;
   std::uint16_t local_port = 0;
@@ -20,12 +20,15 @@ struct TimeWaitSock {
   std::uint32_t snd_nxt = 0;
   std::uint32_t rcv_nxt = 0;
   std::uint32_t ts_recent = 0;
-  std::uint32_t expiry_offset = 0;   // ns from its ring chunk's base time to its expiry
-  std::uint16_t entered_age_ms = 0;  // from tw_entry_stamp to the start of this period
-  std::uint8_t local_index = 0;      // of the local address among the host's addresses
-  bool in_use : 1 = false;           // false: a hole in the ring, or a free slot
-  bool fin_wait2 : 1 = false;        // orphaned FIN_WAIT_2 substate, not yet TIME_WAIT
-  bool has_ts : 1 = false;           // a peer timestamp was recorded
+  // ns from its ring chunk's base time to its expiry: 40 bits, so that a chunk spans 18
+  // minutes and a host closing a connection a second fills its chunks.
+  std::uint32_t expiry_offset = 0;      // low 32 bits
+  std::uint8_t expiry_offset_high = 0;  // high 8 bits
+  std::uint8_t entered_age_ms = 0;      // from tw_entry_stamp to the start of this period
+  std::uint8_t local_index = 0;         // of the local address among the host's addresses
+  bool in_use : 1 = false;              // false: a hole in the ring, or a free slot
+  bool fin_wait2 : 1 = false;           // orphaned FIN_WAIT_2 substate, not yet TIME_WAIT
+  bool has_ts : 1 = false;              // a peer timestamp was recorded
   bool reuseaddr : 1 = false;
   PortHold port_hold : 2 = PortHold::kNone;
 

@@ -235,7 +235,7 @@ TEST(TimeWaitRing, SparseRecordsFarApartInTimeKeepExactExpiries) {
   sim::Simulator sim;
   Owner o(sim);
   At at(sim);
-  // Gaps beyond 2^32 ns between pushes start new chunks.
+  // Gaps beyond 2^40 ns between pushes start new chunks; offsets past 2^32 ns fit.
   const std::vector<sim::Time> when{0,
                                     1,
                                     5 * sim::kSecond,
