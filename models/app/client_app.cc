@@ -34,7 +34,7 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
     }
     size_model_of_.push_back(static_cast<std::uint32_t>(it - unique.begin()));
   }
-  config_.sizes = {};
+  std::vector<MessageSizes>().swap(config_.sizes);  // its memory too, not just its elements
   if (config_.load == LoadModel::kClosedLoop && config_.users == 0) {
     throw std::invalid_argument("client: a closed loop needs users > 0");
   }

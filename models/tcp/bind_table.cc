@@ -16,7 +16,7 @@ std::uint8_t& BindTable::connect_slot(net::Ipv4 addr, std::uint16_t port) {
   if (a->sparse.size() < kSparseMax) return a->sparse.insert(it, Held{offset, 0})->users;
   a->users.assign(ephemeral_.size(), 0);
   for (const Held& h : a->sparse) a->users[h.offset] = h.users;
-  a->sparse = {};
+  std::vector<Held>().swap(a->sparse);
   return a->users[offset];
 }
 

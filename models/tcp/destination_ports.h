@@ -82,7 +82,7 @@ class DestinationPorts {
     bits_[1].assign(words, 0);
     dense_ = true;
     for (const std::uint16_t o : sparse_) word(o) |= bit(o);
-    sparse_ = {};
+    std::vector<std::uint16_t>().swap(sparse_);
   }
 
   // First index in [from, to) whose offset 2 * index + parity is not listed.
