@@ -2,6 +2,7 @@
 // records kept in a slab beside it. Pops come out in (time, insertion) order.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cassert>
@@ -15,13 +16,21 @@
 namespace tcpsim::sim {
 
 // A radix heap whose buckets are indexed by the highest base-64 digit in which
-// a key differs from the last key popped, and by that digit's value; an entry
-// moves down at most once per digit before it is popped. Every push must be at
-// or after the time of the latest pop (simulated time never goes backwards).
+// a key differs from `last_`, and by that digit's value; an entry moves down at
+// most once per digit. Every push must be at or after the time of the latest
+// pop (simulated time never goes backwards).
+//
+// The earliest events sit in `run_`, sorted by key: when the minimum bucket is
+// small, it is sorted into the run whole instead of being spread over the
+// lower levels, and a push earlier than the run's last key is inserted into it
+// in place. All keys in the run are <= every key in the buckets, and `last_` is
+// the run's smallest key when it was filled, so buckets stay placed relative to
+// a value <= every key they hold.
 //
 // Ties: a bucket's entries are always in insertion order (pushes append the
-// newest event; a bucket is refilled only while empty, by a stable partition of
-// a bucket on a higher level), so equal times pop first-in first-out.
+// newest event; a bucket is refilled only while empty, by a stable partition or
+// a stable sort of a bucket on a higher level; an insertion into the run goes
+// after its equal keys), so equal times pop first-in first-out.
 class EventQueue {
  public:
   EventQueue() { min_key_.fill(kNoKey); }
@@ -29,10 +38,10 @@ class EventQueue {
   [[nodiscard]] bool empty() const { return size_ == 0; }
   [[nodiscard]] std::size_t size() const { return size_; }
   // Time of the latest pop; pushes before it are invalid.
-  [[nodiscard]] Time floor_time() const { return static_cast<Time>(last_); }
+  [[nodiscard]] Time floor_time() const { return static_cast<Time>(floor_); }
 
   void push(const Event& event) {
-    assert(event.time >= static_cast<Time>(last_));
+    assert(event.time >= static_cast<Time>(floor_));
     const std::uint32_t slot = slab_.allocate();
     slab_[slot] = event;
     insert(Entry{static_cast<std::uint64_t>(event.time), slot});
@@ -42,20 +51,21 @@ class EventQueue {
   // Pops the earliest event if its time is <= limit. Leaves the queue unchanged
   // (and its floor time where it was) when the earliest event is later.
   bool pop_until(Time limit, Event& out) {
-    if (head_ == current_.size()) {
+    if (head_ == run_.size()) {
       if (size_ == 0 || !refill(static_cast<std::uint64_t>(limit))) return false;
-    } else if (static_cast<Time>(last_) > limit) {
+    } else if (run_[head_].key > static_cast<std::uint64_t>(limit)) {
       return false;
     }
-    if (head_ + kPrefetchAhead < current_.size()) {
-      prefetch_record(current_[head_ + kPrefetchAhead].slot);
+    if (head_ + kPrefetchAhead < run_.size()) {
+      prefetch_record(run_[head_ + kPrefetchAhead].slot);
     }
-    const std::uint32_t slot = current_[head_++].slot;
-    out = slab_[slot];
-    slab_.free(slot);
+    const Entry e = run_[head_++];
+    floor_ = e.key;
+    out = slab_[e.slot];
+    slab_.free(e.slot);
     --size_;
-    if (head_ == current_.size()) {
-      current_.clear();
+    if (head_ == run_.size()) {
+      run_.clear();
       head_ = 0;
     }
     return true;
@@ -77,16 +87,27 @@ class EventQueue {
   static constexpr std::size_t kBuckets = std::size_t{kLevels} * kDigits;
   static constexpr std::uint64_t kNoKey = ~std::uint64_t{0};
   static constexpr std::size_t kPrefetchAhead = 8;
-  // Entries moved into the two lowest levels (due within 4 us of the last
-  // pop) are popped soon: fetch their records.
-  static constexpr unsigned kPrefetchBelowLevel = 2;
+  // A minimum bucket this small is sorted into the run rather than spread
+  // over the levels below it.
+  static constexpr std::size_t kSortedRefill = 32;
+  // Most insertions land near the run's end: a few steps back from it before
+  // a binary search.
+  static constexpr int kLinearSteps = 8;
 
   [[gnu::always_inline]] void insert(const Entry& e) {
-    const std::uint64_t diff = e.key ^ last_;
-    if (diff == 0) {
-      current_.push_back(e);
+    if (head_ != run_.size() && e.key < run_.back().key) {
+      insert_into_run(e);
       return;
     }
+    const std::uint64_t diff = e.key ^ last_;
+    if (diff == 0) {
+      run_.push_back(e);
+      return;
+    }
+    to_bucket(e, diff);
+  }
+
+  [[gnu::always_inline]] void to_bucket(const Entry& e, std::uint64_t diff) {
     const unsigned level = (63U - static_cast<unsigned>(std::countl_zero(diff))) / kDigitBits;
     const unsigned digit = static_cast<unsigned>(e.key >> (level * kDigitBits)) & (kDigits - 1);
     const unsigned b = level * kDigits + digit;
@@ -96,6 +117,27 @@ class EventQueue {
     level_mask_ |= 1U << level;
   }
 
+  // After the run's entries with keys <= e.key. When the slot before the head
+  // is free and the place is nearer the head, the front part moves down.
+  void insert_into_run(const Entry& e) {
+    const auto first = run_.begin() + static_cast<std::ptrdiff_t>(head_);
+    auto pos = run_.end() - 1;
+    for (int steps = kLinearSteps; pos != first && (pos - 1)->key > e.key; --pos) {
+      if (--steps == 0) {
+        pos = std::upper_bound(first, pos - 1, e.key,
+                               [](std::uint64_t k, const Entry& x) { return k < x.key; });
+        break;
+      }
+    }
+    if (head_ != 0 && pos - first < run_.end() - pos) {
+      std::move(first, pos, first - 1);
+      *(pos - 1) = e;
+      --head_;
+      return;
+    }
+    run_.insert(pos, e);
+  }
+
   // A record may straddle two cache lines.
   void prefetch_record(std::uint32_t slot) const {
     const char* p = reinterpret_cast<const char*>(&slab_[slot]);
@@ -103,8 +145,9 @@ class EventQueue {
     __builtin_prefetch(p + sizeof(Event) - 1);
   }
 
-  // Moves the bucket holding the minimum key down so that the minimum lands in
-  // `current_`. Returns false, touching nothing, if that minimum is after `limit`.
+  // Moves the bucket holding the minimum key into the run, sorted, or spreads
+  // it over the levels below so that the minimum lands in the run. Returns
+  // false, touching nothing, if that minimum is after `limit`.
   bool refill(std::uint64_t limit) {
     const auto level = static_cast<unsigned>(std::countr_zero(level_mask_));
     const auto digit = static_cast<unsigned>(std::countr_zero(digit_mask_[level]));
@@ -112,21 +155,46 @@ class EventQueue {
     if (min_key_[b] > limit) return false;
     last_ = min_key_[b];
     std::vector<Entry>& src = buckets_[b];
-    const bool prefetch = level < kPrefetchBelowLevel;
-    for (const Entry& e : src) {
-      if (prefetch) prefetch_record(e.slot);
-      insert(e);
+    if (src.size() <= kSortedRefill) {
+      sort_into_run(src);
+    } else {
+      for (const Entry& e : src) {
+        const std::uint64_t diff = e.key ^ last_;
+        if (diff == 0) {
+          run_.push_back(e);
+        } else {
+          to_bucket(e, diff);
+        }
+      }
     }
     src.clear();
     min_key_[b] = kNoKey;
     digit_mask_[level] &= ~(std::uint64_t{1} << digit);
     if (digit_mask_[level] == 0) level_mask_ &= ~(1U << level);
+    for (std::size_t i = 0; i < run_.size() && i < kPrefetchAhead; ++i) {
+      prefetch_record(run_[i].slot);
+    }
     return true;
   }
 
-  std::vector<Entry> current_;  // keys equal to last_, in insertion order
-  std::size_t head_ = 0;        // next entry of current_ to pop
-  std::uint64_t last_ = 0;
+  // A stable insertion sort: the bucket is short, and often in order already.
+  void sort_into_run(const std::vector<Entry>& src) {
+    run_.resize(src.size());
+    std::size_t n = 0;
+    for (const Entry& e : src) {
+      std::size_t i = n++;
+      while (i != 0 && run_[i - 1].key > e.key) {
+        run_[i] = run_[i - 1];
+        --i;
+      }
+      run_[i] = e;
+    }
+  }
+
+  std::vector<Entry> run_;  // the earliest keys, sorted; (key, insertion) order
+  std::size_t head_ = 0;    // next entry of run_ to pop
+  std::uint64_t last_ = 0;  // buckets are placed relative to it
+  std::uint64_t floor_ = 0;
   std::array<std::vector<Entry>, kBuckets> buckets_{};
   std::array<std::uint64_t, kBuckets> min_key_{};
   std::array<std::uint64_t, kLevels> digit_mask_{};

@@ -85,6 +85,83 @@ TEST(EventQueue, MatchesReferenceOrderUnderRandomHold) {
   EXPECT_EQ(popped, reference);
 }
 
+// Small buckets are sorted into the run of earliest events; pushes that fall
+// inside the run are inserted after their equal keys, from either end.
+TEST(EventQueue, PushesIntoTheSortedRunKeepTimeAndInsertionOrder) {
+  EventQueue q;
+  constexpr Time kBase = Time{1} << 20;  // every key below shares its high digits
+  std::uint64_t seq = 0;
+  for (const Time t : {9000, 4000, 7000, 4000, 8000}) q.push(at(kBase + t, seq++));
+  Event e;
+  ASSERT_TRUE(q.pop(e));
+  EXPECT_EQ(e.time, kBase + 4000);
+  EXPECT_EQ(e.seq, 1U);
+  q.push(at(kBase + 4000, seq++));  // seq 5: after seq 3, the other 4000
+  q.push(at(kBase + 7500, seq++));  // seq 6: between 7000 and 8000
+  q.push(at(kBase + 9000, seq++));  // seq 7: equal to the run's last key, after seq 0
+  q.push(at(kBase + 4100, seq++));  // seq 8: near the head
+  q.push(at(kBase + 4000, seq++));  // seq 9: at the head's time, after seq 5
+  std::vector<std::pair<Time, std::uint64_t>> got;
+  while (q.pop(e)) got.emplace_back(e.time - kBase, e.seq);
+  EXPECT_EQ(got, (std::vector<std::pair<Time, std::uint64_t>>{{4000, 3},
+                                                              {4000, 5},
+                                                              {4000, 9},
+                                                              {4100, 8},
+                                                              {7000, 2},
+                                                              {7500, 6},
+                                                              {8000, 4},
+                                                              {9000, 0},
+                                                              {9000, 7}}));
+}
+
+// The reference check again, with delays at the scales of network deliveries
+// and timers, so that runs are refilled both sorted and spread, and grow.
+TEST(EventQueue, MatchesReferenceOrderWithMixedDelayScales) {
+  EventQueue q;
+  std::mt19937_64 rng(777);
+  std::vector<std::pair<Time, std::uint64_t>> reference;
+  std::uint64_t seq = 0;
+  const auto delay = [&rng]() -> Time {
+    switch (rng() % 6) {
+      case 0:
+        return 0;
+      case 1:
+        return static_cast<Time>(rng() % 5'000);  // within one level-2 bucket
+      case 2:
+        return 25'000 + static_cast<Time>(rng() % 100);
+      case 3:
+        return 50'000 + static_cast<Time>(rng() % 300'000);
+      case 4:
+        return static_cast<Time>(rng() % 60'000'000'000);
+      default:
+        return 1'000'000'000;
+    }
+  };
+  for (int i = 0; i < 5'000; ++i) {
+    const Time t = delay();
+    q.push(at(t, seq));
+    reference.emplace_back(t, seq++);
+  }
+  std::vector<std::pair<Time, std::uint64_t>> popped;
+  Event e;
+  for (int i = 0; i < 300'000; ++i) {
+    ASSERT_TRUE(q.pop(e));
+    popped.emplace_back(e.time, e.seq);
+    // Bursts: some events schedule several others.
+    const int fan_out = static_cast<int>(rng() % 3);
+    for (int k = 0; k < fan_out && q.size() < 20'000; ++k) {
+      const Time t = e.time + delay();
+      q.push(at(t, seq));
+      reference.emplace_back(t, seq++);
+    }
+    if (q.empty()) break;
+  }
+  while (q.pop(e)) popped.emplace_back(e.time, e.seq);
+  std::sort(reference.begin(), reference.end());
+  ASSERT_EQ(popped.size(), reference.size());
+  EXPECT_EQ(popped, reference);
+}
+
 TEST(EventQueue, PopUntilLeavesLaterEventsAndFloorUntouched) {
   EventQueue q;
   q.push(at(10, 0));
