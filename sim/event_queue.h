@@ -8,6 +8,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "sim/event.h"
@@ -73,6 +74,11 @@ class EventQueue {
 
   bool pop(Event& out) { return pop_until(kTimeMax, out); }
 
+  // Bytes of bucket chunks allocated so far (in use or free).
+  [[nodiscard]] std::size_t chunk_bytes() const {
+    return chunk_blocks_.size() * kChunksPerBlock * sizeof(Chunk);
+  }
+
   // Reserves room for `n` pending events so that pushes never allocate.
   void reserve(std::size_t n) { slab_.reserve(n); }
 
@@ -94,6 +100,22 @@ class EventQueue {
   // a binary search.
   static constexpr int kLinearSteps = 8;
 
+  // 1,016 bytes: a few pages of chunks serve the sparse low levels.
+  static constexpr std::uint32_t kChunkEntries = 63;
+  static constexpr std::size_t kChunksPerBlock = 16;
+  struct Chunk {
+    std::array<Entry, kChunkEntries> entries;
+    Chunk* next;
+  };
+  // Pushes fill the tail chunk from `next` to `end`; empty, all four are null.
+  struct Bucket {
+    Entry* next = nullptr;
+    Entry* end = nullptr;
+    Chunk* head = nullptr;
+    Chunk* tail = nullptr;
+  };
+  static_assert(kSortedRefill <= kChunkEntries);
+
   [[gnu::always_inline]] void insert(const Entry& e) {
     if (head_ != run_.size() && e.key < run_.back().key) {
       insert_into_run(e);
@@ -111,7 +133,10 @@ class EventQueue {
     const unsigned level = (63U - static_cast<unsigned>(std::countl_zero(diff))) / kDigitBits;
     const unsigned digit = static_cast<unsigned>(e.key >> (level * kDigitBits)) & (kDigits - 1);
     const unsigned b = level * kDigits + digit;
-    buckets_[b].push_back(e);
+    Bucket& bucket = buckets_[b];
+    if (bucket.next == bucket.end) [[unlikely]]
+      append_chunk(bucket);
+    *bucket.next++ = e;
     min_key_[b] = e.key < min_key_[b] ? e.key : min_key_[b];
     digit_mask_[level] |= std::uint64_t{1} << digit;
     level_mask_ |= 1U << level;
@@ -154,20 +179,30 @@ class EventQueue {
     const unsigned b = level * kDigits + digit;
     if (min_key_[b] > limit) return false;
     last_ = min_key_[b];
-    std::vector<Entry>& src = buckets_[b];
-    if (src.size() <= kSortedRefill) {
-      sort_into_run(src);
+    Chunk* chunk = buckets_[b].head;
+    Chunk* const tail = buckets_[b].tail;
+    const auto tail_count = static_cast<std::uint32_t>(buckets_[b].next - tail->entries.data());
+    buckets_[b] = Bucket{};
+    if (chunk == tail && tail_count <= kSortedRefill) {
+      sort_into_run(chunk->entries.data(), tail_count);
+      release_chunk(chunk);
     } else {
-      for (const Entry& e : src) {
-        const std::uint64_t diff = e.key ^ last_;
-        if (diff == 0) {
-          run_.push_back(e);
-        } else {
-          to_bucket(e, diff);
+      while (chunk != nullptr) {
+        const std::uint32_t n = chunk == tail ? tail_count : kChunkEntries;
+        for (std::uint32_t i = 0; i < n; ++i) {
+          const Entry& e = chunk->entries[i];
+          const std::uint64_t diff = e.key ^ last_;
+          if (diff == 0) {
+            run_.push_back(e);
+          } else {
+            to_bucket(e, diff);
+          }
         }
+        Chunk* const next = chunk->next;
+        release_chunk(chunk);  // read whole: the spreading may take it from here on
+        chunk = next;
       }
     }
-    src.clear();
     min_key_[b] = kNoKey;
     digit_mask_[level] &= ~(std::uint64_t{1} << digit);
     if (digit_mask_[level] == 0) level_mask_ &= ~(1U << level);
@@ -178,11 +213,11 @@ class EventQueue {
   }
 
   // A stable insertion sort: the bucket is short, and often in order already.
-  void sort_into_run(const std::vector<Entry>& src) {
-    run_.resize(src.size());
-    std::size_t n = 0;
-    for (const Entry& e : src) {
-      std::size_t i = n++;
+  void sort_into_run(const Entry* src, std::uint32_t count) {
+    run_.resize(count);
+    for (std::uint32_t n = 0; n < count; ++n) {
+      const Entry e = src[n];
+      std::uint32_t i = n;
       while (i != 0 && run_[i - 1].key > e.key) {
         run_[i] = run_[i - 1];
         --i;
@@ -191,15 +226,46 @@ class EventQueue {
     }
   }
 
+  // Buckets are lists of fixed-size chunks drawn from one free list, so that
+  // their memory follows the pending events, not the sum of every bucket's
+  // peak over simulated time, and growing a bucket never copies it.
+  void append_chunk(Bucket& bucket) {
+    if (free_chunks_ == nullptr) add_chunk_block();
+    Chunk* const c = free_chunks_;
+    free_chunks_ = c->next;
+    c->next = nullptr;
+    if (bucket.tail != nullptr) {
+      bucket.tail->next = c;
+    } else {
+      bucket.head = c;
+    }
+    bucket.tail = c;
+    bucket.next = c->entries.data();
+    bucket.end = bucket.next + kChunkEntries;
+  }
+
+  void release_chunk(Chunk* c) {
+    c->next = free_chunks_;
+    free_chunks_ = c;
+  }
+
+  void add_chunk_block() {
+    auto block = std::make_unique_for_overwrite<Chunk[]>(kChunksPerBlock);
+    for (std::size_t i = kChunksPerBlock; i-- > 0;) release_chunk(&block[i]);
+    chunk_blocks_.push_back(std::move(block));
+  }
+
   std::vector<Entry> run_;  // the earliest keys, sorted; (key, insertion) order
   std::size_t head_ = 0;    // next entry of run_ to pop
   std::uint64_t last_ = 0;  // buckets are placed relative to it
   std::uint64_t floor_ = 0;
-  std::array<std::vector<Entry>, kBuckets> buckets_{};
+  std::array<Bucket, kBuckets> buckets_{};
   std::array<std::uint64_t, kBuckets> min_key_{};
   std::array<std::uint64_t, kLevels> digit_mask_{};
   std::uint32_t level_mask_ = 0;
   std::size_t size_ = 0;
+  Chunk* free_chunks_ = nullptr;  // a stack: the last released is reused first
+  std::vector<std::unique_ptr<Chunk[]>> chunk_blocks_;
   SlotPool<Event> slab_;
 };
 

@@ -162,6 +162,31 @@ TEST(EventQueue, MatchesReferenceOrderWithMixedDelayScales) {
   EXPECT_EQ(popped, reference);
 }
 
+// A steady population keeps a steady bucket memory, however far simulated time
+// runs: emptied buckets give their chunks back for the next ones to use.
+TEST(EventQueue, BucketMemoryStaysFlatOverSimulatedTime) {
+  EventQueue q;
+  std::mt19937_64 rng(99);
+  std::exponential_distribution<double> one_second(1e-9);
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 20'000; ++i) q.push(at(static_cast<Time>(one_second(rng)), seq++));
+  Event e;
+  const auto hold = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(q.pop(e));
+      q.push(at(e.time + 1 + static_cast<Time>(one_second(rng)), seq++));
+    }
+  };
+  hold(200'000);  // about 10 s: every level in use at least once
+  const std::size_t warmed = q.chunk_bytes();
+  const Time warmed_at = e.time;
+  hold(2'000'000);  // about 100 s more: past 2^36 ns, where a level-6 digit turns
+  EXPECT_GT(e.time - warmed_at, 90 * kSecond);
+  EXPECT_EQ(q.size(), 20'000U);
+  EXPECT_GT(warmed, 0U);
+  EXPECT_LE(q.chunk_bytes(), warmed + warmed / 10);
+}
+
 TEST(EventQueue, PopUntilLeavesLaterEventsAndFloorUntouched) {
   EventQueue q;
   q.push(at(10, 0));
