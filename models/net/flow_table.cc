@@ -10,8 +10,7 @@ FlowTable::FlowTable(sim::Simulator& sim, const Timeouts& timeouts, bool linux_r
       timeouts_(timeouts),
       linux_rules_(linux_rules),
       observer_(observer),
-      handler_(sim.add_handler(*this)),
-      keys_(0, KeyHash{this}, KeyEqual{this}) {
+      handler_(sim.add_handler(*this)) {
   for (std::size_t state = 0; state < kFlowStateCount; ++state) {
     const sim::Time t = timeouts[state];
     if (t < 0) throw std::invalid_argument("flow table: negative timeout");
@@ -25,10 +24,10 @@ FlowTable::FlowTable(sim::Simulator& sim, const Timeouts& timeouts, bool linux_r
 }
 
 std::optional<FlowTable::Hit> FlowTable::find(Endpoint src, Endpoint dst) const {
-  const auto it = keys_.find(FourTuple{src, dst});
-  if (it == keys_.end()) return std::nullopt;
-  const Index entry = *it >> 1U;
-  const auto direction = static_cast<FlowDirection>((*it ^ entries_[entry].flipped) & 1U);
+  const std::uint32_t key = key_of(FourTuple{src, dst});
+  if (key == FlowKeyIndex::kNone) return std::nullopt;
+  const Index entry = key >> 1U;
+  const auto direction = static_cast<FlowDirection>((key ^ entries_[entry].flipped) & 1U);
   return Hit{entry, direction};
 }
 
@@ -39,8 +38,8 @@ FlowTable::Index FlowTable::insert(const Segment& first, Endpoint reply_src, End
   e.original = FourTuple{first.src, first.dst};
   e.reply = FourTuple{reply_src, reply_dst};
   e.flipped = 0;
-  keys_.insert(index << 1U);
-  keys_.insert((index << 1U) | 1U);
+  keys_.insert(table_hash(e.original), index << 1U);
+  keys_.insert(table_hash(e.reply), (index << 1U) | 1U);
   const auto state = static_cast<std::size_t>(e.track.state);
   ++by_state_[state];
   e.deadline = sim_.now() + timeouts_[state];
@@ -119,8 +118,8 @@ void FlowTable::remove(Index entry) {
 }
 
 void FlowTable::erase(Index index, Entry& e) {
-  keys_.erase(index << 1U);
-  keys_.erase((index << 1U) | 1U);
+  keys_.erase(table_hash(e.original), index << 1U);
+  keys_.erase(table_hash(e.reply), (index << 1U) | 1U);
   --by_state_[static_cast<std::size_t>(e.track.state)];
   entries_.free(index);
 }

@@ -4,14 +4,13 @@
 #pragma once
 
 #include <array>
-#include <boost/unordered/unordered_flat_set.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <vector>
 
 #include "models/net/address.h"
+#include "models/net/flow_key_index.h"
 #include "models/net/flow_state.h"
 #include "models/net/segment.h"
 #include "sim/event.h"
@@ -64,7 +63,7 @@ class FlowTable final : public sim::EventHandler {
   // The flow whose segments from `src` to `dst` this is, and their direction.
   [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst) const;
   [[nodiscard]] bool contains(Endpoint src, Endpoint dst) const {
-    return keys_.contains(FourTuple{src, dst});
+    return key_of(FourTuple{src, dst}) != FlowKeyIndex::kNone;
   }
   // A new flow from its first segment (flow_start(first).state must not be kNone), whose
   // replies travel from reply_src to reply_dst. Neither key may be in use.
@@ -114,20 +113,9 @@ class FlowTable final : public sim::EventHandler {
     const Entry& e = entries_[key >> 1U];
     return (key & 1U) != 0 ? e.reply : e.original;
   }
-  struct KeyHash {
-    using is_transparent = void;
-    using is_avalanching = std::true_type;
-    const FlowTable* table;
-    std::size_t operator()(const FourTuple& t) const { return hash_value(t); }
-    std::size_t operator()(std::uint32_t key) const { return hash_value(table->tuple(key)); }
-  };
-  struct KeyEqual {
-    using is_transparent = void;
-    const FlowTable* table;
-    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
-    bool operator()(const FourTuple& t, std::uint32_t key) const { return table->tuple(key) == t; }
-    bool operator()(std::uint32_t key, const FourTuple& t) const { return table->tuple(key) == t; }
-  };
+  [[nodiscard]] std::uint32_t key_of(const FourTuple& t) const {
+    return keys_.find(table_hash(t), [&](std::uint32_t key) { return tuple(key) == t; });
+  }
 
   void refresh(Index index, Entry& e);
   void start_timer(Index index, Entry& e, std::uint8_t timer_class);
@@ -145,7 +133,7 @@ class FlowTable final : public sim::EventHandler {
   std::array<std::uint8_t, kFlowStateCount> class_of_{};    // by state: index into lists_
   std::vector<std::unique_ptr<sim::FifoTimerList>> lists_;  // one per distinct timeout
   std::uint64_t tokens_ = 0;
-  boost::unordered_flat_set<std::uint32_t, KeyHash, KeyEqual> keys_;
+  FlowKeyIndex keys_;
   std::array<std::uint64_t, kFlowStateCount> by_state_{};
 };
 
