@@ -39,6 +39,9 @@ class FlowKeyIndex {
     return kNone;
   }
 
+  // Starts loading the bucket a lookup of `hash` reads first.
+  void prefetch(std::uint64_t hash) const { __builtin_prefetch(&buckets_[tag_of(hash) & mask_]); }
+
   // `key` must not be in the index.
   void insert(std::uint64_t hash, std::uint32_t key) {
     if (size_ >= max_load_) [[unlikely]] {

@@ -38,8 +38,10 @@ FlowTable::Index FlowTable::insert(const Segment& first, Endpoint reply_src, End
   e.original = FourTuple{first.src, first.dst};
   e.reply = FourTuple{reply_src, reply_dst};
   e.flipped = 0;
+  const std::uint64_t reply_hash = table_hash(e.reply);
+  keys_.prefetch(reply_hash);
   keys_.insert(table_hash(e.original), index << 1U);
-  keys_.insert(table_hash(e.reply), (index << 1U) | 1U);
+  keys_.insert(reply_hash, (index << 1U) | 1U);
   const auto state = static_cast<std::size_t>(e.track.state);
   ++by_state_[state];
   e.deadline = sim_.now() + timeouts_[state];
@@ -134,10 +136,13 @@ void FlowTable::handle(const sim::Event& event) {
   expire(event.target);
 }
 
-// The entry's timer has fired: nothing to stop.
+// The entry's timer has fired: nothing to stop. Its keys' buckets load while the observer
+// releases what the flow held.
 void FlowTable::expire(Index index) {
-  if (observer_ != nullptr) observer_->flow_removed(index);
   Entry& e = entries_[index];
+  keys_.prefetch(table_hash(e.original));
+  keys_.prefetch(table_hash(e.reply));
+  if (observer_ != nullptr) observer_->flow_removed(index);
   e.queued = 0;
   erase(index, e);
 }
