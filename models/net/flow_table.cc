@@ -10,34 +10,42 @@ FlowTable::FlowTable(sim::Simulator& sim, const Timeouts& timeouts, bool linux_r
       timeouts_(timeouts),
       linux_rules_(linux_rules),
       observer_(observer),
-      handler_(sim.add_handler(*this)),
-      keys_(0, KeyHash{this}, KeyEqual{this}) {
-  for (const sim::Time t : timeouts) {
+      handler_(sim.add_handler(*this)) {
+  for (std::size_t state = 0; state < kFlowStateCount; ++state) {
+    const sim::Time t = timeouts[state];
     if (t < 0) throw std::invalid_argument("flow table: negative timeout");
+    std::size_t c = 0;
+    while (c < lists_.size() && lists_[c]->duration() != t) ++c;
+    if (c == lists_.size()) {
+      lists_.push_back(std::make_unique<sim::FifoTimerList>(sim, t, *this, kListExpire));
+    }
+    class_of_[state] = static_cast<std::uint8_t>(c);
   }
 }
 
 std::optional<FlowTable::Hit> FlowTable::find(Endpoint src, Endpoint dst) const {
-  const auto it = keys_.find(FourTuple{src, dst});
-  if (it == keys_.end()) return std::nullopt;
-  const Index entry = *it >> 1U;
-  const auto direction = static_cast<FlowDirection>((*it ^ entries_[entry].flipped) & 1U);
+  const std::uint32_t key = key_of(FourTuple{src, dst});
+  if (key == FlowKeyIndex::kNone) return std::nullopt;
+  const Index entry = key >> 1U;
+  const auto direction = static_cast<FlowDirection>((key ^ entries_[entry].flipped) & 1U);
   return Hit{entry, direction};
 }
 
 FlowTable::Index FlowTable::insert(const Segment& first, Endpoint reply_src, Endpoint reply_dst) {
   const Index index = entries_.allocate();
-  if (index >= generations_.size()) generations_.push_back(0);
   Entry& e = entries_[index];
   e.track = flow_start(first);
   e.original = FourTuple{first.src, first.dst};
   e.reply = FourTuple{reply_src, reply_dst};
   e.flipped = 0;
-  keys_.insert(index << 1U);
-  keys_.insert((index << 1U) | 1U);
-  ++by_state_[static_cast<std::size_t>(e.track.state)];
-  e.deadline = sim_.now() + timeouts_[static_cast<std::size_t>(e.track.state)];
-  queue(index, e);
+  const std::uint64_t reply_hash = table_hash(e.reply);
+  keys_.prefetch(reply_hash);
+  keys_.insert(table_hash(e.original), index << 1U);
+  keys_.insert(reply_hash, (index << 1U) | 1U);
+  const auto state = static_cast<std::size_t>(e.track.state);
+  ++by_state_[state];
+  e.deadline = sim_.now() + timeouts_[state];
+  start_timer(index, e, class_of_[state]);
   return index;
 }
 
@@ -73,37 +81,70 @@ FlowStep FlowTable::update(Hit hit, const Segment& segment) {
   return step;
 }
 
+// Within a class the deadline only moves later, which the timer finds when it comes due.
 void FlowTable::refresh(Index index, Entry& e) {
-  e.deadline = sim_.now() + timeouts_[static_cast<std::size_t>(e.track.state)];
-  if (e.deadline < e.queued_at) [[unlikely]] {
-    ++generations_[index];
-    queue(index, e);
+  const auto state = static_cast<std::size_t>(e.track.state);
+  e.deadline = sim_.now() + timeouts_[state];
+  const std::uint8_t c = class_of_[state];
+  if (c == e.timer_class) [[likely]] {
+    return;
+  }
+  stop_timer(e);
+  start_timer(index, e, c);
+}
+
+void FlowTable::start_timer(Index index, Entry& e, std::uint8_t timer_class) {
+  e.timer_class = timer_class;
+  e.queued = 0;
+  e.timer = lists_[timer_class]->add(index);
+}
+
+void FlowTable::stop_timer(Entry& e) {
+  if (e.queued != 0) {
+    e.queued = 0;  // its event finds the token gone
+  } else {
+    lists_[e.timer_class]->cancel(e.timer);
   }
 }
 
 void FlowTable::queue(Index index, Entry& e) {
-  e.queued_at = e.deadline;
-  sim_.schedule(e.deadline, handler_, kExpire, index, generations_[index]);
+  e.queued = 1;
+  e.timer = ++tokens_;
+  sim_.schedule(e.deadline, handler_, kExpire, index, e.timer);
 }
 
 void FlowTable::remove(Index entry) {
   Entry& e = entries_[entry];
-  ++generations_[entry];
-  keys_.erase(entry << 1U);
-  keys_.erase((entry << 1U) | 1U);
+  stop_timer(e);
+  erase(entry, e);
+}
+
+void FlowTable::erase(Index index, Entry& e) {
+  keys_.erase(table_hash(e.original), index << 1U);
+  keys_.erase(table_hash(e.reply), (index << 1U) | 1U);
   --by_state_[static_cast<std::size_t>(e.track.state)];
-  entries_.free(entry);
+  entries_.free(index);
 }
 
 void FlowTable::handle(const sim::Event& event) {
-  if (event.a != generations_[event.target]) return;
   Entry& e = entries_[event.target];
+  if (event.kind == kExpire && (e.queued == 0 || e.timer != event.a)) return;
   if (e.deadline > sim_.now()) {
     queue(event.target, e);
     return;
   }
-  if (observer_ != nullptr) observer_->flow_removed(event.target);
-  remove(event.target);
+  expire(event.target);
+}
+
+// The entry's timer has fired: nothing to stop. Its keys' buckets load while the observer
+// releases what the flow held.
+void FlowTable::expire(Index index) {
+  Entry& e = entries_[index];
+  keys_.prefetch(table_hash(e.original));
+  keys_.prefetch(table_hash(e.reply));
+  if (observer_ != nullptr) observer_->flow_removed(index);
+  e.queued = 0;
+  erase(index, e);
 }
 
 }  // namespace tcpsim::net

@@ -4,28 +4,31 @@
 #pragma once
 
 #include <array>
-#include <boost/unordered/unordered_flat_set.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <type_traits>
 #include <vector>
 
 #include "models/net/address.h"
+#include "models/net/flow_key_index.h"
 #include "models/net/flow_state.h"
 #include "models/net/segment.h"
 #include "sim/event.h"
+#include "sim/fifo_timer_list.h"
 #include "sim/simulator.h"
 #include "sim/slot_pool.h"
 #include "sim/time.h"
 
 namespace tcpsim::net {
 
-// Each entry expires at (last counted segment + its state's timeout), kept in the entry. One
-// expiry event per entry is queued, never after that deadline: a segment that moves the
-// deadline later touches nothing else, and an event that finds the deadline moved queues the
-// next one then; only a move to an earlier deadline (a shorter timeout) queues an event at
-// once. A segment costs one hash lookup and one entry (one cache line), and nothing is
-// allocated once the table has reached its peak size.
+// Each entry expires at (last counted segment + its state's timeout), kept in the entry. The
+// states that share a timeout form a class with one FIFO timer list (sim::FifoTimerList): an
+// entry is appended to its class's list when it enters the class, so that each list is in
+// expiry order and the simulator holds one event per list instead of one per entry. A segment
+// that keeps the class only moves the deadline later and touches nothing else; when the list
+// brings an entry whose deadline moved, a simulator event is queued for that deadline. A
+// segment costs one hash lookup and one entry (one cache line), and nothing is allocated once
+// the table has reached its peak size.
 class FlowTable final : public sim::EventHandler {
  public:
   using Index = std::uint32_t;
@@ -50,16 +53,17 @@ class FlowTable final : public sim::EventHandler {
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
 
-  // Bytes a tracked flow holds: its entry, generation, two keys and its pending expiry event.
+  // Bytes a tracked flow holds: its entry, two keys and its timer list places (one for each
+  // class it passes through, three in an ordinary lifecycle).
   static constexpr std::size_t bytes_per_flow() {
-    return sizeof(Entry) + sizeof(std::uint32_t) + 2 * (sizeof(std::uint32_t) + 2) +
-           sim::Simulator::kBytesPerEvent;
+    return sizeof(Entry) + 2 * (sizeof(std::uint32_t) + 2) +
+           3 * sim::FifoTimerList::bytes_per_entry();
   }
 
   // The flow whose segments from `src` to `dst` this is, and their direction.
   [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst) const;
   [[nodiscard]] bool contains(Endpoint src, Endpoint dst) const {
-    return keys_.contains(FourTuple{src, dst});
+    return key_of(FourTuple{src, dst}) != FlowKeyIndex::kNone;
   }
   // A new flow from its first segment (flow_start(first).state must not be kNone), whose
   // replies travel from reply_src to reply_dst. Neither key may be in use.
@@ -84,14 +88,19 @@ class FlowTable final : public sim::EventHandler {
   void handle(const sim::Event& event) override;
 
  private:
-  static constexpr std::uint16_t kExpire = 1;
+  static constexpr sim::EventKind kExpire = 1;      // a simulator event, a = its token
+  static constexpr sim::EventKind kListExpire = 2;  // from a class's timer list
 
   // One cache line: everything a segment reads or writes.
   struct alignas(64) Entry {
     sim::Time deadline = 0;
-    sim::Time queued_at = 0;  // of the entry's live expiry event
+    // The entry's place in lists_[timer_class], or while queued the token of its one live
+    // simulator event (the event carries it: an event whose token differs is stale).
+    std::uint64_t timer = 0;
     FlowTrack track;
     std::uint8_t flipped = 0;  // 1 once a reopening SYN came from the reply side
+    std::uint8_t timer_class = 0;
+    std::uint8_t queued = 0;  // 1 while timer is a simulator event's token
     FourTuple original;
     FourTuple reply;
   };
@@ -104,23 +113,16 @@ class FlowTable final : public sim::EventHandler {
     const Entry& e = entries_[key >> 1U];
     return (key & 1U) != 0 ? e.reply : e.original;
   }
-  struct KeyHash {
-    using is_transparent = void;
-    using is_avalanching = std::true_type;
-    const FlowTable* table;
-    std::size_t operator()(const FourTuple& t) const { return hash_value(t); }
-    std::size_t operator()(std::uint32_t key) const { return hash_value(table->tuple(key)); }
-  };
-  struct KeyEqual {
-    using is_transparent = void;
-    const FlowTable* table;
-    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
-    bool operator()(const FourTuple& t, std::uint32_t key) const { return table->tuple(key) == t; }
-    bool operator()(std::uint32_t key, const FourTuple& t) const { return table->tuple(key) == t; }
-  };
+  [[nodiscard]] std::uint32_t key_of(const FourTuple& t) const {
+    return keys_.find(table_hash(t), [&](std::uint32_t key) { return tuple(key) == t; });
+  }
 
   void refresh(Index index, Entry& e);
+  void start_timer(Index index, Entry& e, std::uint8_t timer_class);
+  void stop_timer(Entry& e);
   void queue(Index index, Entry& e);
+  void expire(Index index);
+  void erase(Index index, Entry& e);
 
   sim::Simulator& sim_;
   Timeouts timeouts_;
@@ -128,9 +130,10 @@ class FlowTable final : public sim::EventHandler {
   Observer* observer_;
   sim::HandlerId handler_;
   sim::SlotPool<Entry> entries_;
-  // By entry: the generation its live expiry event carries; older events are stale.
-  std::vector<std::uint32_t> generations_;
-  boost::unordered_flat_set<std::uint32_t, KeyHash, KeyEqual> keys_;
+  std::array<std::uint8_t, kFlowStateCount> class_of_{};    // by state: index into lists_
+  std::vector<std::unique_ptr<sim::FifoTimerList>> lists_;  // one per distinct timeout
+  std::uint64_t tokens_ = 0;
+  FlowKeyIndex keys_;
   std::array<std::uint64_t, kFlowStateCount> by_state_{};
 };
 

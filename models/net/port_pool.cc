@@ -1,30 +1,45 @@
 #include "models/net/port_pool.h"
 
+#include <algorithm>
 #include <cassert>
+#include <numeric>
 
 namespace tcpsim::net {
 
 std::uint32_t PortPool::at(std::uint32_t position) const {
+  if (!dense_.empty()) return dense_[position];
   const auto it = moved_.find(position);
   return it == moved_.end() ? position : it->second;
 }
 
 void PortPool::set(std::uint32_t position, std::uint32_t index) {
-  if (position == index) {
+  if (!dense_.empty()) {
+    dense_[position] = index;
+  } else if (position == index) {
     moved_.erase(position);
   } else {
     moved_.insert_or_assign(position, index);
+    if (moved_.size() >= std::max<std::size_t>(size_ / 4, 16)) make_dense();
   }
+}
+
+void PortPool::make_dense() {
+  dense_.resize(size_);
+  std::iota(dense_.begin(), dense_.end(), 0U);
+  for (const auto& [position, index] : moved_) dense_[position] = index;
+  moved_ = {};
 }
 
 void PortPool::grow(std::uint32_t new_size) {
   if (new_size <= size_) return;
-  if (random_) {
-    for (std::uint32_t index = size_; index < new_size; ++index) set(free_++, index);
-  } else {
-    free_ += new_size - size_;
-  }
+  const std::uint32_t old_size = size_;
   size_ = new_size;
+  if (random_) {
+    if (!dense_.empty()) dense_.resize(new_size);
+    for (std::uint32_t index = old_size; index < new_size; ++index) set(free_++, index);
+  } else {
+    free_ += new_size - old_size;
+  }
 }
 
 std::uint32_t PortPool::take(sim::RandomStream& rng) {
@@ -34,7 +49,7 @@ std::uint32_t PortPool::take(sim::RandomStream& rng) {
     const std::uint32_t index = at(position);
     --free_;
     set(position, at(free_));
-    moved_.erase(free_);
+    if (dense_.empty()) moved_.erase(free_);
     return index;
   }
   --free_;

@@ -12,7 +12,9 @@ namespace tcpsim::net {
 
 // In order: never-used indices in turn, then released ones, the longest released first (as a
 // cursor that wraps around the range). At random: uniform among the free indices, by a lazy
-// Fisher-Yates shuffle whose moved positions live in a hash map. A pool is one or the other.
+// Fisher-Yates shuffle whose moved positions live in a hash map, or in an array of every
+// position once a quarter of them have moved (the array is then at most 1.6 times the map's
+// memory, and costs no hashing). A pool is one or the other.
 class PortPool {
  public:
   PortPool(std::uint32_t size, bool random) : size_(size), free_(size), random_(random) {}
@@ -31,6 +33,7 @@ class PortPool {
  private:
   std::uint32_t at(std::uint32_t position) const;
   void set(std::uint32_t position, std::uint32_t index);
+  void make_dense();
 
   std::uint32_t size_;
   std::uint32_t free_;
@@ -41,8 +44,9 @@ class PortPool {
   std::uint32_t head_ = 0;
   std::uint32_t count_ = 0;
   // At random: positions [0, free_) hold the free indices; a position not in the map holds
-  // its own number.
+  // its own number. Once dense_ is in use (size_ entries) the map is empty.
   boost::unordered_flat_map<std::uint32_t, std::uint32_t> moved_;
+  std::vector<std::uint32_t> dense_;
 };
 
 }  // namespace tcpsim::net

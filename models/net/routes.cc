@@ -34,6 +34,16 @@ Routes::Routes(const Topology& topology)
       switch_node_.push_back(n);
     }
   }
+  attachments_.resize(topology.node_count());
+  const Topology::Graph& graph = topology.graph();
+  for (NodeId n = 0; n < topology.node_count(); ++n) {
+    if (switch_index_[n] != kNone) continue;
+    auto [edge, end] = boost::out_edges(n, graph);
+    for (; edge != end; ++edge) {
+      const std::uint32_t s = switch_index_[boost::target(*edge, graph)];
+      if (s != kNone) attachments_[n].emplace_back(s, graph[*edge].link);
+    }
+  }
   core_ = CoreGraph(switch_node_.size());
   for (LinkId l = 0; l < topology.link_count(); ++l) {
     const Link& link = topology.link(l);
@@ -74,10 +84,15 @@ std::optional<Routes::Choice> Routes::choose(NodeId from, NodeId to) {
   sim::Time best_latency = kInfinite;
 
   if (topology_.is_host(from) && topology_.is_host(to)) {
-    auto [edge, end] = boost::out_edges(from, graph);
+    // The links between the two, from the end with fewer: both ends list them in the order
+    // they were added, so ties go the same way.
+    const bool from_to = boost::out_degree(from, graph) <= boost::out_degree(to, graph);
+    const NodeId near = from_to ? from : to;
+    const NodeId far = from_to ? to : from;
+    auto [edge, end] = boost::out_edges(near, graph);
     for (; edge != end; ++edge) {
       const LinkId l = graph[*edge].link;
-      if (boost::target(*edge, graph) == to && latency(l) < best_latency) {
+      if (boost::target(*edge, graph) == far && latency(l) < best_latency) {
         best_latency = latency(l);
         best = Choice{l, kNone, kNone, kNone};
       }
@@ -90,11 +105,7 @@ std::optional<Routes::Choice> Routes::choose(NodeId from, NodeId to) {
       fn(switch_index_[node], kNone);
       return;
     }
-    auto [edge, end] = boost::out_edges(node, graph);
-    for (; edge != end; ++edge) {
-      const std::uint32_t s = switch_index_[boost::target(*edge, graph)];
-      if (s != kNone) fn(s, graph[*edge].link);
-    }
+    for (const auto& [s, link] : attachments_[node]) fn(s, link);
   };
 
   for_each_attachment(from, [&](std::uint32_t entry, LinkId first) {

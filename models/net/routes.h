@@ -5,6 +5,7 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "models/net/topology.h"
@@ -84,6 +85,9 @@ class Routes {
   std::size_t links_at_build_ = 0;
   std::vector<std::uint32_t> switch_index_;  // by node id; kNone for hosts
   std::vector<NodeId> switch_node_;          // by switch index
+  // By host: its links to switches (switch index, link), in the graph's edge order, so that
+  // a gateway host with thousands of host links finds its way into the fabric at once.
+  std::vector<std::vector<std::pair<std::uint32_t, LinkId>>> attachments_;
   CoreGraph core_;
   std::vector<Tree> trees_;  // by root switch index; empty until first used
   std::size_t trees_computed_ = 0;

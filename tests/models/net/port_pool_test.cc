@@ -83,5 +83,41 @@ TEST(PortPool, AtRandomPutBackAndGrowKeepTheFreeSetExact) {
   }
 }
 
+// The shuffle's exact draws, through the hash map of moved positions and, past a quarter of
+// the range moved, the array: the same as a Fisher-Yates over a plain vector of positions.
+TEST(PortPool, AtRandomDrawsFollowTheShuffleExactlyInBothRepresentations) {
+  sim::RandomStream rng(11, 5);   // the pool's
+  sim::RandomStream same(11, 5);  // the reference's: the same draws
+  sim::RandomStream choice(11, 6);
+  constexpr std::uint32_t kSize = 400;
+  PortPool pool(kSize, true);
+  std::vector<std::uint32_t> positions(kSize);
+  for (std::uint32_t i = 0; i < kSize; ++i) positions[i] = i;
+  std::uint32_t free = kSize;
+  std::vector<std::uint32_t> held;
+  for (int round = 0; round < 3000; ++round) {
+    if (round == 1500) {
+      pool.grow(kSize + 100);
+      positions.resize(kSize + 100);
+      for (std::uint32_t i = kSize; i < kSize + 100; ++i) positions[free++] = i;
+    }
+    if (free > 0 && (held.empty() || choice.below(4) != 0)) {
+      const auto position = static_cast<std::uint32_t>(same.below(free));
+      const std::uint32_t expected = positions[position];
+      positions[position] = positions[--free];
+      const std::uint32_t got = pool.take(rng);
+      ASSERT_EQ(got, expected) << "round " << round;
+      held.push_back(got);
+    } else {
+      const std::size_t k = choice.below(held.size());
+      pool.put_back(held[k]);
+      positions[free++] = held[k];
+      held[k] = held.back();
+      held.pop_back();
+    }
+  }
+  EXPECT_EQ(pool.free(), free);
+}
+
 }  // namespace
 }  // namespace tcpsim::net

@@ -274,5 +274,34 @@ TEST(Routes, RejectsUnknownNodesAndAChangedTopology) {
   EXPECT_THROW(static_cast<void>(routes.route(net.a, net.b)), std::logic_error);
 }
 
+// A gateway host with many host links (as behind a NAT): between it and one host, of two
+// equally fast parallel links the first added wins whichever end the route starts from, and
+// the way into the fabric is the gateway's switch link whatever its place among the others.
+TEST(Routes, AHostWithManyLinksKeepsTheFirstOfEquallyFastLinksBothWays) {
+  Topology t;
+  const NodeId gw = t.add_host("gw", {host_ip(1)});
+  std::vector<NodeId> inside;
+  for (std::uint32_t i = 0; i < 20; ++i) {
+    inside.push_back(t.add_host("h" + std::to_string(i), {host_ip(10 + i)}));
+    t.add_link(inside.back(), gw, lat(microseconds(5)));
+  }
+  const NodeId h = inside[7];
+  const LinkId slower = t.add_link(gw, h, lat(microseconds(9)));
+  const LinkId first = t.add_link(h, gw, lat(microseconds(3)));
+  const LinkId second = t.add_link(gw, h, lat(microseconds(3)));
+  const NodeId sw = t.add_switch("sw");
+  const NodeId server = t.add_host("server", {host_ip(2)});
+  const LinkId gw_sw = t.add_link(gw, sw, lat(microseconds(20)));
+  const LinkId sw_server = t.add_link(sw, server, lat(microseconds(30)));
+  Routes routes(t);
+  static_cast<void>(slower);
+  static_cast<void>(second);
+  EXPECT_EQ(routes.path(gw, h), (std::vector<LinkId>{first}));
+  EXPECT_EQ(routes.path(h, gw), (std::vector<LinkId>{first}));
+  EXPECT_EQ(routes.path(gw, server), (std::vector<LinkId>{gw_sw, sw_server}));
+  EXPECT_EQ(routes.path(server, gw), (std::vector<LinkId>{sw_server, gw_sw}));
+  EXPECT_EQ(routes.route(server, gw)->latency, microseconds(50));
+}
+
 }  // namespace
 }  // namespace tcpsim::net
