@@ -67,7 +67,8 @@ class ClientNode final : public WorldNode {
     if (client_.source_ports) config.connect.source_ports = *client_.source_ports;
     for (auto& host : world.hosts[static_cast<std::size_t>(client_.group)]) {
       apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), config, world.seed,
-                                                       world.next_app_id()));
+                                                       world.next_app_id(), nullptr,
+                                                       &world.response_streams));
       apps_.back()->record_latencies_in(latencies_);
       stats_.push_back(std::make_unique<ClientStats>(*apps_.back()));
     }

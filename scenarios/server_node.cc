@@ -18,7 +18,8 @@ class ServerNode final : public WorldNode {
   void build(WorldModel& world) override {
     for (auto& host : world.hosts[static_cast<std::size_t>(server_.group)]) {
       apps_.push_back(std::make_unique<app::ServerApp>(world.sim, host->stack(), server_.config,
-                                                       world.seed, world.next_app_id()));
+                                                       world.seed, world.next_app_id(), nullptr,
+                                                       &world.response_streams));
     }
   }
 
