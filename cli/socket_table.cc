@@ -55,18 +55,19 @@ Cells cells_of(const metrics::SocketRow& row) {
 }  // namespace
 
 std::optional<scenarios::SocketTableRequest> parse_socket_table_request(std::string_view text,
-                                                                        std::string* error) {
+                                                                        std::string* error,
+                                                                        std::string_view option) {
   const std::size_t at = text.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == text.size()) {
     if (error != nullptr) {
-      *error = fmt::format("--ss '{}': expected HOST@TIME, e.g. clients-0@30s", text);
+      *error = fmt::format("{} '{}': expected HOST@TIME, e.g. clients-0@30s", option, text);
     }
     return std::nullopt;
   }
   std::string why;
   const std::optional<sim::Time> time = sim::parse_duration(text.substr(at + 1), &why);
   if (!time) {
-    if (error != nullptr) *error = fmt::format("--ss '{}': {}", text, why);
+    if (error != nullptr) *error = fmt::format("{} '{}': {}", option, text, why);
     return std::nullopt;
   }
   return scenarios::SocketTableRequest{std::string(text.substr(0, at)), *time};

@@ -13,9 +13,9 @@
 namespace tcpsim::cli {
 
 // "clients-0@30s": the host up to the last '@', a duration after it. On a
-// malformed request returns nullopt and stores a message in `error`.
-std::optional<scenarios::SocketTableRequest> parse_socket_table_request(std::string_view text,
-                                                                        std::string* error);
+// malformed request returns nullopt and stores a message, naming `option`, in `error`.
+std::optional<scenarios::SocketTableRequest> parse_socket_table_request(
+    std::string_view text, std::string* error, std::string_view option = "--ss");
 
 // A timer's remaining time as ss prints it (misc/ss.c print_ms_timer):
 // "200ms", "007ms", "5.500ms" (5.5 s), "59sec", "1min", "1min30sec", "12min";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/metrics/metric.h"
+#include "models/metrics/nstat_counters.h"
 #include "models/net/address.h"
 #include "models/tcp/tcp_state.h"
 #include "sim/histogram.h"
@@ -95,6 +96,13 @@ struct SocketTable {
   std::vector<SocketRow> rows;
 };
 
+// One host's kernel counters at one simulated time (`tcpsim run --nstat HOST@TIME`).
+struct NstatTable {
+  std::string host;  // "<group>-<index>"
+  sim::Time time = 0;
+  NstatValues values{};  // in kNstatCounters' order, cumulative from the start
+};
+
 struct RunResults {
   std::string scenario_name;
   std::string scenario_text;  // the resolved scenario, overrides applied
@@ -107,6 +115,7 @@ struct RunResults {
   sim::Time interval = 0;
   std::vector<GroupResults> groups;
   std::vector<SocketTable> socket_tables;  // in the order requested
+  std::vector<NstatTable> nstat_tables;    // in the order requested
 };
 
 }  // namespace tcpsim::metrics
