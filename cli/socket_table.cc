@@ -30,6 +30,8 @@ std::string_view timer_name(std::uint8_t timer) {
 
 struct Cells {
   std::string_view state;
+  std::string recv_q;
+  std::string send_q;
   std::string local_address;
   std::string local_port;
   std::string peer_address;
@@ -40,6 +42,8 @@ struct Cells {
 Cells cells_of(const metrics::SocketRow& row) {
   Cells c;
   c.state = tcp::ss_name(row.state);
+  c.recv_q = std::to_string(row.recv_q);
+  c.send_q = std::to_string(row.send_q);
   c.local_address = net::to_string(row.tuple.local.address);
   c.local_port = std::to_string(row.tuple.local.port);
   const bool listen = row.state == TcpState::kListen;
@@ -169,8 +173,8 @@ std::string socket_table(const metrics::SocketTable& table) {
   };
   out += line("State", "Recv-Q", "Send-Q", kLocal, kPort, kPeer, kPort, "Timer");
   for (const Cells& c : cells) {
-    out += line(c.state, "0", "0", c.local_address, c.local_port, c.peer_address, c.peer_port,
-                c.timer);
+    out += line(c.state, c.recv_q, c.send_q, c.local_address, c.local_port, c.peer_address,
+                c.peer_port, c.timer);
   }
   return out;
 }

@@ -38,7 +38,7 @@ SocketTotals socket_totals(const metrics::SocketTable& table);
 
 // A heading naming the host and time, the `ss -s` line
 // "TCP: N (estab E, closed C, orphaned O, timewait T)", then the rows as
-// `ss -tano` lists them: State, Recv-Q, Send-Q (not modelled: 0),
+// `ss -tano` lists them: State, Recv-Q, Send-Q (SocketRow's),
 // Local Address:Port, Peer Address:Port and the timer, e.g.
 // "timer:(timewait,59sec,0)" or "timer:(on,200ms,1)". Listeners come first,
 // with peer "*:*"; the other rows keep the stack's table order.

@@ -27,7 +27,7 @@ void take(metrics::SocketTable& table, const tcp::TcpStack& stack) {
   stack.for_each_socket([&table](const tcp::SocketView& v) {
     table.rows.push_back(metrics::SocketRow{v.state, v.tuple, v.has_fd, v.minisocket,
                                             static_cast<std::uint8_t>(v.timer), v.retransmits,
-                                            v.timer_left});
+                                            v.timer_left, v.recv_q, v.send_q});
   });
 }
 

@@ -87,6 +87,8 @@ struct SocketRow {
   std::uint8_t timer = 0;   // a tcp::SocketTimer
   std::uint8_t retransmits = 0;
   sim::Time timer_left = -1;  // -1: no timer runs
+  std::uint32_t recv_q = 0;   // tcp::SocketView's
+  std::uint32_t send_q = 0;
 };
 
 // The sockets of one host at one simulated time (`tcpsim run --ss HOST@TIME`).

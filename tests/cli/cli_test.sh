@@ -96,6 +96,13 @@ with h5py.File(sys.argv[1], "r") as f:
     assert int(c["state_sum"][i][tw]) == 20 * n, (c["state_sum"][i][tw], n)
 PY
 
+# The backend's listener: no connection waits for accept(), backlog 4096 (somaxconn 4096).
+"$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/ssl.h5" \
+  --set duration=5s --ss backend-0@5s >"$work/ssl"
+grep -qE "^LISTEN +0 +4096 +0\.0\.0\.0:80 +\*:\*$" "$work/ssl" ||
+  grep -qE "^LISTEN +0 +4096 +10\.2\.0\.1:80 +\*:\*$" "$work/ssl" ||
+  fail "--ss: the listener's Recv-Q/Send-Q are not 0 and its backlog 4096"
+
 # A bad host or time for --ss: status 2, the request named, no results file.
 for bad in nosuchhost@1s clients-0@xyz clients-0@61s clients-20@1s; do
   set +e
