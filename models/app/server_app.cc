@@ -127,6 +127,10 @@ tcp::SocketError ServerApp::accept_one_from(tcp::SocketId listener) {
     ++counters_.accept_emfile;
     accept_blocked_ = true;
   }
+  if (o.error != tcp::SocketError::kOk && o.error != tcp::SocketError::kEagain) {
+    const auto e = static_cast<std::size_t>(o.error);
+    if (counters_.accept_errors[e]++ == 0) counters_.first_accept_error[e] = sim_.now();
+  }
   if (o.error != tcp::SocketError::kOk) return o.error;
   conns_.allocate();
   Conn& conn = conns_[c];
@@ -282,10 +286,11 @@ void ServerApp::on_peer_closed(tcp::SocketId socket) {
   maybe_close(c);
 }
 
-void ServerApp::on_error(tcp::SocketId socket, tcp::SocketError /*error*/) {
+void ServerApp::on_error(tcp::SocketId socket, tcp::SocketError error) {
   const std::uint32_t c = conn_of(socket);
   if (c == kNoConn) return;
   ++counters_.errors;
+  ++counters_.connection_errors[static_cast<std::size_t>(error)];
   if (!conns_[c].leak) close_conn(c);
 }
 

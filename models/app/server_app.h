@@ -2,6 +2,7 @@
 // request after a service time, and closes as configured (or leaks the socket).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -52,6 +53,17 @@ struct ServerConfig {
 struct ServerCounters {
   std::uint64_t accepted = 0;
   std::uint64_t accept_emfile = 0;  // accept() failed with EMFILE (the connection stays queued)
+  // accept() failures by errno (an empty queue's EAGAIN aside), and the simulated time of
+  // each errno's first, -1 if none.
+  std::array<std::uint64_t, tcp::kSocketErrorCount> accept_errors{};
+  std::array<sim::Time, tcp::kSocketErrorCount> first_accept_error = [] {
+    std::array<sim::Time, tcp::kSocketErrorCount> never{};
+    never.fill(-1);
+    return never;
+  }();
+  // Accepted connections that ended in an error, by errno: ECONNRESET (a reset received),
+  // ETIMEDOUT (retransmissions given up).
+  std::array<std::uint64_t, tcp::kSocketErrorCount> connection_errors{};
   std::uint64_t requests = 0;
   std::uint64_t responses = 0;
   std::uint64_t closed = 0;          // close() called by the server
