@@ -169,9 +169,12 @@ TEST(Examples, CloseWaitLeakExhaustsDescriptors) {
   // From then on accept() fails with EMFILE: the accept queue fills (backlog 128 + 1
   // completed connections, never served) and stays full.
   EXPECT_EQ(server.sample("state_sum", server.times.size() - 1, kEstablished), 129u);
-  // The first EMFILE comes with the first connection after the limit (200/s): within the
-  // second sampled around it.
-  EXPECT_NEAR(server.summary_number("first_accept_emfile_s"), full, 1.0);
+  // The first EMFILE comes with the first connection after the limit (200/s), as predicted
+  // for the limit, and no later than the first sample that shows it (descriptors freed by
+  // connections served may keep the samples below the limit for a while after it).
+  const double first_emfile = server.summary_number("first_accept_emfile_s");
+  EXPECT_NEAR(first_emfile, 511.0, 70.0);
+  EXPECT_LE(first_emfile, full + 0.1);
   EXPECT_GT(server.summary_number("accept_errors.EMFILE"), 0u);
   EXPECT_GT(server.summary_number("nstat.TcpExtListenOverflows"), 0u);
   // New SYNs are dropped, and clients give up after 1 + 2 + 4 = 7 s (TCP_SYNCNT 2):
