@@ -11,6 +11,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "batch/sweep_loader.h"
 #include "batch/sweep_runner.h"
 #include "cli/machine_memory.h"
+#include "cli/nstat_table.h"
 #include "cli/socket_table.h"
 #include "cli/summary_table.h"
 #include "cli/sweep_summary.h"
@@ -158,6 +160,7 @@ int run_command_line(int argc, char** argv) {
   std::optional<std::uint64_t> seed;
   bool quiet = false;
   std::vector<std::string> socket_tables;
+  std::vector<std::string> nstat_tables;
 
   CLI::App* run = app.add_subcommand("run", "run a scenario, print its summary, write results");
   run->add_option("scenario", scenario, "scenario file (.pbtxt)")->required();
@@ -168,6 +171,9 @@ int run_command_line(int argc, char** argv) {
   run->add_option("--ss", socket_tables,
                   "print a host's sockets at a simulated time, as ss -tano: HOST@TIME, "
                   "e.g. clients-0@30s (repeatable)");
+  run->add_option("--nstat", nstat_tables,
+                  "print a host's kernel TCP counters at a simulated time, as nstat -az: "
+                  "HOST@TIME (repeatable)");
 
   CLI::App* check = app.add_subcommand(
       "check", "validate a scenario (and its sweep, every point) and print it resolved");
@@ -222,14 +228,18 @@ int run_command_line(int argc, char** argv) {
   }
 
   std::vector<tcpsim::scenarios::SocketTableRequest> table_requests;
-  for (const std::string& text : socket_tables) {
-    std::string error;
-    auto request = tcpsim::cli::parse_socket_table_request(text, &error);
-    if (!request) {
-      fmt::print(stderr, "tcpsim: {}\n", error);
-      return kBadInput;
+  std::vector<tcpsim::scenarios::SocketTableRequest> nstat_requests;
+  for (auto [texts, option, requests] : {std::tuple{&socket_tables, "--ss", &table_requests},
+                                         std::tuple{&nstat_tables, "--nstat", &nstat_requests}}) {
+    for (const std::string& text : *texts) {
+      std::string error;
+      auto request = tcpsim::cli::parse_socket_table_request(text, &error, option);
+      if (!request) {
+        fmt::print(stderr, "tcpsim: {}\n", error);
+        return kBadInput;
+      }
+      requests->push_back(std::move(*request));
     }
-    table_requests.push_back(std::move(*request));
   }
 
   try {
@@ -267,11 +277,14 @@ int run_command_line(int argc, char** argv) {
       return kBadInput;
     }
     tcpsim::metrics::RunResults results =
-        tcpsim::scenarios::run_scenario(*loaded, seed, !quiet, table_requests);
+        tcpsim::scenarios::run_scenario(*loaded, seed, !quiet, table_requests, nstat_requests);
     tcpsim::io::write_results(results, output);
     fmt::print("{}", tcpsim::cli::summary_table(results));
     for (const auto& table : results.socket_tables) {
       fmt::print("\n{}", tcpsim::cli::socket_table(table));
+    }
+    for (const auto& table : results.nstat_tables) {
+      fmt::print("\n{}", tcpsim::cli::nstat_table(table));
     }
     fmt::print("\nresults written to {}\n", output);
     return 0;

@@ -30,6 +30,8 @@ std::string_view timer_name(std::uint8_t timer) {
 
 struct Cells {
   std::string_view state;
+  std::string recv_q;
+  std::string send_q;
   std::string local_address;
   std::string local_port;
   std::string peer_address;
@@ -40,6 +42,8 @@ struct Cells {
 Cells cells_of(const metrics::SocketRow& row) {
   Cells c;
   c.state = tcp::ss_name(row.state);
+  c.recv_q = std::to_string(row.recv_q);
+  c.send_q = std::to_string(row.send_q);
   c.local_address = net::to_string(row.tuple.local.address);
   c.local_port = std::to_string(row.tuple.local.port);
   const bool listen = row.state == TcpState::kListen;
@@ -55,18 +59,19 @@ Cells cells_of(const metrics::SocketRow& row) {
 }  // namespace
 
 std::optional<scenarios::SocketTableRequest> parse_socket_table_request(std::string_view text,
-                                                                        std::string* error) {
+                                                                        std::string* error,
+                                                                        std::string_view option) {
   const std::size_t at = text.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == text.size()) {
     if (error != nullptr) {
-      *error = fmt::format("--ss '{}': expected HOST@TIME, e.g. clients-0@30s", text);
+      *error = fmt::format("{} '{}': expected HOST@TIME, e.g. clients-0@30s", option, text);
     }
     return std::nullopt;
   }
   std::string why;
   const std::optional<sim::Time> time = sim::parse_duration(text.substr(at + 1), &why);
   if (!time) {
-    if (error != nullptr) *error = fmt::format("--ss '{}': {}", text, why);
+    if (error != nullptr) *error = fmt::format("{} '{}': {}", option, text, why);
     return std::nullopt;
   }
   return scenarios::SocketTableRequest{std::string(text.substr(0, at)), *time};
@@ -168,8 +173,8 @@ std::string socket_table(const metrics::SocketTable& table) {
   };
   out += line("State", "Recv-Q", "Send-Q", kLocal, kPort, kPeer, kPort, "Timer");
   for (const Cells& c : cells) {
-    out += line(c.state, "0", "0", c.local_address, c.local_port, c.peer_address, c.peer_port,
-                c.timer);
+    out += line(c.state, c.recv_q, c.send_q, c.local_address, c.local_port, c.peer_address,
+                c.peer_port, c.timer);
   }
   return out;
 }

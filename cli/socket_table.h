@@ -13,9 +13,9 @@
 namespace tcpsim::cli {
 
 // "clients-0@30s": the host up to the last '@', a duration after it. On a
-// malformed request returns nullopt and stores a message in `error`.
-std::optional<scenarios::SocketTableRequest> parse_socket_table_request(std::string_view text,
-                                                                        std::string* error);
+// malformed request returns nullopt and stores a message, naming `option`, in `error`.
+std::optional<scenarios::SocketTableRequest> parse_socket_table_request(
+    std::string_view text, std::string* error, std::string_view option = "--ss");
 
 // A timer's remaining time as ss prints it (misc/ss.c print_ms_timer):
 // "200ms", "007ms", "5.500ms" (5.5 s), "59sec", "1min", "1min30sec", "12min";
@@ -38,7 +38,7 @@ SocketTotals socket_totals(const metrics::SocketTable& table);
 
 // A heading naming the host and time, the `ss -s` line
 // "TCP: N (estab E, closed C, orphaned O, timewait T)", then the rows as
-// `ss -tano` lists them: State, Recv-Q, Send-Q (not modelled: 0),
+// `ss -tano` lists them: State, Recv-Q, Send-Q (SocketRow's),
 // Local Address:Port, Peer Address:Port and the timer, e.g.
 // "timer:(timewait,59sec,0)" or "timer:(on,200ms,1)". Listeners come first,
 // with peer "*:*"; the other rows keep the stack's table order.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <numbers>
 #include <utility>
@@ -35,6 +36,12 @@ void add_client_sample(metrics::Sample& out, const app::ClientCounters& c) {
   }
   out.add(host_metric("requests_completed"), c.requests_completed);
   out.add(host_metric("requests_failed"), c.requests_failed);
+  const std::array<std::uint64_t, metrics::kRequestFailureNames.size()> by_reason{
+      c.failed_connect, c.failed_connection, c.failed_pool_timeout, c.failed_pool_full,
+      c.failed_timeout};
+  for (std::size_t r = 0; r < by_reason.size(); ++r) {
+    out.add(host_metric("requests_failed_by"), r, by_reason[r]);
+  }
   out.add(host_metric("pool_busy"), c.pool_busy);
   out.add(host_metric("pool_idle"), c.pool_idle);
   out.add(host_metric("pool_waiting"), c.pool_waiting);
@@ -43,6 +50,7 @@ void add_client_sample(metrics::Sample& out, const app::ClientCounters& c) {
 void ClientLatencyStats::finish(metrics::Totals& out) const {
   out.merge(metrics::host_metric("connect_latency"), latencies_.connect);
   out.merge(metrics::host_metric("request_latency"), latencies_.request);
+  out.merge(metrics::host_metric("pool_wait"), latencies_.wait);
 }
 
 namespace {
@@ -67,7 +75,8 @@ class ClientNode final : public WorldNode {
     if (client_.source_ports) config.connect.source_ports = *client_.source_ports;
     for (auto& host : world.hosts[static_cast<std::size_t>(client_.group)]) {
       apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), config, world.seed,
-                                                       world.next_app_id()));
+                                                       world.next_app_id(), nullptr,
+                                                       &world.response_streams));
       apps_.back()->record_latencies_in(latencies_);
       stats_.push_back(std::make_unique<ClientStats>(*apps_.back()));
     }

@@ -80,7 +80,8 @@ class ProxyNode final : public WorldNode {
   void build(WorldModel& world) override {
     for (auto& host : world.hosts[static_cast<std::size_t>(proxy_.group)]) {
       apps_.push_back(std::make_unique<app::ProxyApp>(world.sim, host->stack(), config_, world.seed,
-                                                      world.next_app_id()));
+                                                      world.next_app_id(),
+                                                      &world.response_streams));
       apps_.back()->record_latencies_in(latencies_);
       stats_.push_back(std::make_unique<ProxyStats>(*apps_.back()));
     }

@@ -2,13 +2,64 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <span>
 #include <utility>
 
+#include "models/metrics/host_group_metrics.h"
+#include "models/metrics/source.h"
 #include "scenarios/field_path.h"
 #include "sim/duration.h"
 
 namespace tcpsim::scenarios {
 namespace {
+
+// What a server adds to its group's metrics.
+inline constexpr std::array<metrics::Metric, 3> kServerMetrics{{
+    {.name = "accept_errors",
+     .unit = "calls",
+     .description = "accept() calls the group's servers saw fail, by errno (cumulative)",
+     .kind = metrics::MetricKind::kCounter,
+     .columns = metrics::kPerErrno,
+     .summary = {{{"accept_errors", metrics::Reading::kLast}}}},
+    {.name = "first_accept_emfile_s",
+     .unit = "s",
+     .description = "time of the first accept() that failed with EMFILE on any host, NaN when "
+                    "none did",
+     .kind = metrics::MetricKind::kScalar,
+     .summary = {{{"first_accept_emfile_s", metrics::Reading::kValue}}},
+     .combine = metrics::Combine::kMin},
+    {.name = "server_connection_errors",
+     .unit = "connections",
+     .description = "accepted connections that ended in an error, by errno: ECONNRESET for a "
+                    "reset received, ETIMEDOUT for retransmissions given up (cumulative)",
+     .kind = metrics::MetricKind::kCounter,
+     .columns = metrics::kPerErrno,
+     .summary = {{{"server_errors", metrics::Reading::kLast}}}},
+}};
+
+class ServerStats final : public metrics::Source {
+ public:
+  explicit ServerStats(const app::ServerApp& server) : server_(server) {}
+  [[nodiscard]] std::span<const metrics::Metric> metrics() const override { return kServerMetrics; }
+  void sample(metrics::Sample& out) const override {
+    const app::ServerCounters& c = server_.counters();
+    for (std::size_t e = 0; e < c.accept_errors.size(); ++e) {
+      out.add(metrics::find(kServerMetrics, "accept_errors"), e, c.accept_errors[e]);
+      out.add(metrics::find(kServerMetrics, "server_connection_errors"), e, c.connection_errors[e]);
+    }
+  }
+  void finish(metrics::Totals& out) const override {
+    const sim::Time first =
+        server_.counters().first_accept_error[static_cast<std::size_t>(tcp::SocketError::kEmfile)];
+    if (first >= 0) {
+      out.add(metrics::find(kServerMetrics, "first_accept_emfile_s"), sim::to_seconds(first));
+    }
+  }
+
+ private:
+  const app::ServerApp& server_;
+};
 
 // Every host of the group runs one copy of the server.
 class ServerNode final : public WorldNode {
@@ -18,12 +69,17 @@ class ServerNode final : public WorldNode {
   void build(WorldModel& world) override {
     for (auto& host : world.hosts[static_cast<std::size_t>(server_.group)]) {
       apps_.push_back(std::make_unique<app::ServerApp>(world.sim, host->stack(), server_.config,
-                                                       world.seed, world.next_app_id()));
+                                                       world.seed, world.next_app_id(), nullptr,
+                                                       &world.response_streams));
+      stats_.push_back(std::make_unique<ServerStats>(*apps_.back()));
     }
   }
 
-  void add_metrics(metrics::Sampler& /*sampler*/,
-                   const std::vector<std::size_t>& /*sampler_groups*/) override {}
+  void add_metrics(metrics::Sampler& sampler,
+                   const std::vector<std::size_t>& sampler_groups) override {
+    const std::size_t g = sampler_groups[static_cast<std::size_t>(server_.group)];
+    for (const auto& s : stats_) sampler.add_source(g, *s);
+  }
 
   void start() override {
     for (auto& a : apps_) {
@@ -39,6 +95,7 @@ class ServerNode final : public WorldNode {
  private:
   const ResolvedServer& server_;
   std::vector<std::unique_ptr<app::ServerApp>> apps_;
+  std::vector<std::unique_ptr<ServerStats>> stats_;
 };
 
 }  // namespace

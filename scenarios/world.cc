@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,28 +23,36 @@
 namespace tcpsim::scenarios {
 namespace {
 
-// Records one host's sockets when its event fires.
-class SocketTableTaker final : public sim::EventHandler {
+void take(metrics::SocketTable& table, const tcp::TcpStack& stack) {
+  stack.for_each_socket([&table](const tcp::SocketView& v) {
+    table.rows.push_back(metrics::SocketRow{v.state, v.tuple, v.has_fd, v.minisocket,
+                                            static_cast<std::uint8_t>(v.timer), v.retransmits,
+                                            v.timer_left, v.recv_q, v.send_q});
+  });
+}
+
+void take(metrics::NstatTable& table, const tcp::TcpStack& stack) {
+  table.values = metrics::nstat_values(stack.counters());
+}
+
+// Records one host's sockets or counters when its event fires.
+template <class Table>
+class TableTaker final : public sim::EventHandler {
  public:
-  SocketTableTaker(sim::Simulator& sim, std::vector<const tcp::TcpStack*> stacks,
-                   std::vector<metrics::SocketTable>& tables)
+  TableTaker(sim::Simulator& sim, std::vector<const tcp::TcpStack*> stacks,
+             std::vector<Table>& tables)
       : stacks_(std::move(stacks)), tables_(tables) {
     if (tables_.empty()) return;
     const sim::HandlerId self = sim.add_handler(*this);
     for (std::uint32_t i = 0; i < tables_.size(); ++i) sim.schedule(tables_[i].time, self, 0, i);
   }
   void handle(const sim::Event& event) override {
-    metrics::SocketTable& table = tables_[event.target];
-    stacks_[event.target]->for_each_socket([&table](const tcp::SocketView& v) {
-      table.rows.push_back(metrics::SocketRow{v.state, v.tuple, v.has_fd, v.minisocket,
-                                              static_cast<std::uint8_t>(v.timer), v.retransmits,
-                                              v.timer_left});
-    });
+    take(tables_[event.target], *stacks_[event.target]);
   }
 
  private:
   std::vector<const tcp::TcpStack*> stacks_;  // one per table
-  std::vector<metrics::SocketTable>& tables_;
+  std::vector<Table>& tables_;
 };
 
 // Hosts, one node each named group-index, then switches, gateways and links.
@@ -104,7 +113,8 @@ void build_network(WorldModel& w, const ResolvedScenario& sc) {
 
 // The socket tables asked for, checked before anything runs.
 std::vector<std::pair<std::size_t, std::size_t>> locate_tables(
-    const ResolvedScenario& sc, const std::vector<SocketTableRequest>& requests) {
+    const ResolvedScenario& sc, const std::vector<SocketTableRequest>& requests,
+    std::string_view option) {
   std::map<std::string, std::pair<std::size_t, std::size_t>> host_names;  // -> (group, index)
   for (std::size_t g = 0; g < sc.groups.size(); ++g) {
     for (std::size_t i = 0; i < sc.groups[g].host_addresses.size(); ++i) {
@@ -122,29 +132,45 @@ std::vector<std::pair<std::size_t, std::size_t>> locate_tables(
                       ? fmt::format("{}-0", g.name)
                       : fmt::format("{}-0..{}", g.name, g.host_addresses.size() - 1);
       }
-      throw std::invalid_argument(fmt::format("--ss {}@{}: no host named '{}' (hosts: {})",
+      throw std::invalid_argument(fmt::format("{} {}@{}: no host named '{}' (hosts: {})", option,
                                               req.host, sim::format_duration(req.time), req.host,
                                               groups));
     }
     if (req.time < 0 || req.time > sc.duration) {
-      throw std::invalid_argument(
-          fmt::format("--ss {}@{}: {} is beyond the scenario's duration ({})", req.host,
-                      sim::format_duration(req.time), sim::format_duration(req.time),
-                      sim::format_duration(sc.duration)));
+      throw std::invalid_argument(fmt::format("{} {}@{}: {} is beyond the scenario's duration ({})",
+                                              option, req.host, sim::format_duration(req.time),
+                                              sim::format_duration(req.time),
+                                              sim::format_duration(sc.duration)));
     }
     out.push_back(it->second);
   }
   return out;
 }
 
+// A table per request, to be filled at its time, and the stacks they are taken from.
+template <class Table>
+std::vector<const tcp::TcpStack*> empty_tables(
+    const WorldModel& w, const std::vector<SocketTableRequest>& requests,
+    const std::vector<std::pair<std::size_t, std::size_t>>& hosts, std::vector<Table>& tables) {
+  std::vector<const tcp::TcpStack*> stacks;
+  for (std::size_t k = 0; k < requests.size(); ++k) {
+    const auto [group, index] = hosts[k];
+    tables.push_back({requests[k].host, requests[k].time, {}});
+    stacks.push_back(&w.hosts[group][index]->stack());
+  }
+  return stacks;
+}
+
 }  // namespace
 
 metrics::RunResults run_scenario(const LoadResult& loaded,
                                  std::optional<std::uint64_t> seed_override, bool show_progress,
-                                 const std::vector<SocketTableRequest>& socket_tables) {
+                                 const std::vector<SocketTableRequest>& socket_tables,
+                                 const std::vector<SocketTableRequest>& nstat_tables) {
   if (!loaded.ok()) throw std::invalid_argument("the scenario has problems; run `tcpsim check`");
   const ResolvedScenario& sc = *loaded.resolved;
-  const auto table_hosts = locate_tables(sc, socket_tables);
+  const auto table_hosts = locate_tables(sc, socket_tables, "--ss");
+  const auto nstat_hosts = locate_tables(sc, nstat_tables, "--nstat");
 
   WorldModel w(seed_override.value_or(sc.seed));
   build_network(w, sc);
@@ -174,13 +200,9 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
   for (auto& n : nodes) n->add_metrics(sampler, sampler_groups);
 
   std::vector<metrics::SocketTable> tables;
-  std::vector<const tcp::TcpStack*> table_stacks;
-  for (std::size_t k = 0; k < socket_tables.size(); ++k) {
-    const auto [group, index] = table_hosts[k];
-    tables.push_back({socket_tables[k].host, socket_tables[k].time, {}});
-    table_stacks.push_back(&w.hosts[group][index]->stack());
-  }
-  SocketTableTaker table_taker(w.sim, std::move(table_stacks), tables);
+  TableTaker table_taker(w.sim, empty_tables(w, socket_tables, table_hosts, tables), tables);
+  std::vector<metrics::NstatTable> counters;
+  TableTaker counter_taker(w.sim, empty_tables(w, nstat_tables, nstat_hosts, counters), counters);
 
   sampler.start();
   for (auto& n : nodes) n->start();
@@ -204,6 +226,7 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
   r.interval = sc.interval;
   r.groups = sampler.finish();
   r.socket_tables = std::move(tables);
+  r.nstat_tables = std::move(counters);
   return r;
 }
 

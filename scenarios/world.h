@@ -13,18 +13,19 @@
 
 namespace tcpsim::scenarios {
 
-// A socket table to record: host "<group>-<index>" at a simulated time.
+// A socket table or counters to record: host "<group>-<index>" at a simulated time.
 struct SocketTableRequest {
   std::string host;
   sim::Time time = 0;
 };
 
 // `loaded` must be ok(): the resolve pass has judged the scenario, so nothing
-// here refuses it. Throws std::invalid_argument for a socket table of an
-// unknown host or at a time outside [0, duration]. The tables land in
-// RunResults::socket_tables in the order requested.
+// here refuses it. Throws std::invalid_argument for a socket table or counters of an
+// unknown host or at a time outside [0, duration]. They land in
+// RunResults::socket_tables and nstat_tables in the order requested.
 metrics::RunResults run_scenario(const LoadResult& loaded, std::optional<std::uint64_t> seed,
                                  bool show_progress,
-                                 const std::vector<SocketTableRequest>& socket_tables = {});
+                                 const std::vector<SocketTableRequest>& socket_tables = {},
+                                 const std::vector<SocketTableRequest>& nstat_tables = {});
 
 }  // namespace tcpsim::scenarios

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/app/response_streams.h"
 #include "models/net/network.h"
 #include "models/net/topology.h"
 #include "models/tcp/host_stack.h"
@@ -29,6 +30,8 @@ struct WorldModel {
   std::vector<std::vector<net::NodeId>> host_nodes;
   // gateway_nodes[k]: the node of scenario gateway k, owning its public addresses.
   std::vector<net::NodeId> gateway_nodes;
+  // Shared by every application: the streams of responses on multiplexed connections.
+  app::ResponseStreams response_streams;
   std::uint64_t app_ids = 0;
 };
 

@@ -8,13 +8,15 @@
 namespace tcpsim::app {
 
 ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig config,
-                     std::uint64_t seed, std::uint64_t entity, RequestObserver* observer)
+                     std::uint64_t seed, std::uint64_t entity, RequestObserver* observer,
+                     ResponseStreams* streams)
     : sim_(sim),
       stack_(stack),
       config_(std::move(config)),
       rng_(seed, entity),
       self_(sim.add_handler(*this)),
       observer_(observer),
+      streams_(config_.pool.kind == PoolKind::kMultiplexed ? streams : nullptr),
       pool_(sim, stack, config_.pool, config_.connect, config_.destinations, *this, &rng_,
             config_.size_tags),
       seed_(seed) {
@@ -167,11 +169,17 @@ void ClientApp::send_on(std::uint32_t r, ConnId conn) {
   Request& req = requests_[r];
   req.received = 0;
   req.response_size = sizes.response(seed_, key, k);
+  req.stream = k;
   req.next_on_conn = kNil;
   req.stage = Stage::kOnConnection;
   req.waiter_or_conn = conn;
   if (f.tail == kNil) {
     f.head = r;
+    if (streams_ != nullptr) {
+      f.framed = true;
+      f.connection = stack_.connection_key(socket);
+      streams_->open(f.connection);
+    }
   } else {
     requests_[f.tail].next_on_conn = r;
   }
@@ -180,13 +188,38 @@ void ClientApp::send_on(std::uint32_t r, ConnId conn) {
 }
 
 std::uint32_t ClientApp::pop_in_flight(ConnId conn) {
+  const std::uint32_t r = in_flight_[conn].head;
+  unlink(conn, r, kNil);
+  return r;
+}
+
+// Takes `r` off its connection's list, where `before` precedes it (kNil: r is the head).
+void ClientApp::unlink(ConnId conn, std::uint32_t r, std::uint32_t before) {
   InFlight& f = in_flight_[conn];
-  const std::uint32_t r = f.head;
-  f.head = requests_[r].next_on_conn;
-  if (f.head == kNil) f.tail = kNil;
+  const std::uint32_t after = requests_[r].next_on_conn;
+  if (before == kNil) {
+    f.head = after;
+  } else {
+    requests_[before].next_on_conn = after;
+  }
+  if (f.tail == r) f.tail = before;
   --f.size;
   requests_[r].next_on_conn = kNil;
-  return r;
+  if (f.size == 0 && f.framed) {
+    streams_->close(f.connection);
+    f.framed = false;
+  }
+}
+
+std::uint32_t ClientApp::receiving(ConnId conn) {
+  const InFlight& f = in_flight_[conn];
+  if (!f.framed) return f.head;
+  const std::uint32_t stream = streams_->front(f.connection);
+  for (std::uint32_t r = f.head; r != kNil; r = requests_[r].next_on_conn) {
+    if (requests_[r].stream == stream) return r;
+  }
+  assert(false && "a response for a stream not in flight");
+  return f.head;
 }
 
 void ClientApp::on_acquired(std::uint32_t request, ConnId conn) { send_on(request, conn); }
@@ -212,13 +245,17 @@ void ClientApp::on_response_bytes(ConnId conn, std::uint32_t bytes) {
   // the connection may put a new one on it.
   std::uint32_t pending = in_flight_[conn].size;
   while (bytes > 0 && pending > 0) {
-    const std::uint32_t r = in_flight_[conn].head;
+    const std::uint32_t r = receiving(conn);
     Request& req = requests_[r];
     const std::uint32_t take = std::min(bytes, req.response_size - req.received);
     req.received += take;
     bytes -= take;
     if (req.received < req.response_size) return;
-    pop_in_flight(conn);
+    InFlight& f = in_flight_[conn];
+    if (f.framed) streams_->pop(f.connection);
+    std::uint32_t before = kNil;
+    for (std::uint32_t i = f.head; i != r; i = requests_[i].next_on_conn) before = i;
+    unlink(conn, r, before);
     --pending;
     if (req.abandoned) [[unlikely]] {
       requests_.free(r);

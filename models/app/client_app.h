@@ -11,6 +11,7 @@
 #include "models/app/client_socket.h"
 #include "models/app/connection_pool.h"
 #include "models/app/message_sizes.h"
+#include "models/app/response_streams.h"
 #include "models/net/address.h"
 #include "models/tcp/tcp_stack.h"
 #include "sim/distribution.h"
@@ -87,9 +88,11 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   // Throws std::invalid_argument for an invalid config. `seed` is the run's, the same for
   // every application (request sizes are drawn from it); `entity` names this one's stream.
   // With an `observer`, requests come only from submit() and the load fields (load,
-  // arrivals, users, think_time, start, stop, max_requests) are unused.
+  // arrivals, users, think_time, start, stop, max_requests) are unused. With `streams`, a
+  // multiplexed pool's responses go to their own streams; without, to the oldest request.
   ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig config, std::uint64_t seed,
-            std::uint64_t entity, RequestObserver* observer = nullptr);
+            std::uint64_t entity, RequestObserver* observer = nullptr,
+            ResponseStreams* streams = nullptr);
   ClientApp(const ClientApp&) = delete;
   ClientApp& operator=(const ClientApp&) = delete;
 
@@ -128,6 +131,7 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
     std::uint32_t attempts = 0;       // retries made
     std::uint32_t received = 0;       // response bytes so far
     std::uint32_t response_size = 0;  // of its response, once sent
+    std::uint32_t stream = 0;         // its index on its connection, once sent
     std::uint32_t generation = 0;
     std::uint32_t next_on_conn = kNil;
     std::uint32_t waiter_or_conn = kNil;  // the pool's waiter (kWaiting) or connection
@@ -135,12 +139,14 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
     bool abandoned = false;  // failed already; it only reads its response and drops it
     sim::FifoTimerList::Handle timeout = 0;
   };
-  // Requests carried by one connection, oldest first: response bytes go to
-  // the oldest (with several streams, responses are taken to come in order).
+  // Requests carried by one connection, oldest first. Response bytes go to the stream
+  // ResponseStreams names when the connection is `framed`, else to the oldest.
   struct InFlight {
     std::uint32_t head = kNil;
     std::uint32_t tail = kNil;
     std::uint32_t size = 0;
+    bool framed = false;
+    std::uint64_t connection = 0;  // TcpStack::connection_key, when framed
   };
 
   void on_acquired(std::uint32_t request, ConnId conn) override;
@@ -159,6 +165,9 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   void finish(std::uint32_t r, const RequestFailure* failure);
   void time_out(std::uint32_t r);
   std::uint32_t pop_in_flight(ConnId conn);
+  void unlink(ConnId conn, std::uint32_t r, std::uint32_t before);
+  // The request the next response bytes on `conn` belong to.
+  std::uint32_t receiving(ConnId conn);
   std::uint32_t pick_destination();
   sim::Time draw(const sim::Distribution& d);
 
@@ -168,6 +177,7 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   sim::RandomStream rng_;
   sim::HandlerId self_;
   RequestObserver* observer_;
+  ResponseStreams* streams_;  // null, or used by a multiplexed pool
   ConnectionPool pool_;
   std::optional<sim::FifoTimerList> timeouts_;
   std::vector<SizeModel> sizes_;              // distinct models

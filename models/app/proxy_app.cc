@@ -40,10 +40,11 @@ AppMemory ProxyApp::memory(const ProxyConfig& config) {
 }
 
 ProxyApp::ProxyApp(sim::Simulator& sim, tcp::TcpStack& stack, ProxyConfig config,
-                   std::uint64_t seed, std::uint64_t entity)
+                   std::uint64_t seed, std::uint64_t entity, ResponseStreams* streams)
     : error_response_bytes_(checked(config).error_response_bytes),
-      downstream_(sim, stack, std::move(config.downstream), seed, entity, this),
-      upstream_(sim, stack, upstream_config(config), seed, entity | kUpstreamEntityBit, this) {}
+      downstream_(sim, stack, std::move(config.downstream), seed, entity, this, streams),
+      upstream_(sim, stack, upstream_config(config), seed, entity | kUpstreamEntityBit, this,
+                streams) {}
 
 tcp::SocketError ProxyApp::start() {
   upstream_.start();

@@ -72,9 +72,10 @@ struct ProxyCounters {
 class ProxyApp final : private RequestHandler, private RequestObserver {
  public:
   // Throws std::invalid_argument for an invalid config. The downstream side draws from
-  // stream `entity`, the upstream side from `entity` with its top bit set.
+  // stream `entity`, the upstream side from `entity` with its top bit set. `streams` as for
+  // ServerApp and ClientApp.
   ProxyApp(sim::Simulator& sim, tcp::TcpStack& stack, ProxyConfig config, std::uint64_t seed,
-           std::uint64_t entity);
+           std::uint64_t entity, ResponseStreams* streams = nullptr);
   ProxyApp(const ProxyApp&) = delete;
   // Per connection: one downstream and one upstream record, whichever side it is on.
   static AppMemory memory(const ProxyConfig& config);

@@ -25,13 +25,15 @@ AppMemory ServerApp::memory(const ServerConfig& config) {
 }
 
 ServerApp::ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig config,
-                     std::uint64_t seed, std::uint64_t entity, RequestHandler* handler)
+                     std::uint64_t seed, std::uint64_t entity, RequestHandler* handler,
+                     ResponseStreams* streams)
     : sim_(sim),
       stack_(stack),
       config_(std::move(config)),
       rng_(seed, entity),
       self_(sim.add_handler(*this)),
       handler_(handler),
+      streams_(streams),
       seed_(seed) {
   if (config_.listen.empty()) throw std::invalid_argument("server: nothing to listen on");
   if (config_.requests_per_connection == 0) {
@@ -125,6 +127,10 @@ tcp::SocketError ServerApp::accept_one_from(tcp::SocketId listener) {
     ++counters_.accept_emfile;
     accept_blocked_ = true;
   }
+  if (o.error != tcp::SocketError::kOk && o.error != tcp::SocketError::kEagain) {
+    const auto e = static_cast<std::size_t>(o.error);
+    if (counters_.accept_errors[e]++ == 0) counters_.first_accept_error[e] = sim_.now();
+  }
   if (o.error != tcp::SocketError::kOk) return o.error;
   conns_.allocate();
   Conn& conn = conns_[c];
@@ -166,22 +172,22 @@ void ServerApp::on_data(tcp::SocketId socket, std::uint32_t bytes) {
   while (conn.received >= conn.request_size) {
     conn.received -= conn.request_size;
     counters_.request_bytes += conn.request_size;
-    ++conn.requests;
+    const std::uint32_t stream = conn.requests++;
     next_request(conn);
     ++conn.in_service;
     ++counters_.requests;
     const sim::Time service = sim::from_seconds(std::max(config_.service_time.sample(rng_), 0.0));
-    sim_.schedule_after(service, self_, kServiceDone, c, conn.generation);
+    sim_.schedule_after(service, self_, kServiceDone, c, conn.generation, stream);
   }
 }
 
 // A request's service time is over.
-void ServerApp::serve(std::uint32_t c) {
+void ServerApp::serve(std::uint32_t c, std::uint32_t stream) {
   if (handler_ != nullptr) [[unlikely]] {
-    handler_->on_request({c, conns_[c].generation});
+    handler_->on_request({c, conns_[c].generation, stream});
     return;
   }
-  answer(c);
+  answer(c, stream, 0);
 }
 
 bool ServerApp::respond(ServerRequest request, std::uint32_t error_bytes) {
@@ -189,32 +195,34 @@ bool ServerApp::respond(ServerRequest request, std::uint32_t error_bytes) {
   if (c >= conns_.size() || !conns_[c].in_use || conns_[c].generation != request.generation) {
     return false;
   }
-  if (error_bytes == 0) {
-    answer(c);
-    return true;
-  }
-  Conn& conn = conns_[c];
-  --conn.in_service;
-  if (stack_.send(conn.socket, error_bytes) == tcp::SocketError::kOk) {
-    ++counters_.responses;
-    counters_.response_bytes += error_bytes;
-  }
-  ++conn.answered;
-  close_conn(c);
+  answer(c, request.stream, error_bytes);
   return true;
 }
 
-// Responses leave in the order of the requests' sizes: the j-th response sent on a
-// connection has the size of response j, whichever request's service ended.
-void ServerApp::answer(std::uint32_t c) {
+// A response names its stream when the client multiplexes the connection, and then has the
+// size of its own request's response. Otherwise the client takes responses in the order of
+// its requests, so the j-th one sent has the size of response j, whichever request's service
+// ended (with one request at a time, the same thing).
+void ServerApp::answer(std::uint32_t c, std::uint32_t stream, std::uint32_t error_bytes) {
   Conn& conn = conns_[c];
   --conn.in_service;
-  const std::uint32_t size = sizes_[conn.model].response(seed_, conn.key, conn.answered);
+  std::uint64_t connection = 0;
+  const bool framed = streams_ != nullptr && !streams_->empty() &&
+                      streams_->contains(connection = stack_.connection_key(conn.socket));
+  const std::uint32_t size =
+      error_bytes > 0
+          ? error_bytes
+          : sizes_[conn.model].response(seed_, conn.key, framed ? stream : conn.answered);
   if (stack_.send(conn.socket, size) == tcp::SocketError::kOk) {
+    if (framed) streams_->record(connection, stream);
     ++counters_.responses;
     counters_.response_bytes += size;
   }
   ++conn.answered;
+  if (error_bytes > 0) {
+    close_conn(c);
+    return;
+  }
   const std::uint32_t generation = conn.generation;
   maybe_close(c);
   if (conns_[c].in_use && conns_[c].generation == generation) went_idle(c);
@@ -278,10 +286,11 @@ void ServerApp::on_peer_closed(tcp::SocketId socket) {
   maybe_close(c);
 }
 
-void ServerApp::on_error(tcp::SocketId socket, tcp::SocketError /*error*/) {
+void ServerApp::on_error(tcp::SocketId socket, tcp::SocketError error) {
   const std::uint32_t c = conn_of(socket);
   if (c == kNoConn) return;
   ++counters_.errors;
+  ++counters_.connection_errors[static_cast<std::size_t>(error)];
   if (!conns_[c].leak) close_conn(c);
 }
 
@@ -314,7 +323,7 @@ void ServerApp::handle(const sim::Event& event) {
   if (c >= conns_.size() || !conns_[c].in_use || conns_[c].generation != event.a) return;
   switch (event.kind) {
     case kServiceDone:
-      serve(c);
+      serve(c, static_cast<std::uint32_t>(event.b));
       return;
     case kCloseDelayOver:
       close_conn(c);

@@ -2,12 +2,14 @@
 // request after a service time, and closes as configured (or leaks the socket).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "models/app/app_memory.h"
 #include "models/app/message_sizes.h"
+#include "models/app/response_streams.h"
 #include "models/net/address.h"
 #include "models/tcp/tcp_stack.h"
 #include "sim/distribution.h"
@@ -51,6 +53,17 @@ struct ServerConfig {
 struct ServerCounters {
   std::uint64_t accepted = 0;
   std::uint64_t accept_emfile = 0;  // accept() failed with EMFILE (the connection stays queued)
+  // accept() failures by errno (an empty queue's EAGAIN aside), and the simulated time of
+  // each errno's first, -1 if none.
+  std::array<std::uint64_t, tcp::kSocketErrorCount> accept_errors{};
+  std::array<sim::Time, tcp::kSocketErrorCount> first_accept_error = [] {
+    std::array<sim::Time, tcp::kSocketErrorCount> never{};
+    never.fill(-1);
+    return never;
+  }();
+  // Accepted connections that ended in an error, by errno: ECONNRESET (a reset received),
+  // ETIMEDOUT (retransmissions given up).
+  std::array<std::uint64_t, tcp::kSocketErrorCount> connection_errors{};
   std::uint64_t requests = 0;
   std::uint64_t responses = 0;
   std::uint64_t closed = 0;          // close() called by the server
@@ -65,6 +78,7 @@ struct ServerCounters {
 struct ServerRequest {
   std::uint32_t conn = 0;
   std::uint32_t generation = 0;
+  std::uint32_t stream = 0;  // the request's index on its connection
 };
 
 // Takes a ServerApp's requests once their service time is over, in place of answering
@@ -80,9 +94,11 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
  public:
   // Throws std::invalid_argument for an invalid config. `seed` is the run's, the same for
   // every application (request sizes are drawn from it); `entity` names this one's stream.
-  // With a `handler`, requests are answered when it says so.
+  // With a `handler`, requests are answered when it says so. With `streams`, the responses
+  // on a connection its client multiplexes are told apart by stream (ResponseStreams).
   ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig config, std::uint64_t seed,
-            std::uint64_t entity, RequestHandler* handler = nullptr);
+            std::uint64_t entity, RequestHandler* handler = nullptr,
+            ResponseStreams* streams = nullptr);
   ServerApp(const ServerApp&) = delete;
   static AppMemory memory(const ServerConfig& config);
   ServerApp& operator=(const ServerApp&) = delete;
@@ -93,9 +109,8 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   // Answers a request given to the handler: with the response its size model gives or,
   // with `error_bytes` > 0, with an error response of that size, after which the server
   // closes the connection (its client, which frames responses by their sizes, could not
-  // tell where a response of another size ends). Responses on one connection leave in the
-  // order of the requests' sizes, as without a handler. False when the connection was
-  // closed or reset meanwhile.
+  // tell where a response of another size ends). False when the connection was closed or
+  // reset meanwhile.
   bool respond(ServerRequest request, std::uint32_t error_bytes = 0);
 
   [[nodiscard]] const ServerCounters& counters() const { return counters_; }
@@ -137,8 +152,8 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   void next_request(Conn& conn);
   void on_idle(std::uint32_t c);
   void went_idle(std::uint32_t c);
-  void answer(std::uint32_t c);
-  void serve(std::uint32_t c);
+  void answer(std::uint32_t c, std::uint32_t stream, std::uint32_t error_bytes);
+  void serve(std::uint32_t c, std::uint32_t stream);
   void maybe_close(std::uint32_t c);
   void close_conn(std::uint32_t c);
   std::uint32_t conn_of(tcp::SocketId socket) const;
@@ -150,6 +165,7 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   sim::RandomStream rng_;
   sim::HandlerId self_;
   RequestHandler* handler_;
+  ResponseStreams* streams_;
   std::vector<SizeModel> sizes_;
   std::optional<sim::FifoTimerList> close_timers_;
   std::optional<sim::FifoTimerList> idle_timers_;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "models/metrics/metric.h"
+#include "models/metrics/nstat_counters.h"
 #include "models/tcp/socket_error.h"
 #include "models/tcp/tcp_state.h"
 
@@ -14,9 +15,14 @@ namespace tcpsim::metrics {
 
 inline constexpr Columns kPerState{"states", tcp::kStateNames};
 inline constexpr Columns kPerErrno{"errors", tcp::kSocketErrorNames};
+inline constexpr Columns kPerNstatCounter{"counters", kNstatNames};
+// In the order of app::ClientCounters' failed_* fields.
+inline constexpr std::array<std::string_view, 5> kRequestFailureNames{
+    "connect", "connection", "pool_timeout", "pool_full", "timeout"};
+inline constexpr Columns kPerRequestFailure{"reasons", kRequestFailureNames};
 
 // In the order of the run summary's columns.
-inline constexpr std::array<Metric, 14> kHostGroupMetrics{{
+inline constexpr std::array<Metric, 17> kHostGroupMetrics{{
     {.name = "state_sum",
      .unit = "sockets",
      .description = "sockets in each state, summed over the group's hosts",
@@ -99,6 +105,26 @@ inline constexpr std::array<Metric, 14> kHostGroupMetrics{{
      .description = "requests waiting for a pooled connection, summed over the group's hosts",
      .kind = MetricKind::kLevel,
      .width = Width::k32},
+    {.name = "nstat",
+     .unit = "events",
+     .description = "the kernel's TCP counters as nstat names them, summed over the group's "
+                    "hosts (cumulative)",
+     .kind = MetricKind::kCounter,
+     .columns = kPerNstatCounter,
+     .summary = {{{"nstat", Reading::kLast}}}},
+    {.name = "requests_failed_by",
+     .unit = "requests",
+     .description = "requests failed since the start of the run, by reason: no connection "
+                    "could be opened, the connection broke, the pool wait timed out, the pool's "
+                    "wait queue was full, request_timeout (cumulative)",
+     .kind = MetricKind::kCounter,
+     .columns = kPerRequestFailure,
+     .summary = {{{"requests_failed", Reading::kLast}}}},
+    {.name = "pool_wait",
+     .unit = "ns",
+     .description = "pool wait, of the requests that waited for a pooled connection and got one",
+     .kind = MetricKind::kHistogram,
+     .summary = {{{"pool_wait", Reading::kPercentiles}}}},
 }};
 
 consteval const Metric& host_metric(std::string_view name) { return find(kHostGroupMetrics, name); }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/metrics/metric.h"
+#include "models/metrics/nstat_counters.h"
 #include "models/net/address.h"
 #include "models/tcp/tcp_state.h"
 #include "sim/histogram.h"
@@ -86,6 +87,8 @@ struct SocketRow {
   std::uint8_t timer = 0;   // a tcp::SocketTimer
   std::uint8_t retransmits = 0;
   sim::Time timer_left = -1;  // -1: no timer runs
+  std::uint32_t recv_q = 0;   // tcp::SocketView's
+  std::uint32_t send_q = 0;
 };
 
 // The sockets of one host at one simulated time (`tcpsim run --ss HOST@TIME`).
@@ -93,6 +96,13 @@ struct SocketTable {
   std::string host;  // "<group>-<index>"
   sim::Time time = 0;
   std::vector<SocketRow> rows;
+};
+
+// One host's kernel counters at one simulated time (`tcpsim run --nstat HOST@TIME`).
+struct NstatTable {
+  std::string host;  // "<group>-<index>"
+  sim::Time time = 0;
+  NstatValues values{};  // in kNstatCounters' order, cumulative from the start
 };
 
 struct RunResults {
@@ -107,6 +117,7 @@ struct RunResults {
   sim::Time interval = 0;
   std::vector<GroupResults> groups;
   std::vector<SocketTable> socket_tables;  // in the order requested
+  std::vector<NstatTable> nstat_tables;    // in the order requested
 };
 
 }  // namespace tcpsim::metrics

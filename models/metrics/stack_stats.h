@@ -1,5 +1,5 @@
 // What a host's TCP stack adds to its group's metrics: sockets per state, ports and
-// descriptors in use, the time of the first EADDRNOTAVAIL.
+// descriptors in use, its kernel counters, the time of the first EADDRNOTAVAIL.
 #pragma once
 
 #include "models/metrics/source.h"

@@ -12,7 +12,15 @@ void TcpStack::for_each_socket(const std::function<void(const SocketView&)>& fn)
   const sim::Time now = sim_.now();
   for (const TcpSocket& sk : sockets_) {
     if (!sk.in_use) continue;
-    SocketView v{sk.state, sk.tuple, sk.has_fd, false, -1, SocketTimer::kNone, 0};
+    SocketView v{sk.state, sk.tuple, sk.has_fd, false, -1, SocketTimer::kNone, 0, 0, 0};
+    if (sk.state == TcpState::kListen) {
+      v.recv_q = sk.accept_queue;
+      v.send_q = sk.backlog;
+    } else if (sk.state != TcpState::kClosed &&
+               (sk.state != TcpState::kSynReceived || sk.parent == kNoSocket)) {  // not a request
+      v.recv_q = sk.unread;
+      v.send_q = sk.snd_nxt - sk.snd_una + sk.pending_send;
+    }
     if (sk.timer != sim::kNoTimer && sim_.armed(sk.timer)) {
       v.timer_left = std::max<sim::Time>(sim_.deadline(sk.timer) - now, 0);
       v.timer =
@@ -29,6 +37,8 @@ void TcpStack::for_each_socket(const std::function<void(const SocketView&)>& fn)
                  true,
                  -1,
                  SocketTimer::kNone,
+                 0,
+                 0,
                  0};
     if (expiry >= 0) {
       v.timer_left = std::max<sim::Time>(expiry - now, 0);

@@ -358,6 +358,7 @@ void TcpStack::close(SocketId s) {
   }
   if (st == TcpState::kClosed || st == TcpState::kSynSent) {
     if (st == TcpState::kSynSent) set_state(s, TcpState::kClosed);
+    counters_.abort_on_data += st == TcpState::kSynSent && sk.options.linger_zero;
     free_socket(s);
     return;
   }
@@ -370,7 +371,7 @@ void TcpStack::close(SocketId s) {
     return;
   }
   if (sk.options.linger_zero) {
-    if (resettable) ++counters_.abort_on_data;
+    ++counters_.abort_on_data;  // Linux's name for a SO_LINGER {1, 0} close()
     abort(s, SocketError::kOk, resettable);
     return;
   }
@@ -443,6 +444,8 @@ void TcpStack::abort(SocketId s, SocketError error, bool send_reset) {
   release_port(s);
   sk.unread = 0;  // a reset discards what the application has not read
   sk.peer_fin = false;
+  // tcp_set_state(): every close from ESTABLISHED or CLOSE_WAIT, a reset or not.
+  counters_.estab_resets += sk.state == TcpState::kEstablished || sk.state == TcpState::kCloseWait;
   set_state(s, TcpState::kClosed);
   if (!sk.has_fd) {
     free_socket(s);

@@ -67,6 +67,10 @@ struct SocketView {
   sim::Time timer_left;  // until the timer fires; -1 when no timer runs
   SocketTimer timer;
   std::uint8_t retransmits;  // of the segment the retransmission timer covers
+  // As ss shows them (inet_sk_diag_fill()): a listener's accept queue and backlog; bytes
+  // received and not read, and sequence space sent or queued and not acknowledged, else.
+  std::uint32_t recv_q;
+  std::uint32_t send_q;
 };
 
 // Tells its subscribers of every state change of a connection: (tuple, from,

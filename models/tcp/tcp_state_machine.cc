@@ -83,7 +83,6 @@ void TcpStack::segment_arrives_listen(SocketId listener, const net::Segment& seg
   hash(c);
   hold_port(c, PortHold::kBind);  // inet_inherit_port(): the listener's bucket
   ++sockets_[listener].syn_queue;
-  ++counters_.passive_opens;
   set_state(c, TcpState::kSynReceived);
   send_syn_ack(c);
   arm_retransmit(c);
@@ -208,6 +207,7 @@ bool TcpStack::process_rst(SocketId s, const net::Segment& seg) {
   switch (sk.state) {
     case TcpState::kSynReceived:
       if (sk.parent != kNoSocket) {
+        ++counters_.attempt_fails;        // tcp_check_req()
         set_state(s, TcpState::kClosed);  // the request is forgotten; LISTEN goes on
         free_socket(s);
       } else {
@@ -217,7 +217,6 @@ bool TcpStack::process_rst(SocketId s, const net::Segment& seg) {
       break;
     case TcpState::kEstablished:
     case TcpState::kCloseWait:
-      ++counters_.estab_resets;
       abort(s, SocketError::kEconnreset, false);
       break;
     case TcpState::kFinWait1:
@@ -322,6 +321,7 @@ bool TcpStack::complete_passive_open(SocketId s, const net::Segment& seg) {
   }
   sim_.cancel(sk.timer);
   take_rtt_sample(sk);
+  ++counters_.passive_opens;  // tcp_create_openreq_child(), after the overflow check
   sk.connect_reported = true;  // failures from now on are on_error()
   --l.syn_queue;
   ++l.accept_queue;

@@ -20,6 +20,7 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
     if (!sk.has_fd) free_socket(s);
     return;
   }
+  ++counters_.time_waited;  // __inet_twsk_schedule(); Linux counts TWKilled for timers <= 4 s
   const TcpState record_state = fin_wait2 ? TcpState::kFinWait2 : TcpState::kTimeWait;
   // The connection moves on to the record's state, with the socket for now.
   if (sk.state != record_state) set_state(s, record_state);

@@ -65,11 +65,13 @@ void TcpStack::on_retransmit_timer(SocketId s) {
           now - sk.first_sent >=
               model_timeout(retries, settings_.tcp_timeout_init, settings_.tcp_rto_max)) {
         ++counters_.attempt_fails;
+        ++counters_.abort_on_timeout;  // tcp_write_err()
         abort(s, SocketError::kEtimedout, false);
         return;
       }
       ++sk.retransmits;
       ++counters_.retrans_segs;
+      ++counters_.syn_retrans;
       send_syn(s);
       // Linux 6.5+: the first tcp_syn_linear_timeouts retransmissions keep the
       // initial RTO; backoff doubles after that.
@@ -90,12 +92,14 @@ void TcpStack::on_retransmit_timer(SocketId s) {
           free_socket(s);  // the request is dropped silently
         } else {
           ++counters_.attempt_fails;
+          ++counters_.abort_on_timeout;
           abort(s, SocketError::kEtimedout, false);
         }
         return;
       }
       ++sk.retransmits;
       ++counters_.retrans_segs;
+      ++counters_.syn_retrans;
       send_syn_ack(s);
       sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
       arm_retransmit(s);

@@ -96,15 +96,40 @@ with h5py.File(sys.argv[1], "r") as f:
     assert int(c["state_sum"][i][tw]) == 20 * n, (c["state_sum"][i][tw], n)
 PY
 
-# A bad host or time for --ss: status 2, the request named, no results file.
-for bad in nosuchhost@1s clients-0@xyz clients-0@61s clients-20@1s; do
-  set +e
-  "$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/ssbad.h5" \
-    --set duration=60s --ss "$bad" >/dev/null 2>"$work/err"
-  status=$?
-  set -e
-  [[ $status -eq 2 ]] || fail "--ss $bad: status $status, expected 2"
-  grep -q -- "--ss.*${bad%@*}" "$work/err" || fail "--ss $bad: the request is not named"
-  [[ ! -e "$work/ssbad.h5" ]] || fail "--ss $bad: a results file was written"
+# The backend's listener: no connection waits for accept(), backlog 4096 (somaxconn 4096).
+"$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/ssl.h5" \
+  --set duration=5s --ss backend-0@5s >"$work/ssl"
+grep -qE "^LISTEN +0 +4096 +0\.0\.0\.0:80 +\*:\*$" "$work/ssl" ||
+  grep -qE "^LISTEN +0 +4096 +10\.2\.0\.1:80 +\*:\*$" "$work/ssl" ||
+  fail "--ss: the listener's Recv-Q/Send-Q are not 0 and its backlog 4096"
+
+# A bad host or time for --ss or --nstat: status 2, the request named, no results file.
+for option in --ss --nstat; do
+  for bad in nosuchhost@1s clients-0@xyz clients-0@61s clients-20@1s; do
+    set +e
+    "$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/ssbad.h5" \
+      --set duration=60s "$option" "$bad" >/dev/null 2>"$work/err"
+    status=$?
+    set -e
+    [[ $status -eq 2 ]] || fail "$option $bad: status $status, expected 2"
+    grep -q -- "$option.*${bad%@*}" "$work/err" || fail "$option $bad: the request is not named"
+    [[ ! -e "$work/ssbad.h5" ]] || fail "$option $bad: a results file was written"
+  done
 done
+
+# --nstat HOST@TIME prints the host's kernel counters as nstat -az does. By 50 s each client
+# host has opened one connection per port of its range and every one is in TIME_WAIT; the
+# backend accepted all 20 x 28232 of them.
+"$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/nstat.h5" \
+  --set duration=60s --nstat clients-0@50s --nstat backend-0@50s >"$work/nstat"
+grep -q "^counters of clients-0 at 50s$" "$work/nstat" || fail "--nstat: no heading"
+[[ $(grep -c "^#kernel$" "$work/nstat") -eq 2 ]] || fail "--nstat: expected two #kernel lines"
+counter() {  # host, name
+  sed -n "/^counters of $1 /,/^\$/p" "$work/nstat" | awk -v n="$2" '$1 == n { print $2 }'
+}
+[[ $(counter clients-0 TcpActiveOpens) == 28232 ]] || fail "--nstat: TcpActiveOpens"
+[[ $(counter clients-0 TcpExtTW) == 28232 ]] || fail "--nstat: TcpExtTW"
+[[ $(counter clients-0 TcpAttemptFails) == 0 ]] || fail "--nstat: TcpAttemptFails"
+[[ $(counter backend-0 TcpPassiveOpens) == 564640 ]] || fail "--nstat: TcpPassiveOpens"
+grep -qE "^TcpExtTCPSynRetrans +0$" "$work/nstat" || fail "--nstat: no zero rows (-z)"
 echo "cli: all checks passed"

@@ -68,6 +68,10 @@ GroupResults make_group(std::uint32_t g, const std::string& name, std::uint32_t 
     put("pool_busy", 10 + i + g);
     put("pool_idle", 20 + i + g);
     put("pool_waiting", i + g);
+    for (std::size_t k = 0; k < metrics::kNstatNames.size(); ++k) put("nstat", 0);
+    for (std::size_t k = 0; k < metrics::kRequestFailureNames.size(); ++k) {
+      put("requests_failed_by", 0);
+    }
   }
   for (const std::int64_t v : {1'000LL, 1'000LL, 250'000LL, 1'000'000'000LL}) {
     group.at("connect_latency").histogram->record(v + g);

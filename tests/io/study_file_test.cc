@@ -64,6 +64,10 @@ metrics::GroupResults make_group(std::uint32_t run, std::uint32_t g, const std::
     put("pool_busy", 0);
     put("pool_idle", 0);
     put("pool_waiting", i + g);
+    for (std::size_t k = 0; k < metrics::kNstatNames.size(); ++k) put("nstat", 0);
+    for (std::size_t k = 0; k < metrics::kRequestFailureNames.size(); ++k) {
+      put("requests_failed_by", 0);
+    }
   }
   for (const std::int64_t v : {1'000LL, 250'000LL, 1'000'000'000LL}) {
     group.at("connect_latency").histogram->record(v + run);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/app/response_streams.h"
 #include "models/net/network.h"
 #include "models/net/topology.h"
 #include "models/tcp/host_stack.h"
@@ -80,6 +81,8 @@ struct World {
   std::vector<std::unique_ptr<tcp::HostStack>> clients;
   std::vector<std::unique_ptr<tcp::HostStack>> servers;
   std::vector<std::unique_ptr<tcp::HostStack>> proxies;
+  // For applications that multiplex, given to them explicitly.
+  ResponseStreams streams;
 };
 
 // When each socket of a stack left ESTABLISHED for FIN_WAIT_1 (its active close), as the

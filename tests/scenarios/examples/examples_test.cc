@@ -63,6 +63,24 @@ TEST(Examples, Http10ExhaustionRunsOutAfterRangeOverRate) {
   // Between exhaustion and the first TIME_WAIT's end (60 s) every port of every host is
   // in TIME_WAIT: the peak is exactly hosts x range = 20 x 28,232 = 564,640.
   EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 20u * 28232u);
+  // Only connects that found a port send a SYN (Tcp.ActiveOpens); each of the others fails
+  // its request, which has no retries.
+  const double refused = c.summary_number("failures.EADDRNOTAVAIL");
+  EXPECT_EQ(c.summary_number("nstat.TcpActiveOpens"),
+            c.summary_number("connects_attempted") - refused);
+  EXPECT_EQ(c.summary_number("requests_failed.connect"), refused);
+  for (const char* reason : {"connection", "pool_timeout", "pool_full", "timeout"}) {
+    EXPECT_EQ(c.summary_number(std::string("requests_failed.") + reason), 0u) << reason;
+  }
+  // No TIME_WAIT has ended by 60 s: every connection closed so far made one record (TW),
+  // but for the few whose close is still under way at the end.
+  EXPECT_NEAR(c.summary_number("nstat.TcpExtTW"), c.summary_number("requests_completed"), 20.0);
+  EXPECT_EQ(c.summary_number("nstat.TcpExtTWRecycled"), 0u);
+  // The backend made a child for every handshake but those still in flight at the end.
+  const GroupResults& b = group(r, "backend");
+  EXPECT_NEAR(b.summary_number("nstat.TcpPassiveOpens"), c.summary_number("nstat.TcpActiveOpens"),
+              20.0);
+  EXPECT_EQ(b.summary_number("nstat.TcpExtListenOverflows"), 0u);
 }
 
 // Example 2: the same traffic through a keep-alive pool.
@@ -151,6 +169,14 @@ TEST(Examples, CloseWaitLeakExhaustsDescriptors) {
   // From then on accept() fails with EMFILE: the accept queue fills (backlog 128 + 1
   // completed connections, never served) and stays full.
   EXPECT_EQ(server.sample("state_sum", server.times.size() - 1, kEstablished), 129u);
+  // The first EMFILE comes with the first connection after the limit (200/s), as predicted
+  // for the limit, and no later than the first sample that shows it (descriptors freed by
+  // connections served may keep the samples below the limit for a while after it).
+  const double first_emfile = server.summary_number("first_accept_emfile_s");
+  EXPECT_NEAR(first_emfile, 511.0, 70.0);
+  EXPECT_LE(first_emfile, full + 0.1);
+  EXPECT_GT(server.summary_number("accept_errors.EMFILE"), 0u);
+  EXPECT_GT(server.summary_number("nstat.TcpExtListenOverflows"), 0u);
   // New SYNs are dropped, and clients give up after 1 + 2 + 4 = 7 s (TCP_SYNCNT 2):
   // ETIMEDOUT appears only after the limit, then for nearly every connection (200/s).
   const double first_timeout =
@@ -296,6 +322,12 @@ TEST(Examples, PoolStrategiesDiffer) {
   const double extra =
       (wait.histogram("request_latency").mean() - lifo.histogram("request_latency").mean()) / 1e9;
   EXPECT_NEAR(extra, w, 0.35 * w);
+  // The pool's own record of those waits: summed over the requests that waited, per request
+  // completed, the same Erlang C mean within the same tolerance.
+  const sim::Histogram& waits = wait.histogram("pool_wait");
+  EXPECT_NEAR(waits.mean() * static_cast<double>(waits.count()) / 1e9 /
+                  wait.summary_number("requests_completed"),
+              w, 0.35 * w);
   bool waited = false;
   for (std::size_t i = 0; i < wait.times.size(); ++i) {
     waited = waited || wait.sample("pool_waiting", i) > 0;
