@@ -238,9 +238,9 @@ bool TcpStack::process_ack(SocketId s, const net::Segment& seg) {
       send_rst(sk, seg.ack);
       return false;
     }
-    sk.snd_una = seg.ack;
     if (sk.parent != kNoSocket) return complete_passive_open(s, seg);
     // Our side of a simultaneous open.
+    sk.snd_una = seg.ack;
     sim_.cancel(sk.timer);
     set_state(s, TcpState::kEstablished);
     const std::uint32_t gen = sk.generation;
@@ -303,6 +303,8 @@ bool TcpStack::process_ack(SocketId s, const net::Segment& seg) {
 }
 
 // The accept queue takes the child if it has room (it holds backlog + 1).
+// SND.UNA moves only then: a request left acked by a full queue accepts the
+// same ACK again, as tcp_check_req() does, when the SYN-ACK is retransmitted.
 bool TcpStack::complete_passive_open(SocketId s, const net::Segment& seg) {
   TcpSocket& sk = sockets_[s];
   const SocketId listener = sk.parent;
@@ -319,9 +321,10 @@ bool TcpStack::complete_passive_open(SocketId s, const net::Segment& seg) {
     }
     return false;
   }
+  sk.snd_una = seg.ack;
   sim_.cancel(sk.timer);
   take_rtt_sample(sk);
-  ++counters_.passive_opens;  // tcp_create_openreq_child(), after the overflow check
+  ++counters_.passive_opens;   // tcp_create_openreq_child(), after the overflow check
   sk.connect_reported = true;  // failures from now on are on_error()
   --l.syn_queue;
   ++l.accept_queue;

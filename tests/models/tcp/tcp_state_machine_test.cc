@@ -560,6 +560,29 @@ TEST(TcpStateMachine, FinalAcksBeyondAFullAcceptQueueAreIgnored) {
   EXPECT_EQ(h.server.counters().listen_overflows, 2U);
 }
 
+TEST(TcpStateMachine, AcksAfterARetransmittedSynAckStillFindTheRequest) {
+  // tcp_check_req() keeps an acked request while the accept queue is full: the
+  // client's ACK to each retransmitted SYN-ACK counts ListenOverflows again,
+  // and once accept() has made room the next one completes the connection.
+  TwoHosts h;
+  h.server_app.auto_accept = false;
+  const SocketId l = h.listen(80, 2);
+  for (int i = 0; i < 5; ++i) h.connect(80);
+  h.run_for(1500 * kMs);  // past the first SYN-ACK retransmission, at 1 s
+  EXPECT_EQ(h.server.counters().listen_overflows, 4U);
+  EXPECT_EQ(h.server.count(S::kSynReceived), 2U);
+  EXPECT_EQ(h.client.count(S::kEstablished), 5U);
+  EXPECT_TRUE(h.client_app.errors.empty());
+  ASSERT_EQ(h.server.accept(l, h.server_app).error, SocketError::kOk);
+  ASSERT_EQ(h.server.accept(l, h.server_app).error, SocketError::kOk);
+  h.run_for(3 * kS);  // the second retransmission, at 3 s
+  EXPECT_EQ(h.server.counters().listen_overflows, 4U);
+  EXPECT_EQ(h.server.count(S::kSynReceived), 0U);
+  EXPECT_EQ(h.server.count(S::kEstablished), 5U);
+  EXPECT_EQ(h.client.count(S::kEstablished), 5U);
+  EXPECT_TRUE(h.client_app.errors.empty());
+}
+
 TEST(TcpStateMachine, AbortOnOverflowResetsTheClient) {
   KernelSettings settings = KernelSettings::linux_defaults();
   settings.tcp_abort_on_overflow = true;
