@@ -28,6 +28,7 @@
 #include "scenarios/memory_estimate.h"
 #include "scenarios/scenario_loader.h"
 #include "scenarios/world.h"
+#include "sim/duration.h"
 #include "sim/progress.h"
 
 namespace {
@@ -168,6 +169,10 @@ int run_command_line(int argc, char** argv) {
   run->add_option("--set", overrides, "override a field: path=value (repeatable)");
   run->add_option("--seed", seed, "seed instead of the scenario's");
   run->add_flag("-q,--quiet", quiet, "no progress display");
+  std::string progress_every = "10s";
+  run->add_option("--progress-every", progress_every,
+                  "wall time between progress lines when stderr is not a terminal (0s: none)")
+      ->capture_default_str();
   run->add_option("--ss", socket_tables,
                   "print a host's sockets at a simulated time, as ss -tano: HOST@TIME, "
                   "e.g. clients-0@30s (repeatable)");
@@ -242,6 +247,13 @@ int run_command_line(int argc, char** argv) {
     }
   }
 
+  std::string duration_error;
+  const auto progress_interval = tcpsim::sim::parse_duration(progress_every, &duration_error);
+  if (!progress_interval) {
+    fmt::print(stderr, "tcpsim: --progress-every: {}\n", duration_error);
+    return kBadInput;
+  }
+
   try {
     if (merge->parsed()) return merge_command(merge_output, merge_inputs, merge_summaries_only);
     if (sweep->parsed()) {
@@ -276,8 +288,8 @@ int run_command_line(int argc, char** argv) {
                  static_cast<double>(*available) / static_cast<double>(1ULL << 30U));
       return kBadInput;
     }
-    tcpsim::metrics::RunResults results =
-        tcpsim::scenarios::run_scenario(*loaded, seed, !quiet, table_requests, nstat_requests);
+    tcpsim::metrics::RunResults results = tcpsim::scenarios::run_scenario(
+        *loaded, seed, !quiet, table_requests, nstat_requests, *progress_interval);
     tcpsim::io::write_results(results, output);
     fmt::print("{}", tcpsim::cli::summary_table(results));
     for (const auto& table : results.socket_tables) {

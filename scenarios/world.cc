@@ -1,7 +1,6 @@
 #include "scenarios/world.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -166,7 +165,8 @@ std::vector<const tcp::TcpStack*> empty_tables(
 metrics::RunResults run_scenario(const LoadResult& loaded,
                                  std::optional<std::uint64_t> seed_override, bool show_progress,
                                  const std::vector<SocketTableRequest>& socket_tables,
-                                 const std::vector<SocketTableRequest>& nstat_tables) {
+                                 const std::vector<SocketTableRequest>& nstat_tables,
+                                 std::int64_t progress_log_interval) {
   if (!loaded.ok()) throw std::invalid_argument("the scenario has problems; run `tcpsim check`");
   const ResolvedScenario& sc = *loaded.resolved;
   const auto table_hosts = locate_tables(sc, socket_tables, "--ss");
@@ -207,7 +207,17 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
   sampler.start();
   for (auto& n : nodes) n->start();
 
-  sim::Progress progress(sc.duration, stderr, show_progress && isatty(fileno(stderr)) != 0);
+  sim::Progress progress = show_progress
+                               ? sim::Progress::for_stderr(sc.duration, progress_log_interval)
+                               : sim::Progress(sc.duration, stderr, false);
+  progress.set_detail([&w] {
+    std::uint64_t sockets = 0;
+    for (const auto& group : w.hosts) {
+      for (const auto& h : group)
+        sockets += h->stack().sockets_alive() + h->stack().minisockets_alive();
+    }
+    return fmt::format("sockets {}", sockets);
+  });
   w.sim.set_heartbeat(&progress);
   const auto started = std::chrono::steady_clock::now();
   w.sim.run_until(sc.duration);

@@ -9,6 +9,7 @@
 
 #include "models/metrics/run_results.h"
 #include "scenarios/scenario_loader.h"
+#include "sim/progress.h"
 #include "sim/time.h"
 
 namespace tcpsim::scenarios {
@@ -22,10 +23,13 @@ struct SocketTableRequest {
 // `loaded` must be ok(): the resolve pass has judged the scenario, so nothing
 // here refuses it. Throws std::invalid_argument for a socket table or counters of an
 // unknown host or at a time outside [0, duration]. They land in
-// RunResults::socket_tables and nstat_tables in the order requested.
-metrics::RunResults run_scenario(const LoadResult& loaded, std::optional<std::uint64_t> seed,
-                                 bool show_progress,
-                                 const std::vector<SocketTableRequest>& socket_tables = {},
-                                 const std::vector<SocketTableRequest>& nstat_tables = {});
+// RunResults::socket_tables and nstat_tables in the order requested. Progress, when shown, is
+// redrawn on a terminal, or written to stderr as a line every `progress_log_interval` of wall
+// time when stderr is a file or a pipe.
+metrics::RunResults run_scenario(
+    const LoadResult& loaded, std::optional<std::uint64_t> seed, bool show_progress,
+    const std::vector<SocketTableRequest>& socket_tables = {},
+    const std::vector<SocketTableRequest>& nstat_tables = {},
+    std::int64_t progress_log_interval = sim::Progress::kDefaultLogInterval);
 
 }  // namespace tcpsim::scenarios

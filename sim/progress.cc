@@ -74,12 +74,19 @@ std::int64_t steady_clock_ns() {
       .count();
 }
 
-Progress Progress::for_stderr(Time end) {
-  return Progress(end, stderr, isatty(fileno(stderr)) != 0);
+Progress Progress::for_stderr(Time end, std::int64_t log_interval_ns) {
+  if (isatty(fileno(stderr)) != 0) return Progress(end, stderr, true);
+  return Progress(end, stderr, log_interval_ns > 0, steady_clock_ns, log_interval_ns, true);
 }
 
-Progress::Progress(Time end, std::FILE* out, bool enabled, Clock clock, std::int64_t interval_ns)
-    : end_(end), out_(out), enabled_(enabled), clock_(std::move(clock)), interval_(interval_ns) {
+Progress::Progress(Time end, std::FILE* out, bool enabled, Clock clock, std::int64_t interval_ns,
+                   bool log_lines)
+    : end_(end),
+      out_(out),
+      enabled_(enabled),
+      clock_(std::move(clock)),
+      interval_(interval_ns),
+      log_(log_lines) {
   restart(0, 0);
 }
 
@@ -109,10 +116,14 @@ void Progress::finish(Time now, std::uint64_t events_processed) {
   const std::int64_t wall = clock_();
   const double elapsed = static_cast<double>(wall - start_wall_) / 1e9;
   const double events = static_cast<double>(events_processed - start_events_);
-  draw(fmt::format("{}  {}  in {}", sim_field(now, end_),
-                   format_rate(elapsed > 0 ? events / elapsed : 0.0), format_wall(elapsed)));
-  std::fputc('\n', out_);
-  std::fflush(out_);
+  std::string line = fmt::format("{}  {}", sim_field(now, end_),
+                                 format_rate(elapsed > 0 ? events / elapsed : 0.0));
+  if (detail_) line += "  " + detail_();
+  draw(line + "  in " + format_wall(elapsed));
+  if (!log_) {
+    std::fputc('\n', out_);
+    std::fflush(out_);
+  }
   line_open_ = false;
   last_width_ = 0;
 }
@@ -125,6 +136,7 @@ std::string Progress::status_line(Time now, std::uint64_t events_processed,
   const double events = static_cast<double>(events_processed - start_events_);
   line += "  ";
   line += format_rate(wall_elapsed > 0 ? events / (wall_elapsed / 1e9) : 0.0);
+  if (detail_) line += "  " + detail_();
   if (end_ != kTimeMax) {
     if (now >= end_) {
       line += "  ETA 0s";
@@ -139,6 +151,12 @@ std::string Progress::status_line(Time now, std::uint64_t events_processed,
 }
 
 void Progress::draw(const std::string& line) {
+  if (log_) {
+    fmt::print(out_, "{}\n", line);
+    std::fflush(out_);
+    line_open_ = true;
+    return;
+  }
   const std::size_t pad = last_width_ > line.size() ? last_width_ - line.size() : 0;
   fmt::print(out_, "\r{}{:{}}", line, "", pad);
   std::fflush(out_);

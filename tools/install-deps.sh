@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
-  python3-h5py python3-matplotlib
+  python3-h5py python3-matplotlib python3-pandas
   time
 )
 

@@ -67,6 +67,29 @@ done
 /usr/bin/python3 "$src/tests/cli/compare_results.py" same "$work/a.h5" "$work/b.h5"
 /usr/bin/python3 "$src/tests/cli/compare_results.py" differ "$work/a.h5" "$work/c.h5"
 
+# Progress into a file (not a terminal): a line per --progress-every of wall time, each ending
+# in a newline with simulated time, rate, sockets and ETA, then the final line; none with -q
+# or 0s; a bad interval is refused before the run.
+"$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -o "$work/hb.h5" \
+  --progress-every 1ms >/dev/null 2>"$work/hb"
+grep -qE '^sim [0-9.hms]+/2m \([0-9.]+%\)  [0-9.]+ (k |M )?events/s  sockets [0-9]+  ETA [0-9hms]+$' \
+  "$work/hb" || fail "progress lines: $(head -3 "$work/hb")"
+tail -1 "$work/hb" | grep -qE '^sim 2m/2m \(100\.0%\)  .* events/s  sockets [0-9]+  in [0-9hms]+$' ||
+  fail "progress: last line $(tail -1 "$work/hb")"
+[[ $(grep -vc '^sim ' "$work/hb") -eq 0 && $(grep -c $'\r' "$work/hb") -eq 0 ]] ||
+  fail "progress: other text or carriage returns in the log"
+"$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -o "$work/hb.h5" -q \
+  --progress-every 1ms >/dev/null 2>"$work/hb"
+[[ ! -s "$work/hb" ]] || fail "progress with -q: $(head -1 "$work/hb")"
+"$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -o "$work/hb.h5" \
+  --progress-every 0s >/dev/null 2>"$work/hb"
+[[ ! -s "$work/hb" ]] || fail "progress every 0s: $(head -1 "$work/hb")"
+rm -f "$work/hb.h5"
+if "$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -o "$work/hb.h5" \
+  --progress-every 10 >/dev/null 2>"$work/err"; then fail "--progress-every 10 accepted"; fi
+grep -q -- "--progress-every: invalid duration" "$work/err" && [[ ! -e "$work/hb.h5" ]] ||
+  fail "--progress-every 10: $(cat "$work/err")"
+
 # The example exhausts each client's range when range / rate predicts.
 "$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/full.h5" >/dev/null
 /usr/bin/python3 "$src/tests/cli/check_example.py" "$work/full.h5"

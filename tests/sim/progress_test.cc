@@ -177,6 +177,36 @@ TEST_F(ProgressTest, EventRateUsesThreeSignificantDigitsAndSiPrefixes) {
   EXPECT_EQ(p.status_line(kSecond, 5, wall + seconds(2)), "sim 1s  2.50 events/s");
 }
 
+TEST_F(ProgressTest, LogLinesEndEachBeatWithANewlineAndRedrawNothing) {
+  Progress p(
+      seconds(120), out.get(), true, [this] { return wall; }, seconds(10), true);
+  int beats = 0;
+  p.set_detail([&beats] { return "sockets " + std::to_string(1000 * ++beats); });
+  const std::int64_t t0 = wall;
+  wall = t0 + seconds(9);
+  p.beat(seconds(9), 9'000'000);
+  EXPECT_EQ(out.text(), "");
+  wall = t0 + seconds(10);
+  p.beat(seconds(10), 10'000'000);
+  wall = t0 + seconds(15);
+  p.beat(seconds(15), 15'000'000);
+  wall = t0 + seconds(20);
+  p.beat(seconds(20), 20'000'000);
+  wall = t0 + seconds(25);
+  p.finish(seconds(120), 50'000'000);
+  EXPECT_EQ(out.text(),
+            "sim 10s/2m (8.3%)  1.00 M events/s  sockets 1000  ETA 1m50s\n"
+            "sim 20s/2m (16.7%)  1.00 M events/s  sockets 2000  ETA 1m40s\n"
+            "sim 2m/2m (100.0%)  2.00 M events/s  sockets 3000  in 25s\n");
+}
+
+TEST_F(ProgressTest, DetailStandsBeforeTheEtaOnATerminal) {
+  Progress p = make(seconds(100));
+  p.set_detail([] { return std::string("sockets 7"); });
+  EXPECT_EQ(p.status_line(seconds(50), 500, wall + seconds(5)),
+            "sim 50s/1m40s (50.0%)  100 events/s  sockets 7  ETA 5s");
+}
+
 TEST_F(ProgressTest, ForStderrConstructs) {
   Progress p = Progress::for_stderr(seconds(1));
   p.finish(seconds(1), 0);
