@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
@@ -71,7 +72,9 @@ std::string group_table(const metrics::GroupResults& g) {
       for (std::size_t k = i; k < next; ++k) {
         const SummaryValue& r = g.summary[k];
         const bool seconds = r.metric->unit == "s";
-        out += fmt::format("  {:<{}}{}{}\n", r.name, kNameWidth, number(r, r.values[0]),
+        // A name past the column keeps one space before its value.
+        const int width = std::max(kNameWidth, static_cast<int>(r.name.size()) + 1);
+        out += fmt::format("  {:<{}}{}{}\n", r.name, width, number(r, r.values[0]),
                            seconds ? "" : " " + std::string(r.metric->unit));
       }
     }

@@ -232,6 +232,7 @@ void write_summary(hid_t parent, const GroupResults& g) {
     switch (v.reading) {
       case metrics::Reading::kPeak:
       case metrics::Reading::kLast:
+      case metrics::Reading::kPeakOnHost:
         if (m.width == metrics::Width::k32) {
           summary_attribute<std::uint32_t>(s, v);
         } else {
@@ -243,6 +244,7 @@ void write_summary(hid_t parent, const GroupResults& g) {
         break;
       case metrics::Reading::kMean:
       case metrics::Reading::kValue:
+      case metrics::Reading::kPortHeadroom:  // NaN when the range is unknown
         summary_attribute<double>(s, v);
         break;
     }

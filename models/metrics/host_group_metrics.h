@@ -22,7 +22,7 @@ inline constexpr std::array<std::string_view, 5> kRequestFailureNames{
 inline constexpr Columns kPerRequestFailure{"reasons", kRequestFailureNames};
 
 // In the order of the run summary's columns.
-inline constexpr std::array<Metric, 17> kHostGroupMetrics{{
+inline constexpr std::array<Metric, 18> kHostGroupMetrics{{
     {.name = "state_sum",
      .unit = "sockets",
      .description = "sockets in each state, summed over the group's hosts",
@@ -125,6 +125,16 @@ inline constexpr std::array<Metric, 17> kHostGroupMetrics{{
      .description = "pool wait, of the requests that waited for a pooled connection and got one",
      .kind = MetricKind::kHistogram,
      .summary = {{{"pool_wait", Reading::kPercentiles}}}},
+    {.name = "ports_per_destination",
+     .unit = "ports",
+     .description = "ports of the range toward each host's busiest destination (local address, "
+                    "remote address and port), summed over the group's hosts",
+     .kind = MetricKind::kLevel,
+     .width = Width::k32,
+     .max_name = "ports_per_destination_max",
+     .max_description = "ports of the range toward one destination on the host with the most",
+     .summary = {{{"ports_per_destination_peak", Reading::kPeakOnHost},
+                  {"port_headroom", Reading::kPortHeadroom}}}},
 }};
 
 consteval const Metric& host_metric(std::string_view name) { return find(kHostGroupMetrics, name); }

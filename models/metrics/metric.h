@@ -20,11 +20,13 @@ enum class MetricKind : std::uint8_t {
 
 // How the run summary reads a metric.
 enum class Reading : std::uint8_t {
-  kPeak,         // the largest value over the samples taken at or after warm-up
-  kMean,         // the time-weighted mean over the samples after warm-up
-  kLast,         // the last sample's value
-  kPercentiles,  // a histogram's kPercentiles, as <name>_<p>_ns
-  kValue,        // a scalar's value
+  kPeak,          // the largest value over the samples taken at or after warm-up
+  kPeakOnHost,    // the largest value any one host reached (the max series), after warm-up
+  kPortHeadroom,  // the group's port range minus kPeakOnHost: ports never needed, NaN if unknown
+  kMean,          // the time-weighted mean over the samples after warm-up
+  kLast,          // the last sample's value
+  kPercentiles,   // a histogram's kPercentiles, as <name>_<p>_ns
+  kValue,         // a scalar's value
 };
 
 // How the sources' values of a scalar make the group's; NaN (no value) is skipped.

@@ -1,6 +1,7 @@
 #include "models/metrics/run_results.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 
@@ -14,6 +15,11 @@ std::string describe(const SummaryValue& v) {
   switch (v.reading) {
     case Reading::kPeak:
       return "peak after warm-up of " + what;
+    case Reading::kPeakOnHost:
+      return "peak after warm-up of " + std::string(v.metric->max_description);
+    case Reading::kPortHeadroom:
+      return "ports of the range never needed: the range minus the peak after warm-up of " +
+             std::string(v.metric->max_description);
     case Reading::kMean:
       return "time-weighted mean after warm-up of " + what;
     case Reading::kLast:
@@ -32,6 +38,15 @@ std::vector<double> read_series(const std::vector<sim::Time>& times, const Metri
                                 Reading reading, sim::Time warmup) {
   const std::size_t columns = v.metric->column_count();
   std::vector<double> out(columns, 0.0);
+  if (reading == Reading::kPeakOnHost) {
+    for (std::size_t k = 0; k < times.size(); ++k) {
+      if (times[k] < warmup) continue;
+      for (std::size_t c = 0; c < columns; ++c) {
+        out[c] = std::max(out[c], static_cast<double>(v.max[k * columns + c]));
+      }
+    }
+    return out;
+  }
   if (reading == Reading::kLast) {
     if (!times.empty()) {
       for (std::size_t c = 0; c < columns; ++c) {
@@ -70,9 +85,19 @@ void summarise(GroupResults& r, sim::Time warmup) {
         case Reading::kPeak:
         case Reading::kMean:
         case Reading::kLast:
+        case Reading::kPeakOnHost:
           r.summary.push_back({std::string(s.name), v.metric, s.reading, nullptr,
                                read_series(r.times, v, s.reading, warmup)});
           break;
+        case Reading::kPortHeadroom: {
+          std::vector<double> left = read_series(r.times, v, Reading::kPeakOnHost, warmup);
+          for (double& x : left) {
+            x = r.port_range_size == 0 ? std::numeric_limits<double>::quiet_NaN()
+                                       : static_cast<double>(r.port_range_size) - x;
+          }
+          r.summary.push_back({std::string(s.name), v.metric, s.reading, nullptr, std::move(left)});
+          break;
+        }
         case Reading::kPercentiles:
           for (const Percentile& p : kPercentiles) {
             r.summary.push_back({std::string(s.name) + "_" + std::string(p.name) + "_ns",

@@ -11,6 +11,7 @@ void StackStats::sample(Sample& out) const {
     out.add(host_metric("state_sum"), i, counts[i]);
   }
   out.add(host_metric("ports_in_use"), stack_.ports_in_use());
+  out.add(host_metric("ports_per_destination"), stack_.ports_toward_busiest_destination());
   out.add(host_metric("fds_in_use"), stack_.fds_in_use());
   const NstatValues nstat = nstat_values(stack_.counters());
   for (std::size_t i = 0; i < nstat.size(); ++i) out.add(host_metric("nstat"), i, nstat[i]);

@@ -71,6 +71,12 @@ class ConnectionTable {
       destinations_.erase(it);
     }
   }
+  // The most ports of the range that one destination holds; a walk over the destinations.
+  [[nodiscard]] std::uint32_t busiest_destination_ports() const {
+    std::uint32_t most = 0;
+    for (const auto& [key, slot] : destinations_) most = std::max(most, bitmaps_[slot].count());
+    return most;
+  }
   // Hands a 4-tuple from one record to another with the same tuple.
   void replace(std::uint32_t old_id, std::uint32_t new_id) {
     set_.erase(old_id);

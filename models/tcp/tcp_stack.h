@@ -127,6 +127,10 @@ class TcpStack final : public sim::EventHandler {
   }
   [[nodiscard]] std::uint32_t fds_in_use() const { return fds_; }
   [[nodiscard]] std::size_t ports_in_use() const { return binds_.ports_in_use(); }
+  // Connections and TIME_WAITs from ephemeral ports toward the destination holding the most.
+  [[nodiscard]] std::uint32_t ports_toward_busiest_destination() const {
+    return connections_.busiest_destination_ports();
+  }
   [[nodiscard]] std::uint32_t sockets_alive() const { return sockets_alive_; }
   [[nodiscard]] std::uint32_t minisockets_alive() const { return tw_alive_; }
   [[nodiscard]] const TcpCounters& counters() const { return counters_; }

@@ -48,6 +48,7 @@ metrics::RunResults make_results() {
     last(g, "state_sum", 10) = 100 + static_cast<std::uint64_t>(i);  // TIME_WAIT
     last(g, "connects_attempted") = 40;
     last(g, "gateway_drops", 1) = 7;
+    g.at("ports_per_destination").max.back() = 9000 + 100 * static_cast<std::uint64_t>(i);
   }
   g.at("request_latency").histogram->record(sim::milliseconds(2));
   g.at("first_eaddrnotavail_s").value = 1.5;
@@ -65,6 +66,9 @@ TEST(SummaryTable, PrintsEveryReadingOfTheGroupsMetrics) {
   EXPECT_THAT(out, Not(HasSubstr("LISTEN")));
   EXPECT_THAT(out, HasSubstr("  first_eaddrnotavail_s   1.5s\n"));
   EXPECT_THAT(out, HasSubstr("  connects_attempted      40 connects\n"));
+  // The busiest host's peak toward one destination, and the range's ports left over it.
+  EXPECT_THAT(out, HasSubstr("  ports_per_destination_peak 9200 ports\n"));
+  EXPECT_THAT(out, HasSubstr("  port_headroom           19032 ports\n"));
   EXPECT_THAT(out, HasSubstr("  connect_latency         -\n"));
   EXPECT_THAT(out, HasSubstr("  request_latency         p50 2ms"));
   // The metrics of a kind of node the table knows nothing of.

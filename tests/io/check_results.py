@@ -18,6 +18,8 @@ GROUPS = [("web", 0, 3, 28232, 5), ("db", 1, 1, 0, 3)]
 SERIES = {
     "ports_in_use": ("uint32", "ports", lambda g, i: 1000 * (g + 1) + i),
     "ports_in_use_max": ("uint32", "ports", lambda g, i: 500 * (g + 1) + i),
+    "ports_per_destination": ("uint32", "ports", lambda g, i: 300 * (g + 1) + i),
+    "ports_per_destination_max": ("uint32", "ports", lambda g, i: 200 * (g + 1) + i),
     "fds_in_use": ("uint32", "file descriptors", lambda g, i: 2000 * (g + 1) + i),
     "fds_in_use_max": ("uint32", "file descriptors", lambda g, i: 700 * (g + 1) + i),
     "connects_attempted": ("uint64", "connects", lambda g, i: 10_000_000_000 + 100 * i + g),
@@ -124,6 +126,11 @@ def check_summary(grp, g, n):
     check(int(s["requests_completed"]) == 80 * last + g, "requests_completed")
     check(int(s["ports_in_use_peak"]) == 1000 * (g + 1) + last, "ports_in_use_peak")
     check(int(s["fds_in_use_peak"]) == 2000 * (g + 1) + last, "fds_in_use_peak")
+    # The busiest host's peak toward one destination, and the range left over it (web: 28232
+    # ports; db: range unknown, NaN).
+    check(int(s["ports_per_destination_peak"]) == 200 * (g + 1) + last, "ports_per_destination")
+    headroom = float(s["port_headroom"])
+    check(headroom == 28232 - 200 - last if g == 0 else math.isnan(headroom), "port_headroom")
     names = list(s["names"])
     check(len(names) == len(s["units"]) == len(s["descriptions"]), "summary names and units")
     check(names[:2] == ["state_peak.CLOSED", "state_peak.LISTEN"], f"summary names {names[:2]}")

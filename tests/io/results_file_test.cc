@@ -60,6 +60,7 @@ GroupResults make_group(std::uint32_t g, const std::string& name, std::uint32_t 
     }
     put("ports_in_use", 1000 * (g + 1) + i, 500 * (g + 1) + i);
     put("fds_in_use", 2000 * (g + 1) + i, 700 * (g + 1) + i);
+    put("ports_per_destination", 300 * (g + 1) + i, 200 * (g + 1) + i);
     put("connects_attempted", 10'000'000'000ULL + 100 * i + g);
     put("connects_succeeded", 90 * i + g);
     for (std::uint32_t k = 0; k < tcp::kSocketErrorCount; ++k) put("connects_failed", i * k + g);
@@ -564,7 +565,9 @@ TEST_F(ResultsFile, EveryRegisteredMetricIsADatasetWithUnitsAndDescription) {
       }
     }
   }
-  EXPECT_EQ(checked, 2 * (metrics::kHostGroupMetrics.size() + 3) + 2);
+  // Per group every metric, the busiest host's dataset of the four levels read per host, and
+  // the gateway's two.
+  EXPECT_EQ(checked, 2 * (metrics::kHostGroupMetrics.size() + 4) + 2);
   const Id web_group(H5Gopen2(f, "groups/web", H5P_DEFAULT), H5Gclose);
   std::vector<hsize_t> dims;
   EXPECT_THAT(read_dataset<std::uint32_t>(web_group, "gateway_ports", &dims),

@@ -95,6 +95,41 @@ TEST(Sampler, RecordsTheFirstEaddrnotavail) {
   EXPECT_DOUBLE_EQ(results[0].summary_number("first_eaddrnotavail_s"), 5.0);
 }
 
+// Ports toward the busiest destination: 3 connections to :80 and 2 to :81 from a 10-port range
+// leave 7 ports of headroom toward either; connect() gives the :81 ones ports the :80 ones use
+// too, so 3 ports are bound. Taken at 0 s, held by TIME_WAIT until 62 s.
+TEST(Sampler, PortsTowardTheBusiestDestinationAndTheHeadroomLeft) {
+  tcp::KernelSettings s = tcp::KernelSettings::linux_defaults();
+  s.ip_local_port_range = {40000, 40009};
+  TwoHosts h(s);
+  h.listen(80);
+  h.listen(81);
+  h.server_app.then_on_peer_closed = [&](tcp::SocketId sock) { h.server.close(sock); };
+  Sampler sampler(h.sim, sim::kSecond, 0);
+  const std::size_t clients = sampler.add_group("clients", {&h.client}, 10);
+  sampler.add_group("servers", {&h.server});
+  sampler.start();
+  std::vector<tcp::SocketId> sockets;
+  for (const std::uint16_t port : {80, 80, 81, 80, 81}) sockets.push_back(h.connect(port));
+  h.sim.run_until(2 * sim::kSecond);
+  EXPECT_EQ(h.client.ports_toward_busiest_destination(), 3U);
+  for (const tcp::SocketId sock : sockets) h.client.close(sock);
+  h.sim.run_until(70 * sim::kSecond);
+  EXPECT_EQ(h.client.ports_toward_busiest_destination(), 0U);
+  const auto results = sampler.finish();
+  const GroupResults& c = results[clients];
+  for (std::size_t i = 0; i < c.times.size(); ++i) {
+    const bool held = c.times[i] <= 62 * sim::kSecond;
+    EXPECT_EQ(c.sample("ports_per_destination", i), held ? 3U : 0U) << i;
+    EXPECT_EQ(c.sample("ports_per_destination_max", i), held ? 3U : 0U) << i;
+    EXPECT_EQ(c.sample("ports_in_use", i), held ? 3U : 0U) << i;
+  }
+  EXPECT_EQ(c.summary_number("ports_per_destination_peak"), 3.0);
+  EXPECT_EQ(c.summary_number("port_headroom"), 7.0);
+  EXPECT_EQ(results[1].summary_number("ports_per_destination_peak"), 0.0);
+  EXPECT_TRUE(std::isnan(results[1].summary_number("port_headroom")));  // no range given
+}
+
 // A kind of node with metrics of its own: drops by direction and the earliest drop.
 constexpr std::array<std::string_view, 2> kDirections{"in", "out"};
 constexpr std::array<Metric, 3> kGatewayMetrics{{
