@@ -20,10 +20,10 @@ FifoTimerList::~FifoTimerList() {
   for (Entry* c : spare_) delete[] c;
 }
 
-FifoTimerList::Handle FifoTimerList::add(std::uint32_t target, std::uint32_t tag) {
+FifoTimerList::Handle FifoTimerList::add_at(std::uint32_t target, std::uint32_t tag, Time expiry) {
   if ((tail_ & (kChunkSize - 1)) == 0) add_tail_chunk();
   const Handle h = tail_++;
-  at(h) = Entry{sim_.now() + duration_, target, tag};
+  at(h) = Entry{expiry, target, tag};
   ++live_;
   if (!head_scheduled_) schedule_head();
   return h;

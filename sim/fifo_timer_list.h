@@ -25,7 +25,11 @@ class FifoTimerList final : public EventHandler {
   ~FifoTimerList() override;
 
   // Starts a timer expiring at now + duration.
-  Handle add(std::uint32_t target, std::uint32_t tag = 0);
+  Handle add(std::uint32_t target, std::uint32_t tag = 0) {
+    return add_at(target, tag, sim_.now() + duration_);
+  }
+  // Starts one expiring at `expiry`, not before the newest timer's.
+  Handle add_at(std::uint32_t target, std::uint32_t tag, Time expiry);
   // O(1); a handle that already fired or was cancelled is ignored.
   void cancel(Handle handle);
 

@@ -51,6 +51,10 @@
   X(tcp_timeout_min, sim::Time, 8 * sim::kMillisecond, duration_in(sim::kNanosecond),            \
     "TCP_TIMEOUT_MIN (2 jiffies at HZ=250): the re-armed SYN timer after a challenge ACK "       \
     "in SYN_SENT")                                                                               \
+  X(hz, int, 250, int_in(0, 1000),                                                               \
+    "CONFIG_HZ: ticks per second of the kernel's timer wheel, which ends TIME_WAIT and "         \
+    "FIN_WAIT_2 timers at the end of their wheel bucket (60 s: 2.048 s late at most at 250); "   \
+    "0 for exact timers")                                                                        \
   X(mss, std::uint32_t, 1448, uint_at_least(64),                                                 \
     "maximum segment size, in bytes")                                                            \
   X(nf_conntrack, bool, false, flag(),                                                           \

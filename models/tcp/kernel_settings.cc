@@ -20,6 +20,7 @@ KernelSettings KernelSettings::rfc9293() {
   s.time_wait_length = 240 * sim::kSecond;
   s.tcp_tw_reuse = 0;
   s.ip_local_port_range = {49152, 65535};
+  s.hz = 0;  // the RFC's timers are exact
   return s;
 }
 

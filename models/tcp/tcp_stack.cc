@@ -19,7 +19,7 @@ TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
       self_(sim.add_handler(*this)),
       rng_(seed, host_id),
       secret_(rng_.next_u64()),
-      tws_(sim, settings.time_wait_length, self_, kTimeWaitExpired),
+      tws_(sim, settings.time_wait_length, self_, kTimeWaitExpired, wheel_),
       connections_(sockets_, tws_, addresses_, settings.ip_local_port_range),
       binds_(settings.ip_local_port_range),
       perturb_(kPerturbSlots),
@@ -465,8 +465,8 @@ void TcpStack::abort(SocketId s, SocketError error, bool send_reset) {
 void TcpStack::orphan_fin_wait2(SocketId s) {
   TcpSocket& sk = sockets_[s];
   if (settings_.tcp_fin_timeout > kTimeWaitLen) {
-    sim_.arm(sk.timer, sim_.now() + settings_.tcp_fin_timeout - kTimeWaitLen, self_, kRetransmit,
-             s);
+    sim_.arm(sk.timer, wheel_.expiry(sim_.now(), settings_.tcp_fin_timeout - kTimeWaitLen), self_,
+             kRetransmit, s);
     return;
   }
   make_minisocket(s, true);

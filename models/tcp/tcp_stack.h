@@ -24,6 +24,7 @@
 #include "models/tcp/time_wait_reuse.h"
 #include "models/tcp/time_wait_slots.h"
 #include "models/tcp/time_wait_sock.h"
+#include "models/tcp/timer_wheel.h"
 #include "sim/fifo_timer_list.h"
 #include "sim/random_stream.h"
 #include "sim/signal.h"
@@ -252,6 +253,7 @@ class TcpStack final : public sim::EventHandler {
 
   sim::Simulator& sim_;
   KernelSettings settings_;
+  TimerWheel wheel_{static_cast<std::uint32_t>(settings_.hz)};
   std::vector<net::Ipv4> host_addresses_;
   // Every local address a socket or record uses: the host's, then the 127/8 ones in the
   // order they were first used. Records name theirs by index, so it only grows.

@@ -285,7 +285,8 @@ bool TcpStack::process_ack(SocketId s, const net::Segment& seg) {
           orphan_fin_wait2(s);
           return false;
         }
-        sim_.arm(sk.timer, sim_.now() + settings_.tcp_fin_timeout, self_, kRetransmit, s);
+        sim_.arm(sk.timer, wheel_.expiry(sim_.now(), settings_.tcp_fin_timeout), self_, kRetransmit,
+                 s);
       }
       return true;
     case TcpState::kClosing:

@@ -53,7 +53,8 @@ void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
   ++tw_alive_;
   if (fin_wait2) {
     const std::uint32_t slot = t & ~kFinWait2Bit;
-    fin_wait2_timers_.add(slot, tws_.fin_wait2.generation(slot));
+    fin_wait2_timers_.add_at(slot, tws_.fin_wait2.generation(slot),
+                             wheel_.expiry(sim_.now(), fin_wait2_timers_.duration()));
   }
 
   // The full socket is gone, or CLOSED if the application still holds it;

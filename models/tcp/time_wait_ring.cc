@@ -5,9 +5,10 @@
 namespace tcpsim::tcp {
 
 TimeWaitRing::TimeWaitRing(sim::Simulator& sim, sim::Time duration, sim::HandlerId owner,
-                           sim::EventKind kind)
+                           sim::EventKind kind, TimerWheel wheel)
     : sim_(sim),
       duration_(duration),
+      wheel_(wheel),
       owner_(owner),
       kind_(kind),
       chunks_(kInitialChunks),
@@ -17,7 +18,7 @@ TimeWaitRing::TimeWaitRing(sim::Simulator& sim, sim::Time duration, sim::Handler
 
 void TimeWaitRing::schedule_head() {
   if (head_ == tail_) return;
-  sim_.schedule(expiry_at(head_), owner_, kind_, 0);
+  sim_.schedule(due(expiry_at(head_)), owner_, kind_, 0);
   head_scheduled_ = true;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/tcp/time_wait_sock.h"
+#include "models/tcp/timer_wheel.h"
 #include "sim/simulator.h"
 #include "sim/time.h"
 
@@ -24,12 +25,15 @@ class TimeWaitRing {
   static constexpr unsigned kIdBits = 30;
 
   // Due records are announced by an event of `kind` to `owner` at their
-  // expiry; the owner then calls expire().
-  TimeWaitRing(sim::Simulator& sim, sim::Time duration, sim::HandlerId owner, sim::EventKind kind);
+  // expiry; the owner then calls expire(). Records store the end of their period; `wheel`
+  // rounds it to their expiry, which keeps their order.
+  TimeWaitRing(sim::Simulator& sim, sim::Time duration, sim::HandlerId owner, sim::EventKind kind,
+               TimerWheel wheel = TimerWheel(0));
   TimeWaitRing(const TimeWaitRing&) = delete;
   TimeWaitRing& operator=(const TimeWaitRing&) = delete;
 
-  // Appends a copy of `record` expiring at now + duration; returns its id.
+  // Appends a copy of `record` whose period ends at now + duration, which the wheel's
+  // rounding makes its expiry; returns its id.
   std::uint32_t push(const TimeWaitSock& record) {
     const sim::Time expiry = sim_.now() + duration_;
     if ((tail_ & kInChunk) == 0 || expiry - chunk_at(tail_).base > kMaxOffset) [[unlikely]] {
@@ -61,10 +65,9 @@ class TimeWaitRing {
   const TimeWaitSock& operator[](std::uint32_t id) const {
     return chunks_[(id >> kChunkBits) & chunk_mask_]->records[id & kInChunk];
   }
-  [[nodiscard]] sim::Time expiry(std::uint32_t id) const {
-    const Chunk& c = *chunks_[(id >> kChunkBits) & chunk_mask_];
-    return c.base + offset_of(c.records[id & kInChunk]);
-  }
+  [[nodiscard]] sim::Time expiry(std::uint32_t id) const { return due(period_end(id)); }
+  // When record `id` was pushed.
+  [[nodiscard]] sim::Time pushed_at(std::uint32_t id) const { return period_end(id) - duration_; }
   [[nodiscard]] sim::Time duration() const { return duration_; }
   // Whether `id` names a record pushed, neither erased nor expired yet.
   [[nodiscard]] bool holds(std::uint32_t id) const {
@@ -89,7 +92,7 @@ class TimeWaitRing {
   void expire(Fn&& fn) {
     head_scheduled_ = false;
     const sim::Time now = sim_.now();
-    while (head_ != tail_ && expiry_at(head_) <= now) {
+    while (head_ != tail_ && due(expiry_at(head_)) <= now) {
       if (at(head_).in_use) {
         fn(id_of(head_));
         assert(!at(head_).in_use);
@@ -106,7 +109,7 @@ class TimeWaitRing {
     for (Position p = head_; p != tail_;) {
       const Chunk& c = chunk_at(p);
       const TimeWaitSock& r = c.records[p & kInChunk];
-      if (r.in_use) fn(id_of(p), r, c.base + offset_of(r));
+      if (r.in_use) fn(id_of(p), r, due(c.base + offset_of(r)));
       ++p;
       if ((p & kInChunk) == c.end && p != tail_) p = next_chunk(p - 1);
     }
@@ -140,6 +143,14 @@ class TimeWaitRing {
   Chunk& chunk_at(Position p) { return *chunks_[(p >> kChunkBits) & chunk_mask_]; }
   const Chunk& chunk_at(Position p) const { return *chunks_[(p >> kChunkBits) & chunk_mask_]; }
   TimeWaitSock& at(Position p) { return chunk_at(p).records[p & kInChunk]; }
+  [[nodiscard]] sim::Time period_end(std::uint32_t id) const {
+    const Chunk& c = *chunks_[(id >> kChunkBits) & chunk_mask_];
+    return c.base + offset_of(c.records[id & kInChunk]);
+  }
+  // When a record whose period ends at `end` expires.
+  [[nodiscard]] sim::Time due(sim::Time end) const {
+    return wheel_.hz() == 0 ? end : wheel_.expiry(end - duration_, duration_);
+  }
   sim::Time expiry_at(Position p) const {
     const Chunk& c = chunk_at(p);
     return c.base + offset_of(c.records[p & kInChunk]);
@@ -151,6 +162,7 @@ class TimeWaitRing {
 
   sim::Simulator& sim_;
   sim::Time duration_;
+  TimerWheel wheel_;
   sim::HandlerId owner_;
   sim::EventKind kind_;
   std::vector<std::unique_ptr<Chunk>> chunks_;  // ring, by chunk number & chunk_mask_

@@ -25,8 +25,8 @@ inline constexpr std::uint32_t kFinWait2Bit = 1U << TimeWaitRing::kIdBits;
 class TimeWaitSlots {
  public:
   TimeWaitSlots(sim::Simulator& sim, sim::Time time_wait_length, sim::HandlerId owner,
-                sim::EventKind kind)
-      : ring(sim, time_wait_length, owner, kind) {}
+                sim::EventKind kind, TimerWheel wheel)
+      : ring(sim, time_wait_length, owner, kind, wheel) {}
 
   TimeWaitSock& operator[](std::uint32_t id) {
     return (id & kFinWait2Bit) != 0 ? fin_wait2[id & ~kFinWait2Bit].sock : ring[id];
@@ -56,7 +56,7 @@ class TimeWaitSlots {
     if ((id & kFinWait2Bit) != 0) return fin_wait2[id & ~kFinWait2Bit].entered_ms;
     const std::uint8_t age = ring[id].entered_age_ms;
     if (age == TimeWaitSock::kLongAge) return long_entered_.find(id)->second;
-    const sim::Time pushed = ring.expiry(id) - ring.duration();
+    const sim::Time pushed = ring.pushed_at(id);
     return static_cast<std::uint32_t>(pushed / sim::kMillisecond) - age;
   }
   // Stamps ring record `id`, pushed at `now_ms`.

@@ -56,6 +56,7 @@ metrics::GroupResults make_group(std::uint32_t run, std::uint32_t g, const std::
     }
     put("ports_in_use", 1000 * run + i);
     put("fds_in_use", 0);
+    put("ports_per_destination", 0);
     put("connects_attempted", 10'000'000'000ULL + 100 * i + run);
     put("connects_succeeded", 0);
     for (std::uint32_t k = 0; k < tcp::kSocketErrorCount; ++k) put("connects_failed", i * k + run);

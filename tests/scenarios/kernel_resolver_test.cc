@@ -390,6 +390,7 @@ TEST(WriteKernel, ABlockOverridingEveryFieldRoundTrips) {
     tcp_rto_min: "5ms"
     tcp_rto_max: "1m"
     tcp_timeout_min: "4ms"
+    hz: 100
     mss: 8960
     nf_conntrack: true
     nf_conntrack_max: 4096

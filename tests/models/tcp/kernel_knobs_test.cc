@@ -83,6 +83,7 @@ KernelSettings all_changed() {
   s.tcp_rto_min = 5 * sim::kMillisecond;
   s.tcp_rto_max = 60 * sim::kSecond;
   s.tcp_timeout_min = 4 * sim::kMillisecond;
+  s.hz = 1000;
   s.mss = 8960;
   s.nf_conntrack = true;
   s.nf_conntrack_max = 4096;
@@ -110,7 +111,7 @@ TEST(KernelKnobs, NamesAreUniqueAndBoundsNameRowsOfTheirKind) {
       EXPECT_EQ(bound->kind(), knob.kind()) << knob.name();
     }
   }
-  EXPECT_EQ(names.size(), 32U);
+  EXPECT_EQ(names.size(), 33U);
   EXPECT_EQ(find_kernel_knob("tcp_ecn"), nullptr);
 }
 
@@ -124,7 +125,7 @@ TEST(KernelKnobs, PresetsPassEveryChecker) {
   EXPECT_EQ(KernelSettings::preset("freebsd"), nullptr);
 }
 
-TEST(KernelKnobs, Rfc9293OverridesThreeRowsOfLinux) {
+TEST(KernelKnobs, Rfc9293OverridesFourRowsOfLinux) {
   const KernelSettings linux_defaults = KernelSettings::linux_defaults();
   const KernelSettings rfc = KernelSettings::rfc9293();
   std::vector<std::string> differ;
@@ -134,7 +135,7 @@ TEST(KernelKnobs, Rfc9293OverridesThreeRowsOfLinux) {
     }
   }
   EXPECT_THAT(differ, ElementsAre("ip_local_port_range=49152 65535", "tcp_tw_reuse=0",
-                                  "time_wait_length=4m"));
+                                  "time_wait_length=4m", "hz=0"));
 }
 
 TEST(KernelKnobs, ReadingEveryRowsTextGivesTheSameSettings) {

@@ -2,6 +2,10 @@
 // they carry from their first entry (tw_entry_stamp, the port) stays.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <vector>
+
 #include "models/tcp/tcp_stack.h"
 #include "tests/models/tcp/tcp_test_util.h"
 
@@ -37,6 +41,7 @@ struct RestartedTimeWait {
     s.ip_local_port_range = {40000, 40001};
     s.tcp_tw_reuse = 1;
     s.tcp_tw_reuse_delay = reuse_delay;
+    s.hz = 0;  // exact timers: the tests time the period to the nanosecond
     return s;
   }
   // The server's FIN again, as if the ACK of it had been lost: TIME_WAIT acks
@@ -95,6 +100,51 @@ TEST(TcpTimeWait, ReuseDelayCountsFromTheFirstEntryAfterOneRestart) {
   EXPECT_EQ(tw.connect_at(tw.entered + 29 * kS), SocketError::kEaddrnotavail);
   EXPECT_EQ(tw.connect_at(tw.entered + 31 * kS), SocketError::kOk);
   EXPECT_EQ(tw.h.client.counters().tw_recycled, 1U);
+}
+
+// With HZ=250 (the Linux preset) a TIME_WAIT ends at the end of its 2.048-s wheel bucket:
+// 60.004 to 62.048 s after it began, the records of a bucket together (linux-tcp.md measured
+// 60.1 to 62.1 s); an orphaned FIN_WAIT_2 with tcp_fin_timeout 10 s in 256-ms batches.
+TEST(TcpTimeWait, TimerWheelEndsRecordsInBatchesOnItsBoundaries) {
+  for (const bool fin_wait2 : {false, true}) {
+    SCOPED_TRACE(fin_wait2 ? "FIN_WAIT_2" : "TIME_WAIT");
+    KernelSettings s = KernelSettings::linux_defaults();
+    ASSERT_EQ(s.hz, 250);
+    s.tcp_fin_timeout = 10 * kS;
+    TwoHosts h(s);
+    h.listen(80);
+    // The server never closes, so the client's orphans wait in FIN_WAIT_2; or it closes at
+    // once and the client ends in TIME_WAIT.
+    if (!fin_wait2) h.server_app.then_on_peer_closed = [&h](SocketId c) { h.server.close(c); };
+    h.client_app.then_on_connected = [&h](SocketId c, SocketError) { h.client.close(c); };
+    const S state = fin_wait2 ? S::kFinWait2 : S::kTimeWait;
+    std::map<net::FourTuple, sim::Time> began;
+    std::vector<sim::Time> lifetimes;
+    std::set<sim::Time> ends;
+    h.client.on_state_change().connect([&](const net::FourTuple& t, S from, S to) {
+      if (to == state) began[t] = h.sim.now();
+      if (from == state && to != state) {
+        lifetimes.push_back(h.sim.now() - began.at(t));
+        ends.insert(h.sim.now());
+      }
+    });
+    for (int i = 0; i < 40; ++i) {
+      h.connect(80);
+      h.run_for(137 * sim::kMillisecond);
+    }
+    h.run_for(70 * kS);
+    ASSERT_EQ(lifetimes.size(), 40U);
+    const sim::Time length = fin_wait2 ? 10 * kS : 60 * kS;
+    const sim::Time granule = (fin_wait2 ? 256 : 2'048) * sim::kMillisecond;
+    for (const sim::Time life : lifetimes) {
+      EXPECT_GT(life, length);
+      EXPECT_LE(life, length + granule);
+    }
+    // 40 records begun over 5.5 s end together in a few batches, each on a boundary.
+    EXPECT_LE(ends.size(), 5.5 * kS / granule + 2);
+    for (const sim::Time end : ends) EXPECT_EQ(end % granule, 0) << end;
+    EXPECT_EQ(h.client.check_invariants(), "");
+  }
 }
 
 }  // namespace
