@@ -159,6 +159,66 @@ TEST(PortAllocation, BindAddressNoPortRestoresPerDestinationRanges) {
   EXPECT_EQ(churn.errors.front().time, 2 * kS);
 }
 
+// A range of one port ("40000 40000"): connect() and bind() scan it like any other.
+TEST(PortAllocation, OnePortRangeGivesOneConnectionPerDestination) {
+  for (const std::uint16_t port : {40000, 40001, 65535}) {
+    TwoHosts h(with_range(port, port));
+    listen_on(h, {80, 81});
+    Churn churn(h, {80, 81}, 200 * kMs, BindMode::kConnect);
+    churn.start(10 * kS);
+    h.run_for(10 * kS);
+    EXPECT_EQ(churn.ok, 2U) << port;
+    ASSERT_EQ(churn.errors.size(), 48U) << port;
+    EXPECT_EQ(churn.errors.front().time, 400 * kMs);
+    for (const auto& f : churn.errors) EXPECT_EQ(f.error, SocketError::kEaddrnotavail);
+    EXPECT_EQ(churn.used_ports, (std::vector<std::uint16_t>{port, port}));
+    EXPECT_EQ(h.client.count(S::kTimeWait), 2U);
+    EXPECT_EQ(h.client.ports_in_use(), 1U);
+    EXPECT_EQ(h.client.check_invariants(), "");
+  }
+}
+
+TEST(PortAllocation, OnePortRangeUnderBindZeroServesOneDestination) {
+  TwoHosts h(with_range(40000, 40000));
+  listen_on(h, {80, 81});
+  Churn churn(h, {80, 81}, 200 * kMs, BindMode::kBindZero);
+  churn.start(10 * kS);
+  h.run_for(10 * kS);
+  EXPECT_EQ(churn.ok, 1U);
+  ASSERT_EQ(churn.errors.size(), 49U);
+  EXPECT_EQ(churn.errors.front().time, 200 * kMs);
+  for (const auto& f : churn.errors) EXPECT_EQ(f.error, SocketError::kEaddrinuse);
+  EXPECT_EQ(h.client.check_invariants(), "");
+}
+
+TEST(PortAllocation, OnePortRangeUnderBindAddressNoPortServesEachDestination) {
+  TwoHosts h(with_range(40001, 40001));
+  listen_on(h, {80, 81});
+  Churn churn(h, {80, 81}, 200 * kMs, BindMode::kBindNoPort);
+  churn.start(10 * kS);
+  h.run_for(10 * kS);
+  EXPECT_EQ(churn.ok, 2U);
+  EXPECT_EQ(churn.errors.size(), 48U);
+  EXPECT_EQ(h.client.check_invariants(), "");
+}
+
+// With tcp_tw_reuse the one port is taken over from its TIME_WAIT once that is more than
+// 1 s old: the connects at 0, 1.2, 2.4, ..., 9.6 s succeed, 9 of the 50.
+TEST(PortAllocation, OnePortRangeWithTwReuseReusesItsTimeWait) {
+  KernelSettings s = with_range(40000, 40000);
+  s.tcp_tw_reuse = 1;
+  TwoHosts h(s);
+  listen_on(h, {80});
+  Churn churn(h, {80}, 200 * kMs, BindMode::kConnect);
+  churn.start(10 * kS);
+  h.run_for(10 * kS);
+  EXPECT_EQ(churn.ok + churn.errors.size(), 50U);
+  EXPECT_EQ(churn.ok, 9U);
+  EXPECT_EQ(h.client.counters().tw_recycled, churn.ok - 1);
+  EXPECT_LE(h.client.count(S::kTimeWait), 1U);
+  EXPECT_EQ(h.client.check_invariants(), "");
+}
+
 TEST(PortAllocation, TwReuseWithTimestampsNeverFailsAtFivePerSecondOnFiftyPorts) {
   KernelSettings s = with_range(40000, 40049);
   s.tcp_tw_reuse = 1;
