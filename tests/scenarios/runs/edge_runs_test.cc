@@ -1,0 +1,63 @@
+// Scenarios at the edges of valid input run to the end with the counts their arithmetic
+// predicts: a one-port ephemeral range, closed-loop users whose requests take no time.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "models/metrics/run_results.h"
+#include "scenarios/scenario_loader.h"
+#include "scenarios/world.h"
+
+namespace tcpsim::scenarios {
+namespace {
+
+metrics::RunResults run_file(const std::string& name) {
+  const LoadResult loaded = load_scenario(std::string(TCPSIM_RUNS_DIR) + "/" + name);
+  std::string problems;
+  for (const Problem& p : loaded.problems) problems += p.to_string() + "\n";
+  EXPECT_TRUE(loaded.ok()) << problems;
+  if (!loaded.ok()) return {};
+  return run_scenario(loaded, std::nullopt, false);
+}
+
+const metrics::GroupResults& clients(const metrics::RunResults& r) {
+  for (const metrics::GroupResults& g : r.groups) {
+    if (g.name == "clients") return g;
+  }
+  static const metrics::GroupResults kMissing;
+  ADD_FAILURE() << "no group clients";
+  return kMissing;
+}
+
+// Arrivals at 0.1, 0.2, ..., 9.9 s: 99 connects per host, the first of each succeeds.
+TEST(EdgeRuns, OnePortRangeGivesEachHostOneConnection) {
+  const metrics::RunResults r = run_file("one_port_range.pbtxt");
+  const metrics::GroupResults& c = clients(r);
+  EXPECT_EQ(c.summary_number("connects_attempted"), 198U);
+  EXPECT_EQ(c.summary_number("requests_completed"), 2U);
+  EXPECT_EQ(c.summary_number("failures.EADDRNOTAVAIL"), 196U);
+  EXPECT_EQ(c.summary_number("requests_failed.connect"), 196U);
+  EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 2U);
+  EXPECT_EQ(c.summary_number("nstat.TcpActiveOpens"), 2U);
+}
+
+TEST(EdgeRuns, ClosedLoopOverIdealLinksAdvancesAMinimumCycleARequest) {
+  const metrics::RunResults r = run_file("closed_loop_ideal_links.pbtxt");
+  const metrics::GroupResults& c = clients(r);
+  EXPECT_EQ(c.summary_number("requests_completed"), 10000U);
+  EXPECT_EQ(c.summary_number("connects_attempted"), 1U);
+  EXPECT_EQ(c.summary_number("requests_failed.pool_full"), 0U);
+  EXPECT_EQ(c.summary_number("requests_failed.connect"), 0U);
+}
+
+TEST(EdgeRuns, ClosedLoopRefusedByItsPoolAdvancesAMinimumCycleARequest) {
+  const metrics::RunResults r = run_file("closed_loop_pool_rejects.pbtxt");
+  const metrics::GroupResults& c = clients(r);
+  EXPECT_EQ(c.summary_number("requests_completed"), 0U);
+  EXPECT_EQ(c.summary_number("requests_failed.pool_full"), 10000U);
+  EXPECT_EQ(c.summary_number("connects_attempted"), 1U);
+}
+
+}  // namespace
+}  // namespace tcpsim::scenarios
