@@ -15,10 +15,10 @@ using tcp::SocketError;
 using testing::World;
 using testing::WorldOptions;
 
-World ideal_world() {
+WorldOptions ideal_links() {
   WorldOptions o;
   o.link_latency = 0;
-  return World(o);
+  return o;
 }
 
 ServerConfig server(sim::Time service) {
@@ -28,7 +28,7 @@ ServerConfig server(sim::Time service) {
   return s;
 }
 
-ClientConfig users(std::uint32_t n, PoolConfig pool) {
+ClientConfig users(std::uint32_t n, const PoolConfig& pool) {
   ClientConfig c;
   c.load = LoadModel::kClosedLoop;
   c.users = n;
@@ -37,37 +37,42 @@ ClientConfig users(std::uint32_t n, PoolConfig pool) {
   return c;
 }
 
+// `n` users of one client host against one server over ideal links, run until `until`.
+struct IdealRun {
+  IdealRun(sim::Time service, std::uint32_t n, const PoolConfig& pool, sim::Time until)
+      : w(ideal_links()),
+        srv(w.sim, w.server(), server(service), 1, 100),
+        client(w.sim, w.client(), users(n, pool), 1, 1) {
+    EXPECT_EQ(srv.start(), SocketError::kOk);
+    client.start();
+    w.run_until(until);
+  }
+  World w;
+  ServerApp srv;
+  ClientApp client;
+};
+
 TEST(ClientClosedLoopTest, RequestsOfNoDurationStartAMinimumCycleApart) {
-  World w = ideal_world();
-  ServerApp srv(w.sim, w.server(), server(0), 1, 100);
-  ASSERT_EQ(srv.start(), SocketError::kOk);
   PoolConfig keep_alive;
   keep_alive.kind = PoolKind::kKeepAlive;
-  ClientApp client(w.sim, w.client(), users(1, keep_alive), 1, 1);
-  client.start();
   // Requests at 0, 1 us, ..., 999 us; each completes at the instant it starts.
-  w.run_until(1 * kMillisecond - kMicrosecond / 2);
-  const ClientCounters k = client.counters();
+  const IdealRun r(0, 1, keep_alive, 1 * kMillisecond - kMicrosecond / 2);
+  const ClientCounters k = r.client.counters();
   EXPECT_EQ(k.requests_issued, 1000U);
   EXPECT_EQ(k.requests_completed, 1000U);
   EXPECT_EQ(k.connects_attempted, 1U);
-  EXPECT_EQ(client.request_latency().count(), 1000U);
-  EXPECT_EQ(client.request_latency().max(), 0);
+  EXPECT_EQ(r.client.request_latency().count(), 1000U);
+  EXPECT_EQ(r.client.request_latency().max(), 0);
 }
 
 TEST(ClientClosedLoopTest, AUserThePoolRefusesAtOnceTriesAgainAMinimumCycleLater) {
-  World w = ideal_world();
-  ServerApp srv(w.sim, w.server(), server(10 * kMillisecond), 1, 100);
-  ASSERT_EQ(srv.start(), SocketError::kOk);
   PoolConfig bounded;
   bounded.kind = PoolKind::kBounded;
   bounded.max_total = 1;
   bounded.max_waiting = 0;
-  ClientApp client(w.sim, w.client(), users(2, bounded), 1, 1);
-  client.start();
   // User 0 holds the one connection for 10 ms; user 1 is refused at 0, 1 us, ..., 9999 us.
-  w.run_until(10 * kMillisecond - kMicrosecond / 2);
-  const ClientCounters k = client.counters();
+  const IdealRun r(10 * kMillisecond, 2, bounded, 10 * kMillisecond - kMicrosecond / 2);
+  const ClientCounters k = r.client.counters();
   EXPECT_EQ(k.requests_issued, 10001U);
   EXPECT_EQ(k.requests_completed, 0U);
   EXPECT_EQ(k.failed_pool_full, 10000U);

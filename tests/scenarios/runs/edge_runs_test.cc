@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "models/metrics/run_results.h"
 #include "scenarios/scenario_loader.h"
@@ -12,28 +13,24 @@
 namespace tcpsim::scenarios {
 namespace {
 
-metrics::RunResults run_file(const std::string& name) {
+// The client group's results of a run of runs/<name>.
+metrics::GroupResults run_clients(const std::string& name) {
   const LoadResult loaded = load_scenario(std::string(TCPSIM_RUNS_DIR) + "/" + name);
   std::string problems;
   for (const Problem& p : loaded.problems) problems += p.to_string() + "\n";
   EXPECT_TRUE(loaded.ok()) << problems;
   if (!loaded.ok()) return {};
-  return run_scenario(loaded, std::nullopt, false);
-}
-
-const metrics::GroupResults& clients(const metrics::RunResults& r) {
-  for (const metrics::GroupResults& g : r.groups) {
-    if (g.name == "clients") return g;
+  metrics::RunResults results = run_scenario(loaded, std::nullopt, false);
+  for (metrics::GroupResults& g : results.groups) {
+    if (g.name == "clients") return std::move(g);
   }
-  static const metrics::GroupResults kMissing;
   ADD_FAILURE() << "no group clients";
-  return kMissing;
+  return {};
 }
 
 // Arrivals at 0.1, 0.2, ..., 9.9 s: 99 connects per host, the first of each succeeds.
 TEST(EdgeRuns, OnePortRangeGivesEachHostOneConnection) {
-  const metrics::RunResults r = run_file("one_port_range.pbtxt");
-  const metrics::GroupResults& c = clients(r);
+  const metrics::GroupResults c = run_clients("one_port_range.pbtxt");
   EXPECT_EQ(c.summary_number("connects_attempted"), 198U);
   EXPECT_EQ(c.summary_number("requests_completed"), 2U);
   EXPECT_EQ(c.summary_number("failures.EADDRNOTAVAIL"), 196U);
@@ -43,8 +40,7 @@ TEST(EdgeRuns, OnePortRangeGivesEachHostOneConnection) {
 }
 
 TEST(EdgeRuns, ClosedLoopOverIdealLinksAdvancesAMinimumCycleARequest) {
-  const metrics::RunResults r = run_file("closed_loop_ideal_links.pbtxt");
-  const metrics::GroupResults& c = clients(r);
+  const metrics::GroupResults c = run_clients("closed_loop_ideal_links.pbtxt");
   EXPECT_EQ(c.summary_number("requests_completed"), 10000U);
   EXPECT_EQ(c.summary_number("connects_attempted"), 1U);
   EXPECT_EQ(c.summary_number("requests_failed.pool_full"), 0U);
@@ -52,8 +48,7 @@ TEST(EdgeRuns, ClosedLoopOverIdealLinksAdvancesAMinimumCycleARequest) {
 }
 
 TEST(EdgeRuns, ClosedLoopRefusedByItsPoolAdvancesAMinimumCycleARequest) {
-  const metrics::RunResults r = run_file("closed_loop_pool_rejects.pbtxt");
-  const metrics::GroupResults& c = clients(r);
+  const metrics::GroupResults c = run_clients("closed_loop_pool_rejects.pbtxt");
   EXPECT_EQ(c.summary_number("requests_completed"), 0U);
   EXPECT_EQ(c.summary_number("requests_failed.pool_full"), 10000U);
   EXPECT_EQ(c.summary_number("connects_attempted"), 1U);
