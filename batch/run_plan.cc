@@ -13,6 +13,7 @@
 #include "batch/run_number.h"
 #include "batch/skip_condition.h"
 #include "scenarios/field_path.h"
+#include "scenarios/limits.h"
 #include "scenarios/overrides.h"
 #include "sim/random_stream.h"
 
@@ -22,7 +23,8 @@ namespace {
 using scenarios::Problem;
 
 constexpr double kRangeTolerance = 1e-9;
-constexpr std::size_t kMaxRangeValues = 1'000'000;
+// More could not fit in a sweep's runs.
+constexpr std::size_t kMaxRangeValues = scenarios::limits::kMaxSweepRuns;
 
 std::string parameter_field(int i, std::string_view field = {}) {
   return scenarios::join_field_path(scenarios::indexed("sweep.parameters", i), field);
@@ -54,7 +56,9 @@ std::optional<std::vector<std::string>> values_of(const scenario::Parameter& p, 
   const double count = std::floor((r.to() - r.from()) / r.step() + kRangeTolerance) + 1;
   if (count > static_cast<double>(kMaxRangeValues)) {
     problems.push_back(Problem::of_field(parameter_field(i, "range"),
-                                         fmt::format("more than {} values", kMaxRangeValues)));
+                                         fmt::format("more than {} values (a sweep makes "
+                                                     "at most {} runs)",
+                                                     kMaxRangeValues, kMaxRangeValues)));
     return std::nullopt;
   }
   std::vector<std::string> values;
@@ -189,13 +193,25 @@ RunPlan plan_sweep(const scenario::Scenario& scenario) {
   }
   if (!problems.empty()) return plan;
 
+  // The grid's size, refused before it is expanded when it exceeds the bound.
+  std::uint64_t total_points = 1;
+  for (const Dimension& d : dimensions) {
+    if (d.size != 0 && total_points > scenarios::limits::kMaxSweepRuns / d.size) {
+      total_points = scenarios::limits::kMaxSweepRuns + 1;
+      break;
+    }
+    total_points *= d.size;
+  }
+  if (total_points > scenarios::limits::kMaxSweepRuns / plan.replications) {
+    problems.push_back(Problem::of_field(
+        "sweep",
+        fmt::format("the grid times {} replication{} makes more than {} runs", plan.replications,
+                    plan.replications == 1 ? "" : "s", scenarios::limits::kMaxSweepRuns)));
+    return plan;
+  }
+
   // Every point of the grid, in lexicographic order of its value indices.
   std::vector<std::uint64_t> coordinates(dimensions.size(), 0);
-  const auto total_points = [&] {
-    std::size_t n = 1;
-    for (const Dimension& d : dimensions) n *= d.size;
-    return n;
-  }();
   for (std::size_t done = 0; done < total_points; ++done) {
     std::vector<std::string> point_values(values.size());
     for (std::size_t d = 0; d < dimensions.size(); ++d) {
@@ -235,6 +251,12 @@ RunPlan plan_sweep(const scenario::Scenario& scenario) {
       if (++coordinates[d] < dimensions[d].size) break;
       coordinates[d] = 0;
     }
+  }
+  if (plan.runs.empty() && plan.skipped_points > 0) {
+    problems.push_back(Problem::of_field(
+        "sweep.skip_if",
+        fmt::format("skips every point of the grid ({}): nothing to run", plan.skipped_points)));
+    return plan;
   }
   std::sort(plan.runs.begin(), plan.runs.end(),
             [](const PlannedRun& a, const PlannedRun& b) { return a.run < b.run; });

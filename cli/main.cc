@@ -1,12 +1,19 @@
 // The tcpsim command line: `run` simulates a scenario and writes its results,
 // `check` validates one and prints it as resolved, `sweep` runs its parameter sweep,
 // `merge` collects the runs a sweep recorded one at a time into a study.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <filesystem>
+#include <limits>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -48,6 +55,42 @@ std::optional<tcpsim::scenarios::LoadResult> load(const std::string& path,
   tcpsim::scenarios::LoadResult loaded = tcpsim::scenarios::load_scenario(path, overrides);
   if (loaded.ok()) return loaded;
   print_problems(path, loaded.problems);
+  return std::nullopt;
+}
+
+// CLI11 reads an unsigned option with strtoull, which takes "-1" as 2^64 - 1 and an
+// overflow as the largest value: refuse both.
+const CLI::Validator kUnsigned64(
+    [](std::string& text) -> std::string {
+      std::uint64_t value = 0;
+      const char* end = text.data() + text.size();
+      const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+      if (text.empty() || ec != std::errc() || ptr != end) {
+        return fmt::format("{} is not a whole number in 0..{}", text,
+                           std::numeric_limits<std::uint64_t>::max());
+      }
+      return {};
+    },
+    "UINT64");
+
+// Whether `path` can be written, found before a run by creating and removing a file beside
+// it (which, unlike access(), also holds for root and read-only mounts); the message names
+// the path when not.
+std::optional<std::string> unwritable_output(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path out(path);
+  if (fs::is_directory(out, ec)) return fmt::format("{}: is a directory", path);
+  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec)) {
+    return fmt::format("{}: cannot create: {} {}", path, dir.string(),
+                       fs::exists(dir, ec) ? "is not a directory" : "does not exist");
+  }
+  const fs::path probe = fs::path(path + fmt::format(".probe.{}", ::getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return fmt::format("{}: cannot create: {}", path, std::strerror(errno));
+  ::close(fd);
+  fs::remove(probe, ec);
   return std::nullopt;
 }
 
@@ -96,6 +139,11 @@ int sweep_command(const std::string& path, tcpsim::batch::SweepOptions options, 
                                               sweep.plan.runs.size() - 1));
     }
     options.only_run = sweep.plan.runs[*task].run;
+  }
+  if (!list_runs) {
+    if (const auto problem = unwritable_output(options.output)) {
+      throw std::invalid_argument(*problem);
+    }
   }
   if (!job.root()) {
     if (!list_runs) tcpsim::batch::run_sweep(sweep, options, job);
@@ -167,7 +215,7 @@ int run_command_line(int argc, char** argv) {
   run->add_option("scenario", scenario, "scenario file (.pbtxt)")->required();
   run->add_option("-o,--output", output, "results file (HDF5)")->capture_default_str();
   run->add_option("--set", overrides, "override a field: path=value (repeatable)");
-  run->add_option("--seed", seed, "seed instead of the scenario's");
+  run->add_option("--seed", seed, "seed instead of the scenario's")->check(kUnsigned64);
   run->add_flag("-q,--quiet", quiet, "no progress display");
   std::string progress_every = "10s";
   run->add_option("--progress-every", progress_every,
@@ -200,14 +248,17 @@ int run_command_line(int argc, char** argv) {
       ->check(CLI::Range(1U, 4096U));
   sweep->add_flag("--list-runs", list_runs, "print the planned runs (number, point, seed, values)");
   CLI::Option* run_option =
-      sweep->add_option("--run", only_run,
-                        "run only this run into OUTPUT.runs (one task of a job array); a later "
-                        "sweep without --run, or tcpsim merge, collects it");
+      sweep
+          ->add_option("--run", only_run,
+                       "run only this run into OUTPUT.runs (one task of a job array); a later "
+                       "sweep without --run, or tcpsim merge, collects it")
+          ->check(kUnsigned64);
   std::optional<std::size_t> task;
   sweep
       ->add_option("--task", task,
                    "as --run, the run by its place in --list-runs counting from 0, for a job "
                    "array of tasks 0 to runs-1 (e.g. --task $SLURM_ARRAY_TASK_ID)")
+      ->check(kUnsigned64)
       ->excludes(run_option);
   sweep->add_flag("--summaries-only", sweep_options.summaries_only,
                   "leave the runs' time series out of the study");
@@ -286,6 +337,10 @@ int run_command_line(int argc, char** argv) {
                  "{:.1f} GiB are available\n",
                  scenario, estimate.describe(),
                  static_cast<double>(*available) / static_cast<double>(1ULL << 30U));
+      return kBadInput;
+    }
+    if (const auto problem = unwritable_output(output)) {
+      fmt::print(stderr, "tcpsim: {}\n", *problem);
       return kBadInput;
     }
     tcpsim::metrics::RunResults results = tcpsim::scenarios::run_scenario(

@@ -11,6 +11,7 @@
 #include "models/metrics/host_group_metrics.h"
 #include "models/metrics/source.h"
 #include "scenarios/field_path.h"
+#include "scenarios/limits.h"
 #include "scenarios/trace_reader.h"
 #include "sim/duration.h"
 
@@ -148,6 +149,15 @@ class ClientReader {
     app::ClientConfig& cfg = out.config;
     destinations(target, out.loopback, cfg);
     if (!host_group_) load(field("load"), cfg);
+    if (g && cfg.load == app::LoadModel::kClosedLoop) {
+      const std::uint64_t hosts = ctx_.scenario().groups(*g).count();
+      if (hosts * cfg.users > limits::kMaxClosedLoopUsers) {
+        ctx_.error(field("load.closed_loop.users"),
+                   fmt::format("{} users on each of {} hosts make {}, more than the {} a run "
+                               "may hold",
+                               cfg.users, hosts, hosts * cfg.users, limits::kMaxClosedLoopUsers));
+      }
+    }
     if (auto p = pool(field("pool"))) cfg.pool = *p;
     (void)ctx_.message_size(field("request_size"), c_.request_size());
     (void)ctx_.message_size(field("response_size"), c_.response_size());
@@ -437,6 +447,10 @@ class ClientReader {
   void retry(const std::string& path, app::RetryPolicy& out) {
     if (!c_.has_retry()) return;
     out.max_retries = c_.retry().max_retries();
+    if (out.max_retries > limits::kMaxRetries) {
+      ctx_.error(join_field_path(path, "max_retries"),
+                 fmt::format("must be <= {}, got {}", limits::kMaxRetries, out.max_retries));
+    }
     if (c_.retry().has_delay()) {
       if (auto t =
               ctx_.duration(join_field_path(path, "delay"), c_.retry().delay(), Need::kOptional)) {

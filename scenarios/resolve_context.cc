@@ -8,9 +8,45 @@
 #include "scenarios/distributions.h"
 #include "scenarios/field_error.h"
 #include "scenarios/field_path.h"
+#include "scenarios/limits.h"
 #include "sim/duration.h"
 
 namespace tcpsim::scenarios {
+namespace {
+
+// The parameter of a size distribution that sets its scale, with its field: what
+// limits::kMaxMessageBytes bounds.
+std::pair<std::string, double> largest_size_parameter(const scenario::SizeDistribution& d) {
+  using scenario::SizeDistribution;
+  switch (d.kind_case()) {
+    case SizeDistribution::kConstant:
+      return {"constant.value", d.constant().value()};
+    case SizeDistribution::kUniform:
+      return {"uniform.hi", d.uniform().hi()};
+    case SizeDistribution::kExponential:
+      return {"exponential.mean", d.exponential().mean()};
+    case SizeDistribution::kNormal:
+      return {"normal.mean", d.normal().mean()};
+    case SizeDistribution::kLognormal:
+      return {"lognormal.mean", d.lognormal().mean()};
+    case SizeDistribution::kPareto:
+      return {"pareto.scale", d.pareto().scale()};
+    case SizeDistribution::kEmpirical: {
+      std::pair<std::string, double> out{"empirical.values", 0};
+      for (int i = 0; i < d.empirical().values_size(); ++i) {
+        if (d.empirical().values(i) > out.second) {
+          out = {indexed("empirical.values", i), d.empirical().values(i)};
+        }
+      }
+      return out;
+    }
+    case SizeDistribution::KIND_NOT_SET:
+      break;
+  }
+  return {"", 0};
+}
+
+}  // namespace
 
 std::optional<int> ResolveContext::group(const std::string& path, const std::string& name) {
   if (name.empty()) {
@@ -82,12 +118,21 @@ std::optional<double> ResolveContext::positive_rate(const std::string& path, dou
     error(path, fmt::format("rate must be > 0 per second, got {}", value));
     return std::nullopt;
   }
-  return value;
+  return rate_at_most_limit(path, value);
 }
 
 std::optional<double> ResolveContext::non_negative_rate(const std::string& path, double value) {
   if (!(value >= 0) || !std::isfinite(value)) {
     error(path, fmt::format("rate must be >= 0 per second, got {}", value));
+    return std::nullopt;
+  }
+  return rate_at_most_limit(path, value);
+}
+
+std::optional<double> ResolveContext::rate_at_most_limit(const std::string& path, double value) {
+  if (value > limits::kMaxRatePerHost) {
+    error(path, fmt::format("rate must be <= {:g} per second per host, got {:g}",
+                            limits::kMaxRatePerHost, value));
     return std::nullopt;
   }
   return value;
@@ -117,6 +162,11 @@ std::optional<sim::Distribution> ResolveContext::message_size(const std::string&
   if (d.kind_case() == scenario::SizeDistribution::kConstant && d.constant().value() < 1) {
     error(join_field_path(path, "constant.value"),
           fmt::format("a message carries at least 1 byte, got {}", d.constant().value()));
+    return std::nullopt;
+  }
+  if (const auto [field, value] = largest_size_parameter(d); value > limits::kMaxMessageBytes) {
+    error(join_field_path(path, field),
+          fmt::format("must be <= {:.0f} bytes (1 GiB), got {}", limits::kMaxMessageBytes, value));
     return std::nullopt;
   }
   try {

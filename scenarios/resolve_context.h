@@ -78,6 +78,8 @@ class ResolveContext {
                                                 const scenario::SizeDistribution& d);
 
  private:
+  std::optional<double> rate_at_most_limit(const std::string& path, double value);
+
   const scenario::Scenario& scenario_;
   std::filesystem::path base_dir_;
   std::vector<Problem> problems_;

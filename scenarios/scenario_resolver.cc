@@ -10,9 +10,11 @@
 #include "scenarios/address_plan.h"
 #include "scenarios/bandwidth.h"
 #include "scenarios/distributions.h"
+#include "scenarios/enum_values.h"
 #include "scenarios/field_error.h"
 #include "scenarios/field_path.h"
 #include "scenarios/kernel_resolver.h"
+#include "scenarios/limits.h"
 #include "scenarios/resolve_context.h"
 #include "sim/duration.h"
 
@@ -94,6 +96,9 @@ class Resolver {
     ResolvedScenario out;
     out.name = s_.name();
     out.seed = s_.seed();
+    std::vector<Problem> enum_problems;
+    check_enum_values(s_, "", enum_problems);
+    for (Problem& p : enum_problems) ctx_.error(std::move(p.field_path), std::move(p.message));
     read_run(out);
     read_groups();
     read_gateways(out);
@@ -145,6 +150,15 @@ class Resolver {
     if (interval && *interval <= 0) {
       ctx_.error("metrics_interval", fmt::format("must be > 0 (default {})",
                                                  sim::format_duration(kDefaultMetricsInterval)));
+    } else if (const Time step = interval.value_or(kDefaultMetricsInterval);
+               total && (interval || s_.metrics_interval().empty()) &&
+               *total / step > limits::kMaxSamples) {
+      const Time least = (*total + limits::kMaxSamples - 1) / limits::kMaxSamples;
+      ctx_.error(
+          s_.metrics_interval().empty() ? "duration" : "metrics_interval",
+          fmt::format("{} samples of {} over {}: at most {} (metrics_interval >= {})",
+                      *total / step, sim::format_duration(step), sim::format_duration(*total),
+                      limits::kMaxSamples, sim::format_duration(least)));
     }
     out.duration = total.value_or(0);
     out.warmup = warmup.value_or(0);

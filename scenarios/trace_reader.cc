@@ -47,6 +47,7 @@ TraceRead read_arrival_trace(const std::string& path) {
     return out;
   }
   std::size_t column = 0;
+  bool header = false;
   bool first = true;
   double previous = 0;
   std::string line;
@@ -70,8 +71,14 @@ TraceRead read_arrival_trace(const std::string& path) {
           }
         }
         if (!found) problem("a header line needs a \"time_s\" column");
+        header = true;
         continue;
       }
+    }
+    if (!header && row.size() > 1) {
+      problem(
+          fmt::format("{} columns: without a header line, each line holds one number", row.size()));
+      continue;
     }
     if (column >= row.size()) {
       problem(fmt::format("no column {} (time_s) on this line", column + 1));

@@ -18,8 +18,8 @@ struct TraceRead {
   std::vector<std::string> problems;
 };
 
-// Times must be finite, >= 0, below 100 years, and non-decreasing. Reading stops at the
-// tenth problem.
+// Without a header every line holds one number. Times must be finite, >= 0, below 100 years, and
+// non-decreasing. Reading stops at the tenth problem.
 TraceRead read_arrival_trace(const std::string& path);
 
 }  // namespace tcpsim::scenarios

@@ -324,6 +324,7 @@ void ClientApp::complete(std::uint32_t r) {
 void ClientApp::finish(std::uint32_t r, const RequestFailure* failure) {
   Request& req = requests_[r];
   const std::uint32_t user = req.user;
+  const sim::Time issued = req.issued;
   bool free_slot = true;
   if (timeouts_) {
     timeouts_->cancel(req.timeout);
@@ -339,7 +340,8 @@ void ClientApp::finish(std::uint32_t r, const RequestFailure* failure) {
     return;
   }
   if (user != kNoUser && may_issue()) {
-    sim_.schedule_after(draw(config_.think_time), self_, kThinkDone, user);
+    const sim::Time next = std::max(sim_.now() + draw(config_.think_time), issued + kMinUserCycle);
+    sim_.schedule(next, self_, kThinkDone, user);
   }
 }
 

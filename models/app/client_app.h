@@ -52,12 +52,18 @@ class RequestObserver {
   virtual void on_request_failed(std::uint32_t tag, RequestFailure failure) = 0;
 };
 
+// The least time from one of a closed-loop user's requests to its next: what the system
+// calls of a request cost a real client (socket, connect, send, recv, close: a few
+// microseconds). It keeps a loop whose requests take no simulated time (ideal links, no
+// think time, a pool that refuses at once) moving forward.
+inline constexpr sim::Time kMinUserCycle = sim::kMicrosecond;
+
 struct ClientConfig {
   LoadModel load = LoadModel::kOpenLoop;
   ArrivalProcess arrivals;  // kOpenLoop
   std::uint32_t users = 1;  // kClosedLoop
   // kClosedLoop, seconds: before each user's first request and after each
-  // completed or failed one.
+  // completed or failed one. A user's requests start kMinUserCycle apart at least.
   sim::Distribution think_time;
   std::vector<net::Endpoint> destinations;
   DestinationPolicy destination_policy = DestinationPolicy::kRoundRobin;

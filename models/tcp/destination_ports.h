@@ -19,8 +19,9 @@ class DestinationPorts {
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
   static constexpr std::size_t kSparseMax = 64;
 
-  // Offsets 0 .. remaining - 1 from the low end of the range; remaining even.
-  explicit DestinationPorts(std::uint32_t remaining) : half_(remaining / 2) {}
+  // Offsets 0 .. remaining - 1 from the low end of the range; remaining even, or 1 for a
+  // one-port range, whose offset 0 is an even offset of its own.
+  explicit DestinationPorts(std::uint32_t remaining) : half_((remaining + 1) / 2) {}
 
   void set(std::uint32_t offset) {
     ++count_;
@@ -51,7 +52,7 @@ class DestinationPorts {
   // Heap bytes of one holding `ports` ports of a range of `remaining`.
   static std::size_t bytes_for(std::uint32_t remaining, std::uint32_t ports) {
     if (ports <= kSparseMax) return ports * sizeof(std::uint16_t);
-    return 2 * ((remaining / 2 + 63) / 64) * sizeof(std::uint64_t);
+    return 2 * (((remaining + 1) / 2 + 63) / 64) * sizeof(std::uint64_t);
   }
 
   // The first free offset of `start`'s parity at or after it, going up in

@@ -39,6 +39,9 @@ constexpr KnobCheck int_at_least(int min) {
 constexpr KnobCheck uint_at_least(std::uint32_t min) {
   return {KnobKind::kUint, min, std::numeric_limits<std::uint32_t>::max(), {}};
 }
+constexpr KnobCheck uint_in(std::uint32_t min, std::uint32_t max) {
+  return {KnobKind::kUint, min, max, {}};
+}
 constexpr KnobCheck flag() { return {KnobKind::kBool, 0, 1, {}}; }
 constexpr KnobCheck duration_in(sim::Time min, sim::Time max = sim::kTimeMax,
                                 std::string_view at_most = {}) {

@@ -27,8 +27,8 @@
     "net.ipv4.tcp_syn_linear_timeouts: SYN retransmissions before the timeout starts doubling")  \
   X(tcp_synack_retries, int, 5, int_in(1, 255),                                                  \
     "net.ipv4.tcp_synack_retries: SYN-ACK retransmissions of a passive open")                    \
-  X(somaxconn, std::uint32_t, 4096, uint_at_least(1),                                            \
-    "net.core.somaxconn: upper bound of every listen backlog")                                   \
+  X(somaxconn, std::uint32_t, 4096, uint_in(1, std::numeric_limits<int>::max()),                 \
+    "net.core.somaxconn: upper bound of every listen backlog (an int)")                          \
   X(tcp_abort_on_overflow, bool, false, flag(),                                                  \
     "net.ipv4.tcp_abort_on_overflow: reset, not drop, a handshake the full accept queue refuses")\
   X(tcp_orphan_retries, int, 0, int_at_least(0),                                                 \

@@ -129,6 +129,56 @@ TEST(RunPlan, ASkipIfComparisonNamingNoParameterIsAProblem) {
   EXPECT_EQ(plan.problems[0].message, "neither pool nor 1 is a parameter");
 }
 
+TEST(RunPlan, ASkipIfThatLeavesNoPointIsAProblem) {
+  const RunPlan plan = plan_sweep(with_sweep(R"(sweep {
+  parameters { path: "clients[0].load.poisson.rate" name: "rate" values: ["10", "20"] }
+  skip_if: "rate > 0"
+})"));
+  ASSERT_EQ(plan.problems.size(), 1U);
+  EXPECT_EQ(plan.problems[0].field_path, "sweep.skip_if");
+  EXPECT_EQ(plan.problems[0].message, "skips every point of the grid (2): nothing to run");
+  EXPECT_TRUE(plan.runs.empty());
+}
+
+// 3 x 1,000 x 1,000 points, or two replicated 4 billion times: refused from the sizes
+// alone, before the grid is expanded (which would hang or run out of memory).
+TEST(RunPlan, AGridOfTooManyRunsIsRefusedBeforeItIsExpanded) {
+  const RunPlan wide = plan_sweep(with_sweep(R"(sweep {
+  parameters { path: "clients[0].load.poisson.rate" values: ["10", "20", "30"] }
+  parameters { path: "seed" range { from: 1 to: 1000 step: 1 } }
+  parameters { path: "groups[0].kernel.nofile" range { from: 1 to: 1000 step: 1 } }
+})"));
+  ASSERT_EQ(wide.problems.size(), 1U);
+  EXPECT_EQ(wide.problems[0].field_path, "sweep");
+  EXPECT_EQ(wide.problems[0].message, "the grid times 1 replication makes more than 100000 runs");
+  EXPECT_TRUE(wide.runs.empty());
+
+  const RunPlan replicated = plan_sweep(with_sweep(R"(sweep {
+  parameters { path: "clients[0].load.poisson.rate" values: ["10", "20"] }
+  replications: 4000000000
+})"));
+  ASSERT_EQ(replicated.problems.size(), 1U);
+  EXPECT_EQ(replicated.problems[0].message,
+            "the grid times 4000000000 replications makes more than 100000 runs");
+
+  const RunPlan at_the_bound = plan_sweep(with_sweep(R"(sweep {
+  parameters { path: "clients[0].load.poisson.rate" values: ["10", "20"] }
+  replications: 50000
+})"));
+  ASSERT_TRUE(at_the_bound.ok()) << at_the_bound.problems.front().to_string();
+  EXPECT_EQ(at_the_bound.runs.size(), 100000U);
+}
+
+TEST(RunPlan, ARangeOfMoreValuesThanASweepMayRunIsRefused) {
+  const RunPlan plan = plan_sweep(with_sweep(R"(sweep {
+  parameters { path: "seed" range { from: 0 to: 1e12 step: 1 } }
+})"));
+  ASSERT_EQ(plan.problems.size(), 1U);
+  EXPECT_EQ(plan.problems[0].field_path, "sweep.parameters[0].range");
+  EXPECT_EQ(plan.problems[0].message,
+            "more than 100000 values (a sweep makes at most 100000 runs)");
+}
+
 TEST(RunPlan, AWrongPathIsPlacedAtThePathEvenWithOneValue) {
   const RunPlan plan = plan_sweep(
       with_sweep(R"(sweep { parameters { path: "clients[0].load.poisson.nope" values: ["1"] } })"));

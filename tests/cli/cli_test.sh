@@ -39,6 +39,62 @@ status=$?
 set -e
 [[ $status -eq 2 ]] || fail "unknown option: status $status"
 
+# --seed must be a whole number in 0..2^64-1: no wrapping of -1 or of an overflow.
+for bad in -1 18446744073709551616 1.5; do
+  set +e
+  "$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -q -o "$work/seed.h5" \
+    --set duration=1s --seed "$bad" >/dev/null 2>"$work/err"
+  status=$?
+  set -e
+  [[ $status -eq 2 ]] || fail "--seed $bad: status $status, expected 2"
+  grep -q -- "--seed" "$work/err" || fail "--seed $bad: the option is not named: $(cat "$work/err")"
+  [[ ! -e "$work/seed.h5" ]] || fail "--seed $bad: a results file was written"
+done
+
+# An output that cannot be written is refused before the run: status 2, the path named, no
+# simulation (no summary printed). A path under a regular file and one under /proc cannot be
+# created even by root, whom chmod does not stop.
+mkdir "$work/adir"
+touch "$work/afile"
+for bad in "$work/missing/out.h5" "$work/adir" "$work/afile/out.h5" /proc/out.h5; do
+  set +e
+  "$tcpsim" run "$src/scenarios/examples/http10_exhaustion.pbtxt" -o "$bad" \
+    --set duration=1s >"$work/out" 2>"$work/err"
+  status=$?
+  set -e
+  [[ $status -eq 2 ]] || fail "-o $bad: status $status, expected 2"
+  grep -qF -- "$bad" "$work/err" || fail "-o $bad: the path is not named: $(cat "$work/err")"
+  [[ ! -s "$work/out" ]] || fail "-o $bad: the run started: $(head -3 "$work/out")"
+done
+[[ -z "$(ls "$work/adir")" ]] || fail "-o: a probe file was left behind"
+set +e
+"$tcpsim" sweep "$src/scenarios/studies/capacity.pbtxt" -q -o "$work/missing/study.h5" \
+  >/dev/null 2>"$work/err"
+status=$?
+set -e
+[[ $status -eq 2 ]] || fail "sweep -o missing folder: status $status, expected 2"
+grep -qF "$work/missing/study.h5" "$work/err" || fail "sweep -o: the path is not named"
+
+# A sweep whose skip_if removes every point, or whose runs would number in the billions: check
+# and sweep refuse it with status 2 and the field named, at once.
+study=$src/scenarios/studies/capacity.pbtxt
+sed -e 's/^\( *\)replications: \([0-9]*\)/\1replications: \2 skip_if: "rate >= 0"/' \
+  "$study" >"$work/allskipped.pbtxt"
+sed -e 's/^\( *\)replications: \([0-9]*\)/\1replications: 4000000000/' "$study" >"$work/huge.pbtxt"
+for f in allskipped huge; do
+  for command in check sweep; do
+    set +e
+    output=()
+    [[ $command == sweep ]] && output=(-q -o "$work/$f.h5")
+    timeout 60 "$tcpsim" "$command" "$work/$f.pbtxt" "${output[@]}" >/dev/null 2>"$work/err"
+    status=$?
+    set -e
+    [[ $status -eq 2 ]] || fail "$command $f: status $status, expected 2: $(cat "$work/err")"
+    grep -q "$f.pbtxt:[0-9]*:[0-9]*: sweep" "$work/err" || fail "$command $f: $(cat "$work/err")"
+    [[ ! -e "$work/$f.h5" ]] || fail "$command $f: a study was written"
+  done
+done
+
 # check prints the resolved scenario, overrides applied.
 "$tcpsim" check "$src/scenarios/examples/http10_exhaustion.pbtxt" --set seed=42 >"$work/resolved"
 grep -q "^seed: 42" "$work/resolved" || fail "check did not print the override"

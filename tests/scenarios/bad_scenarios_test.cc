@@ -100,7 +100,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"gateway_public_address_taken", 18, 3, "nat_gateways[0].public_addresses[0]",
                 "address 203.0.113.1 is also an address of group \"backend\""},
         BadCase{"gateway_bad_timeout", 14, 3, "nat_gateways[0].timeout_time_wait",
-                "invalid duration \"2 minutes\""}),
+                "invalid duration \"2 minutes\""},
+        BadCase{"response_size_too_large", 17, 30, "servers[0].response_size.constant.value",
+                "must be <= 1073741824 bytes (1 GiB), got 4294967296"},
+        BadCase{"request_size_too_large", 23, 36, "clients[0].request_size.uniform.hi",
+                "must be <= 1073741824 bytes (1 GiB), got 1000000000000"},
+        BadCase{"somaxconn_too_large", 14, 12, "groups[1].kernel.somaxconn", "got 2147483648"},
+        BadCase{"metrics_interval_too_short", 4, 1, "metrics_interval",
+                "3600000000000 samples of 1ns over 1h: at most 1000000 (metrics_interval >= "
+                "3.6ms)"},
+        BadCase{"closed_loop_users_too_many", 22, 24, "clients[0].load.closed_loop.users",
+                "100000 users on each of 1000 hosts make 100000000, more than the 10000000"},
+        BadCase{"rate_too_high", 22, 20, "clients[0].load.poisson.rate",
+                "rate must be <= 1e+07 per second per host, got 1e+12"},
+        BadCase{"enum_number_out_of_range", 23, 3, "clients[0].bind_mode",
+                "7 is not a value of BindMode (known: CONNECT (0), BIND_ZERO (1), "
+                "BIND_ADDRESS_NO_PORT (2))"},
+        BadCase{"max_retries_too_many", 23, 11, "clients[0].retry.max_retries",
+                "must be <= 1000, got 4000000000"},
+        BadCase{"trace_nan_time", 22, 18, "clients[0].load.trace.csv_path",
+                "nan_trace.csv:3: nan is not a time in [0, 100 years) of seconds"},
+        BadCase{"trace_two_columns", 22, 18, "clients[0].load.trace.csv_path",
+                "two_column_trace.csv:2: 2 columns: without a header line, each line holds "
+                "one number"}),
     [](const ::testing::TestParamInfo<BadCase>& param_info) { return param_info.param.name; });
 
 }  // namespace

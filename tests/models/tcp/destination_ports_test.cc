@@ -34,6 +34,21 @@ TEST(DestinationPorts, FindsTheNextFreeOffsetOfTheSameParity) {
   EXPECT_FALSE(d.test(6));
 }
 
+// ip_local_port_range "N N": one offset, 0, which is found free until it is taken.
+TEST(DestinationPorts, OnePortRangeHasItsOneOffset) {
+  DestinationPorts d(1);
+  EXPECT_EQ(d.next_free(0), 0U);
+  d.set(0);
+  EXPECT_TRUE(d.test(0));
+  EXPECT_EQ(d.next_free(0), DestinationPorts::kNone);
+  d.clear(0);
+  EXPECT_FALSE(d.test(0));
+  EXPECT_EQ(d.next_free(0), 0U);
+  EXPECT_EQ(d.count(), 0U);
+  EXPECT_EQ(DestinationPorts::bytes_for(1, 1), sizeof(std::uint16_t));
+  EXPECT_EQ(DestinationPorts::bytes_for(1, 65), 2 * sizeof(std::uint64_t));
+}
+
 TEST(DestinationPorts, FullParityHasNoneFree) {
   DestinationPorts d(8);
   for (std::uint32_t o = 0; o < 8; o += 2) d.set(o);

@@ -159,6 +159,60 @@ TEST(PortAllocation, BindAddressNoPortRestoresPerDestinationRanges) {
   EXPECT_EQ(churn.errors.front().time, 2 * kS);
 }
 
+// A range of one port ("40000 40000"): connect() and bind() scan it like any other. Five
+// connects a second for 10 s, alternating between the listed server ports.
+struct OnePortChurn {
+  OnePortChurn(const KernelSettings& s, std::vector<std::uint16_t> ports, BindMode mode)
+      : h(s), churn(h, ports, 200 * kMs, mode) {
+    for (const std::uint16_t p : ports) h.listen(p);
+    churn.start(10 * kS);
+    h.run_for(10 * kS);
+  }
+  // Every failure is `error`, the first at `first`.
+  void expect_failures(std::size_t count, sim::Time first, SocketError error) {
+    ASSERT_EQ(churn.errors.size(), count);
+    EXPECT_EQ(churn.errors.front().time, first);
+    for (const auto& f : churn.errors) EXPECT_EQ(f.error, error);
+    EXPECT_EQ(h.client.check_invariants(), "");
+  }
+  TwoHosts h;
+  Churn churn;
+};
+
+TEST(PortAllocation, OnePortRangeGivesOneConnectionPerDestination) {
+  for (const std::uint16_t port : {40000, 40001, 65535}) {
+    SCOPED_TRACE(port);
+    OnePortChurn r(with_range(port, port), {80, 81}, BindMode::kConnect);
+    EXPECT_EQ(r.churn.ok, 2U);
+    r.expect_failures(48, 400 * kMs, SocketError::kEaddrnotavail);
+    EXPECT_EQ(r.churn.used_ports, (std::vector<std::uint16_t>{port, port}));
+    EXPECT_EQ(r.h.client.count(S::kTimeWait), 2U);
+    EXPECT_EQ(r.h.client.ports_in_use(), 1U);
+  }
+  // IP_BIND_ADDRESS_NO_PORT keeps the range per destination.
+  OnePortChurn no_port(with_range(40001, 40001), {80, 81}, BindMode::kBindNoPort);
+  EXPECT_EQ(no_port.churn.ok, 2U);
+  no_port.expect_failures(48, 400 * kMs, SocketError::kEaddrnotavail);
+}
+
+TEST(PortAllocation, OnePortRangeUnderBindZeroServesOneDestination) {
+  OnePortChurn r(with_range(40000, 40000), {80, 81}, BindMode::kBindZero);
+  EXPECT_EQ(r.churn.ok, 1U);
+  r.expect_failures(49, 200 * kMs, SocketError::kEaddrinuse);
+}
+
+// With tcp_tw_reuse the one port is taken over from its TIME_WAIT once that is more than
+// 1 s old: the connects at 0, 1.2, 2.4, ..., 9.6 s succeed, 9 of the 50.
+TEST(PortAllocation, OnePortRangeWithTwReuseReusesItsTimeWait) {
+  KernelSettings s = with_range(40000, 40000);
+  s.tcp_tw_reuse = 1;
+  OnePortChurn r(s, {80}, BindMode::kConnect);
+  EXPECT_EQ(r.churn.ok, 9U);
+  r.expect_failures(41, 200 * kMs, SocketError::kEaddrnotavail);
+  EXPECT_EQ(r.h.client.counters().tw_recycled, 8U);
+  EXPECT_LE(r.h.client.count(S::kTimeWait), 1U);
+}
+
 TEST(PortAllocation, TwReuseWithTimestampsNeverFailsAtFivePerSecondOnFiftyPorts) {
   KernelSettings s = with_range(40000, 40049);
   s.tcp_tw_reuse = 1;

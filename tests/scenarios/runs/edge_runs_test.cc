@@ -1,0 +1,58 @@
+// Scenarios at the edges of valid input run to the end with the counts their arithmetic
+// predicts: a one-port ephemeral range, closed-loop users whose requests take no time.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+
+#include "models/metrics/run_results.h"
+#include "scenarios/scenario_loader.h"
+#include "scenarios/world.h"
+
+namespace tcpsim::scenarios {
+namespace {
+
+// The client group's results of a run of runs/<name>.
+metrics::GroupResults run_clients(const std::string& name) {
+  const LoadResult loaded = load_scenario(std::string(TCPSIM_RUNS_DIR) + "/" + name);
+  std::string problems;
+  for (const Problem& p : loaded.problems) problems += p.to_string() + "\n";
+  EXPECT_TRUE(loaded.ok()) << problems;
+  if (!loaded.ok()) return {};
+  metrics::RunResults results = run_scenario(loaded, std::nullopt, false);
+  for (metrics::GroupResults& g : results.groups) {
+    if (g.name == "clients") return std::move(g);
+  }
+  ADD_FAILURE() << "no group clients";
+  return {};
+}
+
+// Arrivals at 0.1, 0.2, ..., 9.9 s: 99 connects per host, the first of each succeeds.
+TEST(EdgeRuns, OnePortRangeGivesEachHostOneConnection) {
+  const metrics::GroupResults c = run_clients("one_port_range.pbtxt");
+  EXPECT_EQ(c.summary_number("connects_attempted"), 198U);
+  EXPECT_EQ(c.summary_number("requests_completed"), 2U);
+  EXPECT_EQ(c.summary_number("failures.EADDRNOTAVAIL"), 196U);
+  EXPECT_EQ(c.summary_number("requests_failed.connect"), 196U);
+  EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 2U);
+  EXPECT_EQ(c.summary_number("nstat.TcpActiveOpens"), 2U);
+}
+
+TEST(EdgeRuns, ClosedLoopOverIdealLinksAdvancesAMinimumCycleARequest) {
+  const metrics::GroupResults c = run_clients("closed_loop_ideal_links.pbtxt");
+  EXPECT_EQ(c.summary_number("requests_completed"), 10000U);
+  EXPECT_EQ(c.summary_number("connects_attempted"), 1U);
+  EXPECT_EQ(c.summary_number("requests_failed.pool_full"), 0U);
+  EXPECT_EQ(c.summary_number("requests_failed.connect"), 0U);
+}
+
+TEST(EdgeRuns, ClosedLoopRefusedByItsPoolAdvancesAMinimumCycleARequest) {
+  const metrics::GroupResults c = run_clients("closed_loop_pool_rejects.pbtxt");
+  EXPECT_EQ(c.summary_number("requests_completed"), 0U);
+  EXPECT_EQ(c.summary_number("requests_failed.pool_full"), 10000U);
+  EXPECT_EQ(c.summary_number("connects_attempted"), 1U);
+}
+
+}  // namespace
+}  // namespace tcpsim::scenarios
