@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "batch/point_statistics.h"
@@ -18,6 +21,7 @@
 #include "batch/run_message.h"
 #include "batch/run_metrics.h"
 #include "io/results_file.h"
+#include "io/temporary_file.h"
 #include "scenarios/scenario_loader.h"
 #include "scenarios/world.h"
 
@@ -71,6 +75,84 @@ void reuse(const LoadedSweep& sweep, const io::Study& recorded, const std::strin
       kept.series_path = earlier->second.series_path;
     }
     done.insert_or_assign(r.run, std::move(kept));
+  }
+}
+
+// Removes what an interrupted write leaves, `<file>.tmp.<pid>`: beside the study and, in the
+// runs folder, of every run's row and series files. A `--run` task removes only those of its
+// run and of no study: other tasks may be writing theirs into the same folder meanwhile.
+void remove_stale_temporaries(const SweepOptions& options) {
+  // `folder` as the output names it: empty for the working directory.
+  const auto remove_in = [](const fs::path& folder, const auto& stale) {
+    std::error_code ec;
+    if (!fs::is_directory(folder.empty() ? fs::path(".") : folder, ec)) return;
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(folder.empty() ? fs::path(".") : folder, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (stale(name)) found.push_back(folder / name);
+    }
+    for (const fs::path& p : found) {
+      if (fs::remove(p, ec)) {
+        fmt::print(stderr, "tcpsim: removed {}, left by an interrupted write\n", p.string());
+      }
+    }
+  };
+  const fs::path output(options.output);
+  if (!options.only_run) {
+    remove_in(output.parent_path(), [&](const std::string& name) {
+      return io::is_temporary_of(name, output.filename().string());
+    });
+  }
+  remove_in(runs_folder(options.output), [&](const std::string& name) {
+    const std::size_t tmp = name.rfind(".tmp.");
+    if (tmp == std::string::npos || !io::is_temporary_of(name, name.substr(0, tmp))) return false;
+    const std::string stem = name.substr(0, tmp);
+    if (options.only_run) {
+      return stem == fs::path(row_file(options.output, *options.only_run)).filename() ||
+             stem == fs::path(series_file(options.output, *options.only_run)).filename();
+    }
+    return stem.starts_with("run-") && stem.ends_with(".h5");
+  });
+}
+
+// The run a row file `run-<n>.row.h5` records.
+std::optional<std::uint64_t> run_of_row_file(const fs::path& file) {
+  const std::string name = file.filename().string();
+  const std::string digits = name.substr(4, name.size() - 4 - std::strlen(".row.h5"));
+  std::uint64_t run = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), run);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return run;
+}
+
+// Reuses the runs the row files of the runs folder record. A row file that cannot be read, or
+// whose run's series file cannot be (unless they are left out), is removed with that series
+// file, saying so: its run is run again, unless the output study holds it.
+void reuse_row_files(const LoadedSweep& sweep, const SweepOptions& options,
+                     const std::vector<fs::path>& files,
+                     std::map<std::uint64_t, io::StudyRun>& done,
+                     std::vector<std::string>& metrics) {
+  std::vector<std::pair<std::uint64_t, std::string>> unreadable;
+  for (const fs::path& f : files) {
+    const std::optional<std::uint64_t> run = run_of_row_file(f);
+    const std::string series = run ? series_file(options.output, *run) : std::string();
+    try {
+      const io::Study recorded = io::read_study(f.string());
+      if (run && !options.summaries_only && fs::exists(series)) io::verify_results(series);
+      reuse(sweep, recorded, f.string(), done, metrics);
+    } catch (const std::invalid_argument&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      if (!run) throw;
+      std::error_code ec;
+      fs::remove(f, ec);
+      fs::remove(series, ec);
+      unreadable.emplace_back(*run, e.what());
+    }
+  }
+  for (const auto& [run, problem] : unreadable) {
+    fmt::print(stderr, "tcpsim: {}; removed its row and series files: run {} {}\n", problem, run,
+               done.contains(run) ? "is kept from " + options.output : std::string("runs again"));
   }
 }
 
@@ -195,6 +277,7 @@ SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options, co
   std::vector<std::string> metrics;
   const std::string parts = runs_folder(options.output);
   const std::string to_do_bytes = share_from_root(job, [&] {
+    remove_stale_temporaries(options);
     if (fs::exists(options.output)) {
       reuse(sweep, io::read_study(options.output), options.output, done, metrics);
     }
@@ -205,8 +288,7 @@ SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options, co
         if (name.starts_with("run-") && name.ends_with(".row.h5")) files.push_back(entry.path());
       }
       std::sort(files.begin(), files.end());
-      for (const fs::path& f : files)
-        reuse(sweep, io::read_study(f.string()), f.string(), done, metrics);
+      reuse_row_files(sweep, options, files, done, metrics);
     }
     std::vector<std::uint64_t> runs;
     for (const PlannedRun& r : sweep.plan.runs) {

@@ -40,14 +40,16 @@ struct SweepOutcome {
 // file is gone.
 // A run is reused, not run again, when the output study or a row file holds it with the same
 // base scenario (the scenario without its sweep), seed and parameter values; runs recorded
-// there but no longer planned are left out. Unless only_run is set, the study of every
-// planned run recorded is then written to `output`.
-// Every rank of `job` calls it. Rank 0 finds the runs to do and hands them out one at a time
-// to the workers of every rank as they become free; each worker records its runs in the
-// folder (which all ranks must see, as on a cluster's shared file system) and sends their
-// rows to rank 0, which writes the study. Other ranks return an outcome without a study.
-// Results depend neither on `jobs` nor on the ranks: each run builds its own world from its
-// overrides and seed, and the study lists runs by number. Throws, on every rank,
+// there but no longer planned are left out. A sweep first removes the temporaries an
+// interrupted one left (`*.tmp.<pid>` beside the output and in the folder; a --run task only
+// its run's) and the row files that cannot be read, or whose series file cannot, with that
+// series file, saying so on stderr: those runs run again. Unless only_run is set, the study of
+// every planned run recorded is then written to `output`. Every rank of `job` calls it. Rank 0
+// finds the runs to do and hands them out one at a time to the workers of every rank as they become
+// free; each worker records its runs in the folder (which all ranks must see, as on a cluster's
+// shared file system) and sends their rows to rank 0, which writes the study. Other ranks return an
+// outcome without a study. Results depend neither on `jobs` nor on the ranks: each run builds its
+// own world from its overrides and seed, and the study lists runs by number. Throws, on every rank,
 // std::invalid_argument when only_run is not a planned run (or is asked for under mpirun) or
 // the output holds another scenario's study, std::runtime_error when a run or a write fails.
 SweepOutcome run_sweep(const LoadedSweep& sweep, const SweepOptions& options, const MpiJob& job);

@@ -26,6 +26,7 @@
 #include "batch/study_merge.h"
 #include "batch/sweep_loader.h"
 #include "batch/sweep_runner.h"
+#include "cli/interrupt.h"
 #include "cli/machine_memory.h"
 #include "cli/nstat_table.h"
 #include "cli/socket_table.h"
@@ -305,6 +306,9 @@ int run_command_line(int argc, char** argv) {
     return kBadInput;
   }
 
+  if (run->parsed() || sweep->parsed() || merge->parsed()) {
+    tcpsim::cli::remove_temporaries_on_interrupt();
+  }
   try {
     if (merge->parsed()) return merge_command(merge_output, merge_inputs, merge_summaries_only);
     if (sweep->parsed()) {

@@ -3,15 +3,18 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <mutex>
 
 #include "io/hdf5_lock.h"
+#include "io/temporary_file.h"
 
 namespace tcpsim::io::hdf5 {
 namespace {
@@ -25,14 +28,103 @@ herr_t collect_error(unsigned /*n*/, const H5E_error2_t* error, void* out) {
   return 0;
 }
 
-void sync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int error = errno;
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("syncing '" + path + "': " + std::strerror(error));
+// The bytes of a file built in memory: the core driver's buffer, which these callbacks
+// allocate, grow geometrically and, at the file's close, keep.
+struct Image {
+  char* data = nullptr;
+  std::size_t size = 0;  // the core driver's end of file
+  std::size_t capacity = 0;
+  bool closed = false;
+
+  Image() = default;
+  Image(const Image&) = delete;
+  Image& operator=(const Image&) = delete;
+  ~Image() { std::free(data); }  // NOLINT: the core driver's realloc contract
+};
+
+void* image_realloc(void* ptr, std::size_t size, H5FD_file_image_op_t /*op*/, void* udata) {
+  auto* image = static_cast<Image*>(udata);
+  if (ptr != image->data) return nullptr;
+  if (size > image->capacity) {
+    const std::size_t capacity = std::max(size, image->capacity * 2);
+    void* grown = std::realloc(image->data, capacity);  // NOLINT
+    if (grown == nullptr) return nullptr;
+    image->data = static_cast<char*>(grown);
+    image->capacity = capacity;
   }
-  ::close(fd);
+  image->size = size;
+  return image->data;
+}
+
+void* image_malloc(std::size_t size, H5FD_file_image_op_t op, void* udata) {
+  auto* image = static_cast<Image*>(udata);
+  if (image->data != nullptr) return nullptr;
+  return image_realloc(nullptr, size, op, udata);
+}
+
+void* image_memcpy(void* destination, const void* source, std::size_t size,
+                   H5FD_file_image_op_t /*op*/, void* /*udata*/) {
+  return std::memcpy(destination, source, size);
+}
+
+herr_t image_free(void* ptr, H5FD_file_image_op_t op, void* udata) {
+  auto* image = static_cast<Image*>(udata);
+  if (ptr == nullptr) return 0;
+  if (ptr != image->data || op != H5FD_FILE_IMAGE_OP_FILE_CLOSE) return -1;
+  image->closed = true;  // kept: the file's bytes
+  return 0;
+}
+
+void* image_udata_copy(void* udata) { return udata; }
+herr_t image_udata_free(void* /*udata*/) { return 0; }
+
+// Fills `image` with the bytes of a new HDF5 file that `contents` fills, built in memory (the
+// core driver without a backing store, growing by 1 byte so that its end of file is the
+// file's). HDF5 1.10 never writes to the disk itself: when a close fails on a write error
+// (ENOSPC, EFBIG) it leaves the file's id registered with its cache already destroyed, and
+// H5_term_library crashes at exit closing it (H5F__close_cb). In memory the close cannot fail
+// so, and write_file reports the disk's errors.
+void build_image(const std::string& name, const std::function<void(hid_t file)>& contents,
+                 Image& image) {
+  const std::lock_guard lock(hdf5_mutex());
+  const SilentErrors silent;
+  const std::string what = "creating the file properties";
+  const Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, what);
+  check(H5Pset_obj_track_times(fcpl.get(), false), what);
+  const Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, what);
+  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), what);
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), what);
+  check(H5Pset_fapl_core(fapl.get(), 1, false), what);
+  H5FD_file_image_callbacks_t callbacks{image_malloc, image_memcpy,     image_realloc,
+                                        image_free,   image_udata_copy, image_udata_free,
+                                        &image};
+  check(H5Pset_file_image_callbacks(fapl.get(), &callbacks), what);
+  Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
+              "creating '" + name + "' in memory");
+  contents(file.get());
+  file.close("closing '" + name + "'");
+  if (!image.closed) throw std::runtime_error("closing '" + name + "': no file image");
+}
+
+// Creates or truncates `path`, then fills it with `image`, synced to the disk; sets `created`
+// once the file is there.
+void write_file(const std::string& path, const Image& image, bool& created) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw std::runtime_error("creating '" + path + "': " + std::strerror(errno));
+  created = true;
+  std::size_t written = 0;
+  int error = 0;
+  while (written < image.size && error == 0) {
+    const ssize_t n = ::write(fd, image.data + written, image.size - written);
+    if (n > 0) {
+      written += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      error = errno;
+    }
+  }
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) throw std::runtime_error("writing '" + path + "': " + std::strerror(error));
 }
 
 // One object's attributes copied onto its copy; `error` holds what a callback threw.
@@ -173,33 +265,24 @@ void copy_object(hid_t source, const std::string& source_name, hid_t destination
 void write_atomically(const std::string& path, std::string_view kind,
                       const std::function<void(hid_t file)>& contents) {
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  bool created = false;
   try {
-    const std::lock_guard lock(hdf5_mutex());
-    const SilentErrors silent;
-    {
-      Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating the file properties");
-      check(H5Pset_obj_track_times(fcpl.get(), false), "creating the file properties");
-      Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating the file access properties");
-      check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
-            "creating the file access properties");
-      check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI),
-            "creating the file access properties");
-      Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
-                  "creating '" + temp + "'");
-      created = true;
-      contents(file.get());
-      file.close("closing '" + temp + "'");
-    }
-    sync_file(temp);
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    if (ec) throw std::runtime_error("renaming '" + temp + "' to '" + path + "': " + ec.message());
-  } catch (const std::exception& e) {
-    if (created) {
+    Image image;
+    build_image(temp, contents, image);
+    const TemporaryFile registered(temp);
+    bool created = false;
+    try {
+      write_file(temp, image, created);
+      std::error_code ec;
+      std::filesystem::rename(temp, path, ec);
+      if (ec) {
+        throw std::runtime_error("renaming '" + temp + "' to '" + path + "': " + ec.message());
+      }
+    } catch (const std::exception&) {
       std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
+      if (created) std::filesystem::remove(temp, ignored);
+      throw;
     }
+  } catch (const std::exception& e) {
     throw std::runtime_error("cannot write " + std::string(kind) + " '" + path + "': " + e.what());
   }
 }

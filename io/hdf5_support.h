@@ -87,9 +87,10 @@ void strings_attribute(hid_t object, const std::string& name,
 void copy_object(hid_t source, const std::string& source_name, hid_t destination,
                  const std::string& destination_name);
 
-// Creates `path`'s temporary sibling, lets `contents` fill it, syncs it and
-// renames it over `path`; on failure removes it and throws naming `kind` and
-// `path`. Holds the HDF5 lock and keeps HDF5's error printing off meanwhile.
+// Builds the file in memory with `contents`, then writes it to `path`'s temporary sibling
+// `path.tmp.<pid>` (registered as a TemporaryFile meanwhile), syncs it and renames it over
+// `path`; on failure removes it and throws naming `kind` and `path`. Holds the HDF5 lock and
+// keeps HDF5's error printing off while building. Needs the file's size in memory twice.
 void write_atomically(const std::string& path, std::string_view kind,
                       const std::function<void(hid_t file)>& contents);
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <set>
 #include <span>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/hdf5_lock.h"
 #include "io/hdf5_support.h"
 #include "sim/histogram.h"
 #include "sim/time.h"
@@ -328,6 +330,23 @@ void write_results(const RunResults& results, const std::string& path) {
     throw std::runtime_error("cannot write results file '" + path + "': " + e.what());
   }
   hdf5::write_atomically(path, "results file", [&](hid_t file) { write_contents(file, results); });
+}
+
+void verify_results(const std::string& path) {
+  try {
+    const std::lock_guard lock(hdf5_mutex());
+    const hdf5::SilentErrors silent;
+    const Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening");
+    if (check(H5Aexists(file.get(), "format"), "reading the format") <= 0) {
+      throw std::runtime_error("not a results file");
+    }
+    const Handle groups(H5Gopen2(file.get(), "groups", H5P_DEFAULT), H5Gclose, "opening /groups");
+    const auto visit = [](hid_t, const char*, const H5O_info_t*, void*) -> herr_t { return 0; };
+    check(H5Ovisit2(groups.get(), H5_INDEX_NAME, H5_ITER_INC, visit, nullptr, H5O_INFO_ALL),
+          "reading /groups");
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot read results file '" + path + "': " + e.what());
+  }
 }
 
 }  // namespace tcpsim::io

@@ -57,4 +57,9 @@ inline constexpr int kResultsFormatVersion = 1;
 // serialised: the serial HDF5 library is not thread-safe.
 void write_results(const metrics::RunResults& results, const std::string& path);
 
+// Opens `path` and visits every object under /groups, as a study's copy of its series
+// does; throws std::runtime_error naming `path` and the problem when that fails or the file
+// is not a results file.
+void verify_results(const std::string& path);
+
 }  // namespace tcpsim::io

@@ -13,6 +13,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   python3-h5py python3-matplotlib python3-pandas
   time
+  clang libclang-rt-14-dev
 )
 
 missing=()
