@@ -50,10 +50,17 @@ void print_problems(const std::string& path,
   fmt::print(stderr, "{}: {} problem{}\n", path, problems.size(), problems.size() == 1 ? "" : "s");
 }
 
-// Loads and validates; prints every problem and returns nullopt if any.
+// "file:line:col: field: warning: message".
+std::string warning_text(tcpsim::scenarios::Problem w) {
+  w.message = "warning: " + w.message;
+  return w.to_string();
+}
+
+// Loads and validates; prints every warning, and every problem and nullopt if any.
 std::optional<tcpsim::scenarios::LoadResult> load(const std::string& path,
                                                   const std::vector<std::string>& overrides) {
   tcpsim::scenarios::LoadResult loaded = tcpsim::scenarios::load_scenario(path, overrides);
+  for (const auto& w : loaded.warnings) fmt::print(stderr, "{}\n", warning_text(w));
   if (loaded.ok()) return loaded;
   print_problems(path, loaded.problems);
   return std::nullopt;

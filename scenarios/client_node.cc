@@ -212,8 +212,9 @@ class ClientReader {
       ports.push_back(*port);
       const auto it = ctx_.listeners.find({*target, p});
       if (it == ctx_.listeners.end()) {
-        ctx_.error(port_path, fmt::format("no server listens on port {} of group \"{}\"", p,
-                                          c_.target_group()));
+        ctx_.warn(port_path, fmt::format("no server listens on port {} of group \"{}\": its "
+                                         "connects are refused (ECONNREFUSED) after a round trip",
+                                         p, c_.target_group()));
       } else if (c_.close().closer() == pb::SERVER && it->second.close_first == pb::CLIENT) {
         ctx_.error(join_field_path(field("close"), "closer"),
                    fmt::format("the client waits for the server to close, but {} (port {}) "

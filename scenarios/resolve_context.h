@@ -52,8 +52,13 @@ class ResolveContext {
   void error(std::string path, std::string message) {
     problems_.push_back(Problem::of_field(std::move(path), std::move(message)));
   }
+  // What runs as written but is most likely a mistake (a port nobody listens on).
+  void warn(std::string path, std::string message) {
+    warnings_.push_back(Problem::of_field(std::move(path), std::move(message)));
+  }
   [[nodiscard]] std::size_t problem_count() const { return problems_.size(); }
   [[nodiscard]] std::vector<Problem> take_problems() { return std::move(problems_); }
+  [[nodiscard]] std::vector<Problem> take_warnings() { return std::move(warnings_); }
 
   // Unset (empty) durations give nullopt, an error too when required.
   std::optional<sim::Time> duration(const std::string& path, const std::string& text, Need need);
@@ -83,6 +88,7 @@ class ResolveContext {
   const scenario::Scenario& scenario_;
   std::filesystem::path base_dir_;
   std::vector<Problem> problems_;
+  std::vector<Problem> warnings_;
 };
 
 }  // namespace tcpsim::scenarios

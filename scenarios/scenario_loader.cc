@@ -110,17 +110,21 @@ LoadResult load_scenario_text(const std::string& text, const std::string& file_n
   if (base_dir.empty()) base_dir = ".";
   Resolution validation = resolve_scenario(message, base_dir);
   const FieldLocator locator(scenario::Scenario::descriptor(), &tree);
-  for (Problem& p : validation.problems) place(p, file_name, applied, locator);
   // In the order of the text; problems it cannot place keep their order, after the others.
-  std::stable_sort(validation.problems.begin(), validation.problems.end(),
-                   [](const Problem& a, const Problem& b) {
-                     const auto key = [](const Problem& p) {
-                       return p.line > 0 ? std::pair{p.line, p.col}
-                                         : std::pair{std::numeric_limits<int>::max(), 0};
-                     };
-                     return key(a) < key(b);
-                   });
+  const auto place_all = [&](std::vector<Problem>& found) {
+    for (Problem& p : found) place(p, file_name, applied, locator);
+    std::stable_sort(found.begin(), found.end(), [](const Problem& a, const Problem& b) {
+      const auto key = [](const Problem& p) {
+        return p.line > 0 ? std::pair{p.line, p.col}
+                          : std::pair{std::numeric_limits<int>::max(), 0};
+      };
+      return key(a) < key(b);
+    });
+  };
+  place_all(validation.problems);
+  place_all(validation.warnings);
   for (Problem& p : validation.problems) result.problems.push_back(std::move(p));
+  result.warnings = std::move(validation.warnings);
   if (result.problems.empty()) result.resolved = std::move(validation.scenario);
   result.scenario = std::move(message);
   return result;

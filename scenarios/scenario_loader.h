@@ -24,6 +24,8 @@ struct LoadResult {
   // Syntax problems, then override problems, then semantic ones in the order of the text
   // (those it cannot place last).
   std::vector<Problem> problems;
+  // What runs as written but is most likely a mistake, placed as problems are.
+  std::vector<Problem> warnings;
 
   [[nodiscard]] bool ok() const { return resolved.has_value() && problems.empty(); }
   // The group of that name, or nullptr.

@@ -130,6 +130,7 @@ class Resolver {
 
     Resolution r;
     r.problems = ctx_.take_problems();
+    r.warnings = ctx_.take_warnings();
     if (r.problems.empty()) {
       out.groups = std::move(ctx_.groups);
       r.scenario = std::move(out);
@@ -389,7 +390,16 @@ class Resolver {
       const bool own_sizes = in->has_request_size() || in->has_response_size();
       std::map<std::size_t, std::uint32_t> tag_on;  // server -> this client's model there
       for (const net::Endpoint& dest : c->config.destinations) {
-        const std::size_t si = server_of.at({c->target_group, dest.port});
+        const auto server = server_of.find({c->target_group, dest.port});
+        if (server == server_of.end()) {  // nobody listens: connects are refused
+          app::MessageSizes m;
+          m.request = size_or(in->request_size(), m.request);
+          m.response = size_or(in->response_size(), m.response);
+          c->config.sizes.push_back(std::move(m));
+          c->config.size_tags.push_back(0);
+          continue;
+        }
+        const std::size_t si = server->second;
         std::vector<app::MessageSizes>& models = servers[si].first->config.sizes;
         const auto [it, fresh] =
             tag_on.emplace(si, own_sizes ? static_cast<std::uint32_t>(models.size()) : 0U);

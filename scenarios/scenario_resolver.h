@@ -52,6 +52,8 @@ struct Resolution {
   std::optional<ResolvedScenario> scenario;
   // Field paths set, locations left to the caller.
   std::vector<Problem> problems;
+  // The same, of what runs but is likely a mistake.
+  std::vector<Problem> warnings;
 };
 
 // `base_dir` is the folder relative paths in the scenario (trace files) are resolved against.

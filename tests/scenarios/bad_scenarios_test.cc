@@ -75,8 +75,6 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"unknown_preset", 13, 12, "groups[1].kernel.preset",
                 "unknown preset \"freebsd\" (known: linux, rfc9293, kubernetes_node)"},
         BadCase{"bad_ipv4", 12, 3, "groups[1].address_base", "invalid IPv4 address \"10.2.0.256\""},
-        BadCase{"no_server_on_port", 27, 3, "clients[0].target_ports[0]",
-                "no server listens on port 8080 of group \"backend\""},
         BadCase{"missing_load", 24, 1, "clients[0].load", "missing load model"},
         BadCase{"kernel_value_out_of_range", 10, 5, "groups[0].kernel.tcp_tw_reuse",
                 "must be 0, 1 or 2, got 3"},

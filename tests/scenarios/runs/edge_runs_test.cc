@@ -1,5 +1,6 @@
 // Scenarios at the edges of valid input run to the end with the counts their arithmetic
-// predicts: a one-port ephemeral range, closed-loop users whose requests take no time.
+// predicts: a one-port ephemeral range, closed-loop users whose requests take no time, a
+// destination port nobody listens on.
 
 #include <gtest/gtest.h>
 
@@ -52,6 +53,28 @@ TEST(EdgeRuns, ClosedLoopRefusedByItsPoolAdvancesAMinimumCycleARequest) {
   EXPECT_EQ(c.summary_number("requests_completed"), 0U);
   EXPECT_EQ(c.summary_number("requests_failed.pool_full"), 10000U);
   EXPECT_EQ(c.summary_number("connects_attempted"), 1U);
+}
+
+// A port with no listener is a warning, placed as problems are, and the run goes on: each of
+// the 99 connects per host is refused after one round trip.
+TEST(EdgeRuns, APortWithNoListenerIsRefusedEveryTime) {
+  const std::string file = std::string(TCPSIM_RUNS_DIR) + "/no_listener.pbtxt";
+  const LoadResult loaded = load_scenario(file);
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded.warnings.size(), 1U);
+  EXPECT_EQ(loaded.warnings[0].to_string(),
+            file +
+                ":28:3: clients[0].target_ports[0]: no server listens on port 8080 of group "
+                "\"backend\": its connects are refused (ECONNREFUSED) after a round trip");
+  const metrics::GroupResults c = run_clients("no_listener.pbtxt");
+  EXPECT_EQ(c.summary_number("connects_attempted"), 198U);
+  EXPECT_EQ(c.summary_number("connects_succeeded"), 0U);
+  EXPECT_EQ(c.summary_number("failures.ECONNREFUSED"), 198U);
+  EXPECT_EQ(c.summary_number("requests_failed.connect"), 198U);
+  EXPECT_EQ(c.summary_number("requests_completed"), 0U);
+  EXPECT_EQ(c.summary_number("nstat.TcpActiveOpens"), 198U);
+  EXPECT_EQ(c.summary_number("nstat.TcpAttemptFails"), 198U);
+  EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 0U);
 }
 
 }  // namespace
