@@ -1,12 +1,16 @@
 // Builds and runs a fuzzed scenario that validates, kept small: at most 2 s simulated, 8
 // hosts, rates of 1000/s, 100 users or sessions, samples 10 ms apart and 256 MiB by check's
-// estimate, so that each run takes a bounded number of events. A run that makes no progress
-// in simulated time shows as libFuzzer's timeout.
+// estimate, and stopped after about kEventLimit events (closed-loop users over ideal links
+// cycle every microsecond). A run stopped there is run again with twice the limit: if the
+// simulated clock has not moved in between, the run makes no progress in simulated time,
+// and the target aborts on it.
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -80,6 +84,8 @@ bool small(const tcpsim::scenarios::LoadResult& loaded) {
   return scenarios::estimate_memory(r).total() <= (std::uint64_t{256} << 20U);
 }
 
+constexpr std::uint64_t kEventLimit = std::uint64_t{1} << 18U;
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -89,6 +95,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const scenarios::LoadResult loaded =
       scenarios::load_scenario_text(text, fuzz::scratch_folder() + "/fuzz.pbtxt");
   if (!loaded.ok() || loaded.scenario->has_sweep() || !small(loaded)) return -1;
-  static_cast<void>(scenarios::run_scenario(loaded, std::nullopt, false));
+  const auto run = [&loaded](std::uint64_t limit) {
+    return scenarios::run_scenario(loaded, std::nullopt, false, {}, {},
+                                   sim::Progress::kDefaultLogInterval, limit)
+        .duration;
+  };
+  const sim::Time reached = run(kEventLimit);
+  if (reached < loaded.resolved->duration && run(2 * kEventLimit) == reached) {
+    std::fprintf(stderr, "no progress in simulated time at %lld ns\n",
+                 static_cast<long long>(reached));
+    std::abort();
+  }
   return 0;
 }

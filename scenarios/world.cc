@@ -166,7 +166,7 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
                                  std::optional<std::uint64_t> seed_override, bool show_progress,
                                  const std::vector<SocketTableRequest>& socket_tables,
                                  const std::vector<SocketTableRequest>& nstat_tables,
-                                 std::int64_t progress_log_interval) {
+                                 std::int64_t progress_log_interval, std::uint64_t event_limit) {
   if (!loaded.ok()) throw std::invalid_argument("the scenario has problems; run `tcpsim check`");
   const ResolvedScenario& sc = *loaded.resolved;
   const auto table_hosts = locate_tables(sc, socket_tables, "--ss");
@@ -219,8 +219,9 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
     return fmt::format("sockets {}", sockets);
   });
   w.sim.set_heartbeat(&progress);
+  if (event_limit != 0) w.sim.set_event_limit(event_limit);
   const auto started = std::chrono::steady_clock::now();
-  w.sim.run_until(sc.duration);
+  const sim::StopReason stop = w.sim.run_until(sc.duration);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -231,7 +232,7 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
   r.version = TCPSIM_VERSION;
   r.wall_seconds = wall;
   r.events = w.sim.events_processed();
-  r.duration = sc.duration;
+  r.duration = stop == sim::StopReason::kEventLimit ? w.sim.now() : sc.duration;
   r.warmup = sc.warmup;
   r.interval = sc.interval;
   r.groups = sampler.finish();

@@ -31,8 +31,12 @@ StopReason Simulator::run_until(Time end) {
       reason = queue_.empty() ? StopReason::kNoEvents : StopReason::kTimeLimit;
       break;
     }
-    if ((processed_ & (kHeartbeatEvery - 1)) == 0 && heartbeat_ != nullptr) {
-      heartbeat_->beat(now_, processed_);
+    if ((processed_ & (kHeartbeatEvery - 1)) == 0) [[unlikely]] {
+      if (heartbeat_ != nullptr) heartbeat_->beat(now_, processed_);
+      if (processed_ >= event_limit_) {
+        reason = StopReason::kEventLimit;
+        break;
+      }
     }
   }
   if (reason == StopReason::kTimeLimit || (reason == StopReason::kNoEvents && end != kTimeMax)) {

@@ -14,7 +14,7 @@
 
 namespace tcpsim::sim {
 
-enum class StopReason { kTimeLimit, kNoEvents, kStopRequested };
+enum class StopReason { kTimeLimit, kNoEvents, kStopRequested, kEventLimit };
 
 class Simulator {
  public:
@@ -72,6 +72,9 @@ class Simulator {
   void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
 
   void set_heartbeat(Heartbeat* heartbeat) { heartbeat_ = heartbeat; }
+  // A run stops once this many events have been processed in all, checked every
+  // kHeartbeatEvery events; the clock stays at the last event's time.
+  void set_event_limit(std::uint64_t events) { event_limit_ = events; }
 
   [[nodiscard]] std::uint64_t events_processed() const { return processed_; }
   [[nodiscard]] std::uint64_t events_cancelled() const { return cancelled_; }
@@ -101,8 +104,11 @@ class Simulator {
     t.queued_at = at;
     queue_.push(Event{at, next_seq_++, t.target, t.handler, t.kind, timer, t.generation, 0, 0});
   }
+
+ public:
   static constexpr std::uint64_t kHeartbeatEvery = 1U << 16U;
 
+ private:
   // Pops events up to `end` until one is dispatched; false when none is left.
   bool dispatch_next(Time end) {
     Event ev;
@@ -147,6 +153,7 @@ class Simulator {
   // finds the slot disarmed or re-armed.
   SlotPool<TimerSlot> timers_;
   Heartbeat* heartbeat_ = nullptr;
+  std::uint64_t event_limit_ = ~std::uint64_t{0};
   std::atomic<bool> stop_requested_{false};
 };
 

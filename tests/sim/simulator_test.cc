@@ -183,6 +183,24 @@ TEST(Simulator, StopRequestHaltsAfterTheCurrentEvent) {
   EXPECT_EQ(r.seen.size(), 4U);
 }
 
+// A loop that reschedules itself 1 ns ahead never reaches a far time limit; the event
+// limit ends it on the first check at or past the limit.
+TEST(Simulator, EventLimitStopsAnEndlessLoopAtTheNextCheck) {
+  Simulator sim;
+  struct Loop : EventHandler {
+    Simulator* sim = nullptr;
+    HandlerId id = 0;
+    void handle(const Event& e) override { sim->schedule_after(1, id, 0, e.target); }
+  } loop;
+  loop.sim = &sim;
+  loop.id = sim.add_handler(loop);
+  sim.schedule(0, loop.id, 0, 0);
+  sim.set_event_limit(Simulator::kHeartbeatEvery + 1);
+  EXPECT_EQ(sim.run_until(seconds(1)), StopReason::kEventLimit);
+  EXPECT_EQ(sim.events_processed(), 2 * Simulator::kHeartbeatEvery);
+  EXPECT_EQ(sim.now(), static_cast<Time>(2 * Simulator::kHeartbeatEvery - 1));
+}
+
 TEST(Simulator, StepDispatchesOneLiveEventAtATime) {
   Simulator sim;
   Recorder r;
