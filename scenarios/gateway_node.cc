@@ -14,6 +14,7 @@
 #include "models/net/nat_gateway.h"
 #include "models/net/nat_presets.h"
 #include "scenarios/field_path.h"
+#include "scenarios/limits.h"
 #include "sim/duration.h"
 
 namespace tcpsim::scenarios {
@@ -369,8 +370,15 @@ class GatewayReader {
                  fmt::format("\"{}\" is not a dotted quad", g_.address_base()));
       return;
     }
-    if (g_.address_count() == 0) {
-      ctx_.error(field("address_count"), "must be >= 1 with address_base");
+    if (g_.address_count() == 0 || g_.address_count() > limits::kMaxPublicAddresses) {
+      ctx_.error(field("address_count"),
+                 fmt::format("must be in 1..{} with address_base, got {}",
+                             limits::kMaxPublicAddresses, g_.address_count()));
+      return;
+    }
+    if (std::uint64_t{base->value} + g_.address_count() - 1 > 0xffffffffULL) {
+      ctx_.error(field("address_count"), fmt::format("{} addresses from {} go past 255.255.255.255",
+                                                     g_.address_count(), net::to_string(*base)));
       return;
     }
     for (std::uint32_t k = 0; k < g_.address_count(); ++k) {

@@ -22,6 +22,8 @@ inline constexpr std::uint64_t kMaxClosedLoopUsers = 10'000'000;
 inline constexpr double kMaxRatePerHost = 1e7;
 // Retries of one request.
 inline constexpr std::uint32_t kMaxRetries = 1000;
+// Public addresses of one NAT gateway, a /16: clouds allow 8 (AWS) to 16 (Azure).
+inline constexpr std::uint32_t kMaxPublicAddresses = 65'536;
 // Runs of a sweep: grid points x replications, before skip_if.
 inline constexpr std::uint64_t kMaxSweepRuns = 100'000;
 

@@ -99,6 +99,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "address 203.0.113.1 is also an address of group \"backend\""},
         BadCase{"gateway_bad_timeout", 14, 3, "nat_gateways[0].timeout_time_wait",
                 "invalid duration \"2 minutes\""},
+        BadCase{"gateway_too_many_addresses", 14, 3, "nat_gateways[0].address_count",
+                "must be in 1..65536 with address_base, got 4967291"},
         BadCase{"response_size_too_large", 17, 30, "servers[0].response_size.constant.value",
                 "must be <= 1073741824 bytes (1 GiB), got 4294967296"},
         BadCase{"request_size_too_large", 23, 36, "clients[0].request_size.uniform.hi",
