@@ -472,7 +472,8 @@ class ClientReader {
     if (host_group_) {
       ctx_.error(field("connect_only"), "must be unset: a proxy forwards its requests");
     } else if (cfg.pool.kind != app::PoolKind::kNone) {
-      ctx_.error(field("connect_only"), "needs pool unset: a probe's connection is not reused");
+      ctx_.error(field("connect_only"),
+                 "needs pool none (or unset): a probe's connection is not reused");
     } else {
       cfg.connect_only = true;
     }

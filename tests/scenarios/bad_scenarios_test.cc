@@ -115,7 +115,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "7 is not a value of BindMode (known: CONNECT (0), BIND_ZERO (1), "
                 "BIND_ADDRESS_NO_PORT (2))"},
         BadCase{"connect_only_with_pool", 24, 3, "clients[0].connect_only",
-                "needs pool unset: a probe's connection is not reused"},
+                "needs pool none (or unset): a probe's connection is not reused"},
         BadCase{"half_close_hold_server_closes", 24, 26, "clients[0].close.half_close_hold",
                 "needs closer CLIENT"},
         BadCase{"retry_on_timeout_without_timeout", 23, 26, "clients[0].retry.on_timeout",

@@ -32,6 +32,16 @@ ClientConfig one_request(PoolKind kind) {
   return c;
 }
 
+// request_timeout 2 s, two retries 1 s apart.
+ClientConfig timing_out(bool on_timeout, PoolKind kind = PoolKind::kNone) {
+  ClientConfig c = one_request(kind);
+  c.request_timeout = 2 * kSecond;
+  c.retry.max_retries = 2;
+  c.retry.backoff = sim::Distribution::constant(1.0);
+  c.retry.on_timeout = on_timeout;
+  return c;
+}
+
 TEST(ServerNeverRespondTest, WithoutATimeoutRequestsHangForEver) {
   World w;
   ServerApp server(w.sim, w.server(), hung_server(), 1, 100);
@@ -56,11 +66,7 @@ TEST(ServerNeverRespondTest, ATimeoutFailsTheRequestAndClosesTheConnection) {
   World w;
   ServerApp server(w.sim, w.server(), hung_server(), 1, 100);
   ASSERT_EQ(server.start(), SocketError::kOk);
-  ClientConfig cfg = one_request(PoolKind::kNone);
-  cfg.request_timeout = 2 * kSecond;
-  cfg.retry.max_retries = 2;
-  cfg.retry.backoff = sim::Distribution::constant(1.0);
-  ClientApp client(w.sim, w.client(), cfg, 1, 1);
+  ClientApp client(w.sim, w.client(), timing_out(false), 1, 1);
   testing::ActiveCloses closes(w.sim, w.client());
   client.start();
   w.run_until(20 * kSecond);
@@ -79,12 +85,7 @@ TEST(ServerNeverRespondTest, RetriesOnTimeoutComeTimeoutPlusBackoffApart) {
   World w;
   ServerApp server(w.sim, w.server(), hung_server(), 1, 100);
   ASSERT_EQ(server.start(), SocketError::kOk);
-  ClientConfig cfg = one_request(PoolKind::kNone);
-  cfg.request_timeout = 2 * kSecond;
-  cfg.retry.max_retries = 2;
-  cfg.retry.backoff = sim::Distribution::constant(1.0);
-  cfg.retry.on_timeout = true;
-  ClientApp client(w.sim, w.client(), cfg, 1, 1);
+  ClientApp client(w.sim, w.client(), timing_out(true), 1, 1);
   testing::ActiveCloses closes(w.sim, w.client());
   client.start();
   w.run_until(20 * kSecond);
@@ -110,12 +111,8 @@ TEST(ServerNeverRespondTest, MultiplexedRetriesOnTimeoutTakeNewStreams) {
   World w;
   ServerApp server(w.sim, w.server(), hung_server(), 1, 100, nullptr, &w.streams);
   ASSERT_EQ(server.start(), SocketError::kOk);
-  ClientConfig cfg = one_request(PoolKind::kMultiplexed);
+  ClientConfig cfg = timing_out(true, PoolKind::kMultiplexed);
   cfg.pool.streams_per_connection = 10;
-  cfg.request_timeout = 2 * kSecond;
-  cfg.retry.max_retries = 2;
-  cfg.retry.backoff = sim::Distribution::constant(0.5);
-  cfg.retry.on_timeout = true;
   ClientApp client(w.sim, w.client(), cfg, 1, 1, nullptr, &w.streams);
   client.start();
   w.run_until(20 * kSecond);
