@@ -182,6 +182,15 @@ class ClientReader {
     cfg.connect.await_server_close = c_.close().closer() == pb::SERVER;
     cfg.connect.close_delay =
         ctx_.duration_or(join_field_path(close, "delay"), c_.close().delay(), 0).value_or(0);
+    cfg.connect.half_close_hold =
+        ctx_.positive_duration(join_field_path(close, "half_close_hold"),
+                               c_.close().half_close_hold(), Need::kOptional)
+            .value_or(0);
+    if (cfg.connect.half_close_hold > 0 && cfg.connect.await_server_close) {
+      ctx_.error(join_field_path(close, "half_close_hold"),
+                 "needs closer CLIENT: with SERVER the client closes only after the server");
+    }
+    behaviour(cfg);
     if (c_.has_tcp_syncnt()) {
       if (c_.tcp_syncnt() < 1 || c_.tcp_syncnt() > 127) {
         ctx_.error(field("tcp_syncnt"), fmt::format("must be in 1..127, got {}", c_.tcp_syncnt()));
@@ -190,6 +199,9 @@ class ClientReader {
       }
     }
     retry(field("retry"), cfg.retry);
+    if (cfg.retry.on_timeout && !host_group_ && cfg.request_timeout == 0) {
+      ctx_.error(field("retry.on_timeout"), "needs request_timeout");
+    }
     source(out);
     cfg.stop = stop;
     if (ctx_.problem_count() != problems_before) return std::nullopt;
@@ -445,9 +457,32 @@ class ClientReader {
     return c;
   }
 
+  // request_timeout and connect_only.
+  void behaviour(app::ClientConfig& cfg) {
+    if (!c_.request_timeout().empty()) {
+      if (host_group_) {
+        ctx_.error(field("request_timeout"), "must be unset: the proxy's upstream_timeout is it");
+      } else {
+        cfg.request_timeout =
+            ctx_.positive_duration(field("request_timeout"), c_.request_timeout(), Need::kOptional)
+                .value_or(0);
+      }
+    }
+    if (!c_.connect_only()) return;
+    if (host_group_) {
+      ctx_.error(field("connect_only"), "must be unset: a proxy forwards its requests");
+    } else if (cfg.pool.kind != app::PoolKind::kNone) {
+      ctx_.error(field("connect_only"),
+                 "needs pool none (or unset): a probe's connection is not reused");
+    } else {
+      cfg.connect_only = true;
+    }
+  }
+
   void retry(const std::string& path, app::RetryPolicy& out) {
     if (!c_.has_retry()) return;
     out.max_retries = c_.retry().max_retries();
+    out.on_timeout = c_.retry().on_timeout();
     if (out.max_retries > limits::kMaxRetries) {
       ctx_.error(join_field_path(path, "max_retries"),
                  fmt::format("must be <= {}, got {}", limits::kMaxRetries, out.max_retries));

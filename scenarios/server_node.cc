@@ -156,6 +156,7 @@ std::optional<ResolvedServer> resolve_server(const scenario::Server& srv, const 
   }
   out.config.idle_timeout =
       ctx.positive_duration(field("idle_timeout"), srv.idle_timeout(), Need::kOptional).value_or(0);
+  out.config.never_respond = srv.never_respond();
   if (ctx.problem_count() != problems_before) return std::nullopt;
   return out;
 }

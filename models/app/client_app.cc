@@ -47,6 +47,9 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
   if (config_.request_timeout > 0) {
     timeouts_.emplace(sim, config_.request_timeout, *this, kTimedOut);
   }
+  if (config_.connect_only && config_.pool.kind != PoolKind::kNone) {
+    throw std::invalid_argument("client: connect_only needs a pool of kind none");
+  }
 }
 
 AppMemory ClientApp::memory(const ClientConfig& config) {
@@ -130,13 +133,16 @@ void ClientApp::issue(std::uint32_t user) {
   req.next_on_conn = kNil;
   if (timeouts_) {
     req.abandoned = false;  // never set without timeouts
-    req.timeout = timeouts_->add(r, req.generation);
+    if (!config_.retry.on_timeout) req.timeout = timeouts_->add(r, req.generation);
   }
   ++counters_.requests_issued;
   attempt(r);
 }
 
 void ClientApp::attempt(std::uint32_t r) {
+  if (timeouts_ && config_.retry.on_timeout) {
+    requests_[r].timeout = timeouts_->add(r, requests_[r].generation);
+  }
   const Acquired a = pool_.acquire(r, requests_[r].dest);
   switch (a.outcome) {
     case Acquired::Outcome::kReady:
@@ -153,6 +159,11 @@ void ClientApp::attempt(std::uint32_t r) {
 }
 
 void ClientApp::send_on(std::uint32_t r, ConnId conn) {
+  if (config_.connect_only) [[unlikely]] {
+    pool_.release(conn);
+    complete(r);
+    return;
+  }
   const tcp::SocketId socket = pool_.socket(conn);
   const SizeModel& sizes = sizes_[size_model_of_[pool_.destination_of(conn)]];
   const std::uint64_t key = sizes.constant() ? 0 : stack_.connection_key(socket);
@@ -285,6 +296,7 @@ void ClientApp::attempt_failed(std::uint32_t r, RequestFailure failure) {
     ++req.attempts;
     ++counters_.retries;
     req.stage = Stage::kBackoff;
+    if (timeouts_ && config_.retry.on_timeout) timeouts_->cancel(req.timeout);
     sim_.schedule_after(draw(config_.retry.backoff), self_, kRetry, r, req.generation);
     return;
   }
@@ -345,9 +357,11 @@ void ClientApp::finish(std::uint32_t r, const RequestFailure* failure) {
   }
 }
 
-// request_timeout is over: the request lets go of what it holds, then fails.
+// request_timeout is over: the request lets go of what it holds, then fails, or is
+// retried with RetryPolicy::on_timeout.
 void ClientApp::time_out(std::uint32_t r) {
   Request& req = requests_[r];
+  const bool retry = config_.retry.on_timeout && req.attempts < config_.retry.max_retries;
   switch (req.stage) {
     case Stage::kWaiting:
       pool_.cancel_wait(req.waiter_or_conn);
@@ -355,8 +369,21 @@ void ClientApp::time_out(std::uint32_t r) {
     case Stage::kOnConnection: {
       const ConnId conn = req.waiter_or_conn;
       if (pool_.config().kind == PoolKind::kMultiplexed) {
-        // Other streams share the connection: this one stays to absorb its response.
+        // Other streams share the connection: this one stays to absorb its response, and
+        // a retry goes on in a slot of its own.
         req.abandoned = true;
+        if (retry) {
+          const Request old = req;
+          r = requests_.allocate();
+          Request& fresh = requests_[r];
+          fresh.issued = old.issued;
+          fresh.dest = old.dest;
+          fresh.user = old.user;
+          fresh.attempts = old.attempts;
+          fresh.timeout = old.timeout;  // fired: cancelling it is a no-op
+          fresh.next_on_conn = kNil;
+          fresh.abandoned = false;
+        }
         break;
       }
       // One request per connection: it is the only one on it, and the connection closes.
@@ -367,7 +394,11 @@ void ClientApp::time_out(std::uint32_t r) {
     case Stage::kBackoff:
       break;  // the queued retry finds the slot freed
   }
-  fail(r, RequestFailure::kTimeout);
+  if (retry) {
+    attempt_failed(r, RequestFailure::kTimeout);
+  } else {
+    fail(r, RequestFailure::kTimeout);
+  }
 }
 
 std::uint32_t ClientApp::pick_destination() {

@@ -31,6 +31,9 @@ enum class DestinationPolicy : std::uint8_t { kUniform, kRoundRobin };
 struct RetryPolicy {
   std::uint32_t max_retries = 0;
   sim::Distribution backoff;  // seconds
+  // A request that reaches ClientConfig::request_timeout is retried too. The timeout then
+  // runs per attempt, from its start: it is stopped during each backoff.
+  bool on_timeout = false;
 };
 
 // Why a request failed.
@@ -80,6 +83,10 @@ struct ClientConfig {
   // pool waits and connects included); one still on a connection closes it, or, on a
   // multiplexed one, leaves its stream to read the response and drop it. 0: never.
   sim::Time request_timeout = 0;
+  // Each request is a connect() and a close() once ESTABLISHED, nothing sent (health
+  // checks, port scanners): it completes when the connection is established. Needs a pool
+  // of kind kNone; the close follows ConnectOptions as after a response.
+  bool connect_only = false;
   sim::Time start = 0;  // requests are issued in [start, stop)
   sim::Time stop = sim::kTimeMax;
   std::uint64_t max_requests = 0;  // 0: no limit on the requests issued

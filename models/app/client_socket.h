@@ -42,6 +42,12 @@ struct ConnectOptions {
   // after the response was read. Closes that follow no response (idle timeout, eviction to
   // make room, a broken connection, the server's FIN) are immediate. >= 0.
   sim::Time close_delay = 0;
+  // Such a connection is first shut down for writing, shutdown(SHUT_WR), when close_delay
+  // is over, and closed this long after. Meanwhile it is a FIN_WAIT_2 socket with its
+  // descriptor, which no timer ends (Linux's tcp_fin_timeout applies to orphans only), and
+  // the server's FIN, data or reset do not end the hold. 0: close() at once. >= 0; not with
+  // await_server_close.
+  sim::Time half_close_hold = 0;
 };
 
 // Creates a socket owned by `owner` (with `user` as its tag) and starts

@@ -61,6 +61,12 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
     throw std::invalid_argument("pool: a fractional linger_zero_fraction needs a stream");
   }
   if (options.close_delay < 0) throw std::invalid_argument("pool: close_delay must be >= 0");
+  if (options.half_close_hold < 0) {
+    throw std::invalid_argument("pool: half_close_hold must be >= 0");
+  }
+  if (options.half_close_hold > 0 && options.await_server_close) {
+    throw std::invalid_argument("pool: half_close_hold and await_server_close exclude each other");
+  }
   const bool explicit_ports = options.source_ports != tcp::PortRange{};
   if (options.source_address.value != 0 && options.bind_mode == BindMode::kConnect &&
       !explicit_ports) {
@@ -108,6 +114,9 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
   if (config.wait_timeout > 0) wait_timers_.emplace(sim, config.wait_timeout, *this, kWaitExpired);
   if (options.close_delay > 0) {
     close_timers_.emplace(sim, options.close_delay, *this, kCloseDelayOver);
+  }
+  if (options.half_close_hold > 0) {
+    hold_timers_.emplace(sim, options.half_close_hold, *this, kHoldOver);
   }
 }
 
@@ -397,10 +406,15 @@ void ConnectionPool::detach(ConnId c) {
   --total_;
 }
 
-// A connection not kept after its response: closed now, or close_delay later.
+// A connection not kept after its response: closed (or held half-closed) now, or
+// close_delay later.
 void ConnectionPool::close_after_response(ConnId c) {
   if (!close_timers_) {
-    close_conn(c);
+    if (hold_timers_) {
+      hold(c);
+    } else {
+      close_conn(c);
+    }
     return;
   }
   detach(c);
@@ -408,6 +422,21 @@ void ConnectionPool::close_after_response(ConnId c) {
   conn.state = ConnState::kClosing;
   ++closing_;
   close_timers_->add(c, conn.generation);
+}
+
+// shutdown(SHUT_WR) now, close() half_close_hold later.
+void ConnectionPool::hold(ConnId c) {
+  Conn& conn = conns_[c];
+  if (conn.state == ConnState::kClosing) {
+    --closing_;
+  } else {
+    detach(c);
+  }
+  conn.state = ConnState::kHolding;
+  ++holding_;
+  // EINVAL when it is no longer ESTABLISHED or CLOSE_WAIT (reset meanwhile): held all the same.
+  (void)stack_.shutdown_write(conn.socket);
+  hold_timers_->add(c, conn.generation);
 }
 
 // Closes the socket and forgets the connection; waiters are not looked at.
@@ -437,6 +466,9 @@ void ConnectionPool::close_conn(ConnId c) {
       break;
     case ConnState::kClosing:
       --closing_;
+      break;
+    case ConnState::kHolding:
+      --holding_;
       break;
     case ConnState::kFree:
       return;
@@ -628,6 +660,7 @@ void ConnectionPool::peer_gone(tcp::SocketId socket, tcp::SocketError error) {
     case ConnState::kOpen:
       lose(c, error);
       break;
+    case ConnState::kHolding:  // the application is not reading: it closes when the hold ends
     case ConnState::kConnecting:
     case ConnState::kFree:
       break;
@@ -685,7 +718,17 @@ void ConnectionPool::handle(const sim::Event& event) {
       return;
     case kCloseDelayOver: {
       const ConnId c = event.target;
-      if (conns_[c].state == ConnState::kClosing && conns_[c].generation == event.a) close_conn(c);
+      if (conns_[c].state != ConnState::kClosing || conns_[c].generation != event.a) return;
+      if (hold_timers_) {
+        hold(c);
+      } else {
+        close_conn(c);
+      }
+      return;
+    }
+    case kHoldOver: {
+      const ConnId c = event.target;
+      if (conns_[c].state == ConnState::kHolding && conns_[c].generation == event.a) close_conn(c);
       return;
     }
     default:

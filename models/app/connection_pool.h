@@ -170,6 +170,8 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   [[nodiscard]] std::uint32_t draining() const { return draining_; }
   // Done with and to be closed when options.close_delay is over.
   [[nodiscard]] std::uint32_t closing() const { return closing_; }
+  // Shut down for writing and held open for options.half_close_hold.
+  [[nodiscard]] std::uint32_t holding() const { return holding_; }
 
   [[nodiscard]] const PoolCounters& counters() const { return counters_; }
   // ns, connect() to ESTABLISHED.
@@ -198,8 +200,9 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
     kWaitExpired,
     kWarmup,
     kCloseDelayOver,
+    kHoldOver,
   };
-  enum class ConnState : std::uint8_t { kFree, kConnecting, kOpen, kDraining, kClosing };
+  enum class ConnState : std::uint8_t { kFree, kConnecting, kOpen, kDraining, kClosing, kHolding };
 
   struct Conn {
     tcp::SocketId socket = tcp::kNoSocket;
@@ -261,6 +264,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   void finish(ConnId c);
   void close_conn(ConnId c);
   void close_after_response(ConnId c);
+  void hold(ConnId c);
   void detach(ConnId c);
   void leave_lists(ConnId c);
   void free_conn(ConnId c);
@@ -298,6 +302,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   std::optional<sim::FifoTimerList> lifetime_timers_;
   std::optional<sim::FifoTimerList> wait_timers_;
   std::optional<sim::FifoTimerList> close_timers_;
+  std::optional<sim::FifoTimerList> hold_timers_;
   sim::RandomStream* rng_;
   bool warmup_scheduled_ = false;
   std::size_t next_source_ = 0;
@@ -310,6 +315,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   std::uint32_t streams_ = 0;
   std::uint32_t draining_ = 0;
   std::uint32_t closing_ = 0;
+  std::uint32_t holding_ = 0;
   PoolCounters counters_;
   std::unique_ptr<ClientLatencies> own_latencies_ = std::make_unique<ClientLatencies>();
   ClientLatencies* latencies_ = own_latencies_.get();

@@ -176,6 +176,8 @@ void ServerApp::on_data(tcp::SocketId socket, std::uint32_t bytes) {
     next_request(conn);
     ++conn.in_service;
     ++counters_.requests;
+    if (config_.never_respond) [[unlikely]]
+      continue;
     const sim::Time service = sim::from_seconds(std::max(config_.service_time.sample(rng_), 0.0));
     sim_.schedule_after(service, self_, kServiceDone, c, conn.generation, stream);
   }
@@ -257,7 +259,7 @@ void ServerApp::on_idle(std::uint32_t c) {
 
 void ServerApp::maybe_close(std::uint32_t c) {
   Conn& conn = conns_[c];
-  if (conn.leak || conn.in_service > 0) return;
+  if (conn.leak || (conn.in_service > 0 && !config_.never_respond)) return;
   if (conn.peer_closed) {
     close_conn(c);
     return;

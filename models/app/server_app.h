@@ -48,6 +48,10 @@ struct ServerConfig {
   // been read or served on it for this long (nginx's keepalive_timeout); 0: never.
   // Leaking connections are never closed.
   sim::Time idle_timeout = 0;
+  // The server reads requests and never answers them (a hung backend): they count in
+  // ServerCounters::requests and stay in service, so idle_timeout and close_first kServer
+  // never close the connection; the client's FIN still does, unless it leaks.
+  bool never_respond = false;
 };
 
 struct ServerCounters {

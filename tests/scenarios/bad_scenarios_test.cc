@@ -116,6 +116,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"enum_number_out_of_range", 23, 3, "clients[0].bind_mode",
                 "7 is not a value of BindMode (known: CONNECT (0), BIND_ZERO (1), "
                 "BIND_ADDRESS_NO_PORT (2))"},
+        BadCase{"connect_only_with_pool", 24, 3, "clients[0].connect_only",
+                "needs pool none (or unset): a probe's connection is not reused"},
+        BadCase{"half_close_hold_server_closes", 24, 26, "clients[0].close.half_close_hold",
+                "needs closer CLIENT"},
+        BadCase{"retry_on_timeout_without_timeout", 23, 26, "clients[0].retry.on_timeout",
+                "needs request_timeout"},
         BadCase{"max_retries_too_many", 23, 11, "clients[0].retry.max_retries",
                 "must be <= 1000, got 4000000000"},
         BadCase{"trace_nan_time", 22, 18, "clients[0].load.trace.csv_path",

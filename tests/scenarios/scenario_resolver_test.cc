@@ -214,6 +214,32 @@ TEST(ScenarioResolver, ASidecarReachesItsApplicationOverLoopback) {
   EXPECT_EQ(c.config.destinations[0].port, 16379);
 }
 
+const ResolvedClient& client_named(const ResolvedScenario& sc, const std::string& name) {
+  for (const ResolvedClient& c : sc.clients) {
+    if (c.name == name) return c;
+  }
+  throw std::out_of_range(name);
+}
+
+TEST(ScenarioResolver, ApplicationBehavioursReachTheirConfigs) {
+  const LoadResult r = load_scenario(kData + "/good/everything.pbtxt");
+  ASSERT_TRUE(r.ok()) << describe(r);
+  const app::ClientConfig& api = client_named(*r.resolved, "api-to-db").config;
+  EXPECT_EQ(api.request_timeout, 2 * sim::kSecond);
+  EXPECT_TRUE(api.retry.on_timeout);
+  const app::ClientConfig& replay = client_named(*r.resolved, "db-replay").config;
+  EXPECT_EQ(replay.connect.half_close_hold, 30 * sim::kSecond);
+  EXPECT_EQ(replay.connect.close_delay, sim::kMillisecond);
+  EXPECT_FALSE(replay.retry.on_timeout);
+  EXPECT_EQ(replay.request_timeout, 0);
+  EXPECT_TRUE(client_named(*r.resolved, "cache-self").config.connect_only);
+  EXPECT_FALSE(replay.connect_only);
+  EXPECT_TRUE(proxy_named(*r.resolved, "edge-proxy").upstream.config.retry.on_timeout);
+  int never_respond = 0;
+  for (const ResolvedServer& s : r.resolved->servers) never_respond += s.config.never_respond;
+  EXPECT_EQ(never_respond, 1);
+}
+
 TEST(ScenarioResolver, AGatewayIsItsPresetWithItsOverrides) {
   const LoadResult r = load_scenario(kData + "/good/everything.pbtxt");
   ASSERT_TRUE(r.ok()) << describe(r);
@@ -302,6 +328,17 @@ servers { group: "s" ports: 80 }
                                      "connection from outside it"));
   EXPECT_THAT(problems(R"(proxies { group: "c" upstream { target_group: "s" target_ports: 80 } })"),
               ::testing::ElementsAre("proxies[0].downstream: required: the ports it listens on"));
+  EXPECT_THAT(
+      problems(R"(proxies { group: "c" downstream { ports: 8080 } upstream {
+                          target_group: "s" target_ports: 80 request_timeout: "1s"
+                          connect_only: true } })"),
+      ::testing::ElementsAre(
+          "proxies[0].upstream.request_timeout: must be unset: the proxy's "
+          "upstream_timeout is it",
+          "proxies[0].upstream.connect_only: must be unset: a proxy forwards its requests"));
+  EXPECT_THAT(problems(R"(clients { group: "c" target_group: "s" target_ports: 80
+                                    load { poisson { rate: 1 } } request_timeout: "0s" })"),
+              ::testing::ElementsAre(::testing::StartsWith("clients[0].request_timeout: ")));
 }
 
 }  // namespace

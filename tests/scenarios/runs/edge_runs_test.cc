@@ -14,8 +14,8 @@
 namespace tcpsim::scenarios {
 namespace {
 
-// The client group's results of a run of runs/<name>.
-metrics::GroupResults run_clients(const std::string& name) {
+// The results of group `group` in a run of runs/<name>.
+metrics::GroupResults run_group(const std::string& name, const std::string& group) {
   const LoadResult loaded = load_scenario(std::string(TCPSIM_RUNS_DIR) + "/" + name);
   std::string problems;
   for (const Problem& p : loaded.problems) problems += p.to_string() + "\n";
@@ -23,11 +23,13 @@ metrics::GroupResults run_clients(const std::string& name) {
   if (!loaded.ok()) return {};
   metrics::RunResults results = run_scenario(loaded, std::nullopt, false);
   for (metrics::GroupResults& g : results.groups) {
-    if (g.name == "clients") return std::move(g);
+    if (g.name == group) return std::move(g);
   }
-  ADD_FAILURE() << "no group clients";
+  ADD_FAILURE() << "no group " << group;
   return {};
 }
+
+metrics::GroupResults run_clients(const std::string& name) { return run_group(name, "clients"); }
 
 // Arrivals at 0.1, 0.2, ..., 9.9 s: 99 connects per host, the first of each succeeds.
 TEST(EdgeRuns, OnePortRangeGivesEachHostOneConnection) {
@@ -75,6 +77,42 @@ TEST(EdgeRuns, APortWithNoListenerIsRefusedEveryTime) {
   EXPECT_EQ(c.summary_number("nstat.TcpActiveOpens"), 198U);
   EXPECT_EQ(c.summary_number("nstat.TcpAttemptFails"), 198U);
   EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 0U);
+}
+
+// Samples every second from 15 s on see 20 held FIN_WAIT_2 sockets and 50 orphans per host;
+// the backend keeps every connection it accepted before the end in CLOSE_WAIT.
+TEST(EdgeRuns, HalfClosedSocketsHeldByTheClientFollowLittlesLaw) {
+  const metrics::GroupResults c = run_clients("half_close_hold.pbtxt");
+  EXPECT_EQ(c.summary_number("requests_completed"), 2U * 149U);
+  EXPECT_EQ(c.summary_number("state_peak.FIN_WAIT_2"), 2U * (20U + 50U));
+  // Orphaned FIN_WAIT_2 records made by the closes at t + 4 s up to 30 s, none in TIME_WAIT.
+  EXPECT_EQ(c.summary_number("nstat.TcpExtTW"), 2U * 129U);
+  EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 0U);
+  const metrics::GroupResults b = run_group("half_close_hold.pbtxt", "backend");
+  EXPECT_EQ(b.summary_number("state_peak.CLOSE_WAIT"), 2U * 149U);
+}
+
+// 99 probes per host, all completed, each leaving its TIME_WAIT on the client.
+TEST(EdgeRuns, ConnectOnlyProbesLeaveTheTimeWaitOnTheClient) {
+  const metrics::GroupResults c = run_clients("connect_only.pbtxt");
+  EXPECT_EQ(c.summary_number("connects_attempted"), 198U);
+  EXPECT_EQ(c.summary_number("requests_completed"), 198U);
+  EXPECT_EQ(c.summary_number("requests_failed.connect"), 0U);
+  EXPECT_EQ(c.summary_number("state_peak.TIME_WAIT"), 198U);
+  const metrics::GroupResults b = run_group("connect_only.pbtxt", "backend");
+  EXPECT_EQ(b.summary_number("nstat.TcpPassiveOpens"), 198U);
+  EXPECT_EQ(b.summary_number("state_peak.TIME_WAIT"), 0U);
+}
+
+// Requests at 1, 2, ..., 21 s per host: connects at t (21 of them), t + 3 (t <= 18) and t + 6
+// (t <= 15), and failures by timeout at t + 8 (t <= 13).
+TEST(EdgeRuns, RequestTimeoutsRetryTowardAServerThatNeverAnswers) {
+  const metrics::GroupResults c = run_clients("request_timeout_retries.pbtxt");
+  EXPECT_EQ(c.summary_number("connects_attempted"), 2U * (21U + 18U + 15U));
+  EXPECT_EQ(c.summary_number("connects_succeeded"), 2U * (21U + 18U + 15U));
+  EXPECT_EQ(c.summary_number("requests_failed.timeout"), 2U * 13U);
+  EXPECT_EQ(c.summary_number("requests_failed.connection"), 0U);
+  EXPECT_EQ(c.summary_number("requests_completed"), 0U);
 }
 
 }  // namespace
