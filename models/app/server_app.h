@@ -48,6 +48,8 @@ struct ServerConfig {
   // been read or served on it for this long (nginx's keepalive_timeout); 0: never.
   // Leaking connections are never closed.
   sim::Time idle_timeout = 0;
+  // SO_KEEPALIVE on the listeners, which accepted connections inherit.
+  tcp::Keepalive keepalive;
 };
 
 struct ServerCounters {
@@ -105,6 +107,9 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
 
   // Binds and listens on every endpoint; the first error, or kOk.
   tcp::SocketError start();
+  // The host crashed (server_crash.cc): every connection and listener is forgotten without a
+  // call to the stack, which loses them itself. start() listens again after the restart.
+  void crash();
 
   // Answers a request given to the handler: with the response its size model gives or,
   // with `error_bytes` > 0, with an error response of that size, after which the server
