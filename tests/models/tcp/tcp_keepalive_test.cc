@@ -35,11 +35,7 @@ std::vector<sim::Time> probes(const testing::Wire& wire, net::Endpoint from) {
 }
 
 std::vector<sim::Time> resets(const testing::Wire& wire, net::Endpoint from) {
-  std::vector<sim::Time> out;
-  for (const auto& [t, seg] : wire.log) {
-    if (seg.src == from && seg.rst()) out.push_back(t);
-  }
-  return out;
+  return wire.times_sent(from, [](const net::Segment& s) { return s.rst(); });
 }
 
 // A client connection with SO_KEEPALIVE, established at 100 us (round trip 100 us).

@@ -20,11 +20,7 @@ constexpr sim::Time kS = sim::kSecond;
 
 // Times of the data segments `from` sent (first transmission and retransmissions).
 std::vector<sim::Time> data_segments(const testing::Wire& wire, net::Endpoint from) {
-  std::vector<sim::Time> out;
-  for (const auto& [t, seg] : wire.log) {
-    if (seg.src == from && seg.len > 0) out.push_back(t);
-  }
-  return out;
+  return wire.times_sent(from, [](const net::Segment& s) { return s.len > 0; });
 }
 
 // An established connection (100 us round trip, so an RTO of 200.1 ms) whose client writes
