@@ -332,6 +332,11 @@ servers { group: "s" ports: 80 }
                                      "connection from outside it"));
   EXPECT_THAT(problems(R"(proxies { group: "c" upstream { target_group: "s" target_ports: 80 } })"),
               ::testing::ElementsAre("proxies[0].downstream: required: the ports it listens on"));
+  EXPECT_THAT(problems(R"(proxies { group: "c" downstream { ports: 8080
+                                                          crashes { at: "1s" downtime: "1s" } }
+                          upstream { target_group: "s" target_ports: 80 } })"),
+              ::testing::ElementsAre("proxies[0].downstream.crashes: must be empty for a proxy's "
+                                     "downstream: only a server's hosts crash"));
 }
 
 }  // namespace
