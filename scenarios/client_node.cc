@@ -12,6 +12,7 @@
 #include "models/metrics/source.h"
 #include "scenarios/field_path.h"
 #include "scenarios/limits.h"
+#include "scenarios/socket_options.h"
 #include "scenarios/trace_reader.h"
 #include "sim/duration.h"
 
@@ -197,6 +198,14 @@ class ClientReader {
       } else {
         cfg.connect.syncnt = static_cast<std::uint8_t>(c_.tcp_syncnt());
       }
+    }
+    if (c_.has_keepalive()) {
+      if (auto k = resolve_keepalive(c_.keepalive(), field("keepalive"), ctx_)) {
+        cfg.connect.keepalive = *k;
+      }
+    }
+    if (auto ut = resolve_user_timeout(c_.tcp_user_timeout(), field("tcp_user_timeout"), ctx_)) {
+      cfg.connect.user_timeout_ms = *ut;
     }
     retry(field("retry"), cfg.retry);
     if (cfg.retry.on_timeout && !host_group_ && cfg.request_timeout == 0) {

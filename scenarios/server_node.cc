@@ -9,6 +9,7 @@
 #include "models/metrics/host_group_metrics.h"
 #include "models/metrics/source.h"
 #include "scenarios/field_path.h"
+#include "scenarios/socket_options.h"
 #include "sim/duration.h"
 
 namespace tcpsim::scenarios {
@@ -61,6 +62,27 @@ class ServerStats final : public metrics::Source {
   const app::ServerApp& server_;
 };
 
+// Present only on groups whose server crashes.
+inline constexpr std::array<metrics::Metric, 1> kCrashMetrics{{
+    {.name = "host_crashes",
+     .unit = "crashes",
+     .description = "power failures of the group's hosts so far (all sockets lost at once)",
+     .kind = metrics::MetricKind::kCounter,
+     .summary = {{{"host_crashes", metrics::Reading::kLast}}}},
+}};
+
+class CrashStats final : public metrics::Source {
+ public:
+  explicit CrashStats(const app::HostCrashes& crashes) : crashes_(crashes) {}
+  [[nodiscard]] std::span<const metrics::Metric> metrics() const override { return kCrashMetrics; }
+  void sample(metrics::Sample& out) const override {
+    out.add(metrics::find(kCrashMetrics, "host_crashes"), crashes_.crashes());
+  }
+
+ private:
+  const app::HostCrashes& crashes_;
+};
+
 // Every host of the group runs one copy of the server.
 class ServerNode final : public WorldNode {
  public:
@@ -72,6 +94,10 @@ class ServerNode final : public WorldNode {
                                                        world.seed, world.next_app_id(), nullptr,
                                                        &world.response_streams));
       stats_.push_back(std::make_unique<ServerStats>(*apps_.back()));
+      if (server_.crashes.empty()) continue;
+      crashes_.push_back(std::make_unique<app::HostCrashes>(world.sim, host->stack(), *apps_.back(),
+                                                            server_.crashes));
+      crash_stats_.push_back(std::make_unique<CrashStats>(*crashes_.back()));
     }
   }
 
@@ -79,6 +105,7 @@ class ServerNode final : public WorldNode {
                    const std::vector<std::size_t>& sampler_groups) override {
     const std::size_t g = sampler_groups[static_cast<std::size_t>(server_.group)];
     for (const auto& s : stats_) sampler.add_source(g, *s);
+    for (const auto& s : crash_stats_) sampler.add_source(g, *s);
   }
 
   void start() override {
@@ -90,13 +117,62 @@ class ServerNode final : public WorldNode {
             fmt::format("server {} could not listen: {}", server_.name, tcp::name(e)));
       }
     }
+    for (auto& c : crashes_) c->start();
   }
 
  private:
   const ResolvedServer& server_;
   std::vector<std::unique_ptr<app::ServerApp>> apps_;
   std::vector<std::unique_ptr<ServerStats>> stats_;
+  std::vector<std::unique_ptr<app::HostCrashes>> crashes_;
+  std::vector<std::unique_ptr<CrashStats>> crash_stats_;
 };
+
+// The crash schedule at `path`: times in order, each crash after the previous restart, on a
+// group that runs this server alone.
+std::vector<app::Crash> resolve_crashes(const scenario::Server& srv, const std::string& path,
+                                        bool proxy, ResolveContext& ctx) {
+  std::vector<app::Crash> out;
+  if (srv.crashes().empty()) return out;
+  const std::string crashes = join_field_path(path, "crashes");
+  if (proxy) {
+    ctx.error(crashes, "must be empty for a proxy's downstream: only a server's hosts crash");
+    return out;
+  }
+  const scenario::Scenario& sc = ctx.scenario();
+  std::string neighbour;
+  for (int i = 0; i < sc.servers_size() && neighbour.empty(); ++i) {
+    if (&sc.servers(i) != &srv && sc.servers(i).group() == srv.group()) {
+      neighbour = indexed("servers", i);
+    }
+  }
+  for (int i = 0; i < sc.clients_size() && neighbour.empty(); ++i) {
+    if (sc.clients(i).group() == srv.group()) neighbour = indexed("clients", i);
+  }
+  for (int i = 0; i < sc.proxies_size() && neighbour.empty(); ++i) {
+    if (sc.proxies(i).group() == srv.group()) neighbour = indexed("proxies", i);
+  }
+  if (!neighbour.empty()) {
+    ctx.error(crashes, fmt::format("the hosts of group \"{}\" crash, but {} runs there too: a "
+                                   "crashing group may run this server alone",
+                                   srv.group(), neighbour));
+  }
+  sim::Time up = 0;
+  for (int k = 0; k < srv.crashes_size(); ++k) {
+    const std::string at_path = join_field_path(indexed(crashes, k), "at");
+    const auto at = ctx.duration(at_path, srv.crashes(k).at(), Need::kRequired);
+    const auto downtime = ctx.positive_duration(join_field_path(indexed(crashes, k), "downtime"),
+                                                srv.crashes(k).downtime(), Need::kRequired);
+    if (!at || !downtime) continue;
+    if (*at < up) {
+      ctx.error(at_path, fmt::format("{} is before the previous crash's restart at {}",
+                                     sim::format_duration(*at), sim::format_duration(up)));
+    }
+    up = *at + *downtime;
+    out.push_back({*at, *downtime});
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -157,6 +233,12 @@ std::optional<ResolvedServer> resolve_server(const scenario::Server& srv, const 
   out.config.idle_timeout =
       ctx.positive_duration(field("idle_timeout"), srv.idle_timeout(), Need::kOptional).value_or(0);
   out.config.never_respond = srv.never_respond();
+  if (srv.has_keepalive()) {
+    if (auto k = resolve_keepalive(srv.keepalive(), field("keepalive"), ctx)) {
+      out.config.keepalive = *k;
+    }
+  }
+  out.crashes = resolve_crashes(srv, path, host_group.has_value(), ctx);
   if (ctx.problem_count() != problems_before) return std::nullopt;
   return out;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "models/app/host_crashes.h"
 #include "models/app/server_app.h"
 #include "scenarios/resolve_context.h"
 #include "scenarios/world_node.h"
@@ -17,6 +18,7 @@ struct ResolvedServer {
   std::string name;  // label in results
   int group = -1;    // the scenario group it runs on
   app::ServerConfig config;
+  std::vector<app::Crash> crashes;  // of every host of the group
 };
 
 // Reads the server at `path` ("servers[0]") and claims its ports in ctx.listeners. Nullopt

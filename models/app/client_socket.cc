@@ -11,6 +11,8 @@ tcp::Opened start_connect(tcp::TcpStack& stack, tcp::SocketOwner& owner, std::ui
   tcp::SocketOptions& o = stack.options(s);
   o.linger_zero = linger_zero;
   o.syncnt = options.syncnt;
+  o.keepalive = options.keepalive;
+  o.user_timeout_ms = options.user_timeout_ms;
   o.syn_tag = syn_tag;
   tcp::SocketError e = tcp::SocketError::kOk;
   if (source_port != 0) {

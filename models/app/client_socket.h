@@ -33,7 +33,9 @@ struct ConnectOptions {
   // Connections closed with SO_LINGER {1, 0} (a RST, no TIME_WAIT), in [0, 1]: one draw
   // from the client's stream per connection opened; 0 and 1 take no draw.
   double linger_zero_fraction = 0;
-  std::uint8_t syncnt = 0;  // TCP_SYNCNT; 0 = the host's tcp_syn_retries
+  std::uint8_t syncnt = 0;            // TCP_SYNCNT; 0 = the host's tcp_syn_retries
+  tcp::Keepalive keepalive;           // SO_KEEPALIVE and TCP_KEEP*
+  std::uint32_t user_timeout_ms = 0;  // TCP_USER_TIMEOUT; 0 = off
   // When the client is done with a connection it waits for the server's FIN
   // and closes only then, so that the TIME_WAIT lands on the server.
   bool await_server_close = false;

@@ -67,6 +67,7 @@ tcp::SocketError ServerApp::start() {
   for (const net::Endpoint& ep : config_.listen) {
     const tcp::Opened o = stack_.socket(*this, kListenerTag);
     if (o.error != tcp::SocketError::kOk) return o.error;
+    if (config_.keepalive.enabled) stack_.set_keepalive(o.socket, config_.keepalive);
     tcp::SocketError e = stack_.bind(o.socket, ep);
     if (e == tcp::SocketError::kOk) e = stack_.listen(o.socket, config_.backlog);
     if (e != tcp::SocketError::kOk) {

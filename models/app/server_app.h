@@ -52,6 +52,8 @@ struct ServerConfig {
   // ServerCounters::requests and stay in service, so idle_timeout and close_first kServer
   // never close the connection; the client's FIN still does, unless it leaks.
   bool never_respond = false;
+  // SO_KEEPALIVE on the listeners, which accepted connections inherit.
+  tcp::Keepalive keepalive;
 };
 
 struct ServerCounters {
@@ -109,6 +111,9 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
 
   // Binds and listens on every endpoint; the first error, or kOk.
   tcp::SocketError start();
+  // The host crashed (server_crash.cc): every connection and listener is forgotten without a
+  // call to the stack, which loses them itself. start() listens again after the restart.
+  void crash();
 
   // Answers a request given to the handler: with the response its size model gives or,
   // with `error_bytes` > 0, with an error response of that size, after which the server

@@ -17,7 +17,7 @@ struct NstatCounter {
 };
 
 // In the kernel's order: Tcp first, then TcpExt as /proc/net/netstat lists them.
-inline constexpr std::array<NstatCounter, 17> kNstatCounters{{
+inline constexpr std::array<NstatCounter, 18> kNstatCounters{{
     {"TcpActiveOpens", &tcp::TcpCounters::active_opens},
     {"TcpPassiveOpens", &tcp::TcpCounters::passive_opens},
     {"TcpAttemptFails", &tcp::TcpCounters::attempt_fails},
@@ -35,6 +35,7 @@ inline constexpr std::array<NstatCounter, 17> kNstatCounters{{
     {"TcpExtTCPChallengeACK", &tcp::TcpCounters::challenge_acks},
     {"TcpExtTCPSYNChallenge", &tcp::TcpCounters::syn_challenge},
     {"TcpExtTCPSynRetrans", &tcp::TcpCounters::syn_retrans},
+    {"TcpExtTCPKeepAlive", &tcp::TcpCounters::keepalive_probes},
 }};
 
 inline constexpr std::array<std::string_view, kNstatCounters.size()> kNstatNames = [] {

@@ -35,6 +35,13 @@
     "net.ipv4.tcp_orphan_retries: FIN retransmissions of an orphaned socket; 0 means 8")         \
   X(tcp_retries2, int, 15, int_at_least(1),                                                      \
     "net.ipv4.tcp_retries2: data retransmissions before an established connection is dropped")  \
+  X(tcp_keepalive_time, sim::Time, 7200 * sim::kSecond, duration_in(sim::kSecond),              \
+    "net.ipv4.tcp_keepalive_time: idle time of an SO_KEEPALIVE connection before its first "   \
+    "probe")                                                                                     \
+  X(tcp_keepalive_intvl, sim::Time, 75 * sim::kSecond, duration_in(sim::kSecond),               \
+    "net.ipv4.tcp_keepalive_intvl: time between unanswered keepalive probes")                   \
+  X(tcp_keepalive_probes, int, 9, int_in(1, 127),                                                \
+    "net.ipv4.tcp_keepalive_probes: unanswered probes before the connection is reset")          \
   X(tcp_rfc1337, bool, false, flag(),                                                           \
     "net.ipv4.tcp_rfc1337: ignore RST in TIME_WAIT (RFC 1337)")                                  \
   X(nofile, std::uint32_t, 1024, uint_at_least(1),                                               \

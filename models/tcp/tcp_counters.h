@@ -24,6 +24,7 @@ struct TcpCounters {
   std::uint64_t syn_challenge = 0;       // TcpExt.TCPSYNChallenge
   std::uint64_t challenge_acks = 0;      // TcpExt.TCPChallengeACK
   std::uint64_t syn_retrans = 0;         // TcpExt.TCPSynRetrans: SYN and SYN-ACK
+  std::uint64_t keepalive_probes = 0;    // TcpExt.TCPKeepAlive: keepalive probes sent
   std::uint64_t tw_syn_accepted = 0;     // SYNs that reopened a TIME_WAIT 4-tuple
   std::uint64_t connect_eaddrnotavail = 0;
   std::int64_t first_eaddrnotavail_ns = -1;  // simulated time of the first, -1 if none

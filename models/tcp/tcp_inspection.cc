@@ -26,6 +26,10 @@ void TcpStack::for_each_socket(const std::function<void(const SocketView&)>& fn)
       v.timer =
           sk.state == TcpState::kFinWait2 ? SocketTimer::kKeepalive : SocketTimer::kRetransmit;
       v.retransmits = sk.retransmits;
+    } else if (sk.keepalive_timer != sim::kNoTimer && sim_.armed(sk.keepalive_timer) && sk.has_fd) {
+      v.timer_left = std::max<sim::Time>(sim_.deadline(sk.keepalive_timer) - now, 0);
+      v.timer = SocketTimer::kKeepalive;
+      v.retransmits = sk.probes_out;
     }
     fn(v);
   }

@@ -13,6 +13,18 @@
 
 namespace tcpsim::tcp {
 
+// SO_KEEPALIVE and its per-socket overrides TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, in
+// setsockopt()'s units (seconds, probes); 0 takes the host's tcp_keepalive_* setting.
+struct Keepalive {
+  bool enabled = false;
+  std::uint8_t probes = 0;    // TCP_KEEPCNT, 1..127
+  std::uint16_t idle_s = 0;   // TCP_KEEPIDLE, 1..32767
+  std::uint16_t intvl_s = 0;  // TCP_KEEPINTVL, 1..32767
+};
+
+inline constexpr std::uint32_t kMaxKeepaliveSeconds = 32767;  // MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL
+inline constexpr std::uint32_t kMaxKeepaliveProbes = 127;     // MAX_TCP_KEEPCNT
+
 struct SocketOptions {
   bool reuseaddr = false;             // SO_REUSEADDR
   bool bind_address_no_port = false;  // IP_BIND_ADDRESS_NO_PORT
@@ -20,6 +32,10 @@ struct SocketOptions {
   std::uint8_t syncnt = 0;            // TCP_SYNCNT; 0 = tcp_syn_retries
   // Sent on the SYN (net::Segment::syn_tag); on a passive socket, what the peer's SYN carried.
   std::uint32_t syn_tag = 0;
+  Keepalive keepalive;
+  // TCP_USER_TIMEOUT: how long sent data (or keepalive probes) may go unacknowledged before
+  // the connection is dropped with ETIMEDOUT, in ms; 0: tcp_retries2 (or TCP_KEEPCNT) decides.
+  std::uint32_t user_timeout_ms = 0;
 };
 
 // How a socket holds its local port (linux-tcp.md 1.1 and 1.2).
@@ -49,6 +65,7 @@ struct TcpSocket {
   PortHold port_hold = PortHold::kNone;
   SocketOptions options;
   std::uint8_t retransmits = 0;
+  std::uint8_t probes_out = 0;  // keepalive probes sent since the peer last answered
 
   net::FourTuple tuple;
   std::uint32_t iss = 0;
@@ -62,6 +79,9 @@ struct TcpSocket {
   std::uint32_t generation = 0;    // bumped when the slot is freed
 
   sim::TimerId timer = sim::kNoTimer;  // retransmission (SYN, SYN-ACK, data, FIN) or linger
+  // SO_KEEPALIVE's probes, made for the slot the first time one of its sockets needs it.
+  sim::TimerId keepalive_timer = sim::kNoTimer;
+  sim::Time last_received = 0;  // of the last acceptable ACK: tcp_sock's rcv_tstamp
   sim::Time rto = 0;
   sim::Time first_sent = 0;  // of the segment being retransmitted: tcp's retrans_stamp
   sim::Time srtt = 0;

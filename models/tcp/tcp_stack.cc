@@ -72,10 +72,12 @@ SocketId TcpStack::allocate_socket(TcpState initial) {
   if (s == slots) sockets_[s].timer = sim_.create_timer();  // a new slot
   TcpSocket& sk = sockets_[s];
   const sim::TimerId timer = sk.timer;
+  const sim::TimerId keepalive_timer = sk.keepalive_timer;
   const std::uint32_t generation = sk.generation;
   static constexpr TcpSocket kFresh{};
   sk = kFresh;
   sk.timer = timer;
+  sk.keepalive_timer = keepalive_timer;
   sk.generation = generation;
   sk.in_use = true;
   sk.state = kNoState;
@@ -88,6 +90,8 @@ void TcpStack::free_socket(SocketId s) {
   TcpSocket& sk = sockets_[s];
   assert(sk.in_use && !sk.has_fd && sk.state == TcpState::kClosed);
   sim_.cancel(sk.timer);
+  if (sk.keepalive_timer != sim::kNoTimer) [[unlikely]]
+    sim_.cancel(sk.keepalive_timer);
   unlink_from_listener(s);
   unhash(s);
   if (sk.listening) {
@@ -439,6 +443,8 @@ void TcpStack::abort(SocketId s, SocketError error, bool send_reset) {
   TcpSocket& sk = sockets_[s];
   if (send_reset) send_rst(sk, sk.snd_nxt);
   sim_.cancel(sk.timer);
+  if (sk.keepalive_timer != sim::kNoTimer) [[unlikely]]
+    sim_.cancel(sk.keepalive_timer);
   unlink_from_listener(s);
   unhash(s);
   release_port(s);

@@ -55,7 +55,8 @@ struct Opened {
 enum class SocketTimer : std::uint8_t {
   kNone,
   kRetransmit,  // "on": SYN, SYN-ACK, data or FIN retransmission
-  kKeepalive,   // a full socket's FIN_WAIT_2 timeout (Linux runs it on the keepalive timer)
+  kKeepalive,   // SO_KEEPALIVE's next probe, or a full socket's FIN_WAIT_2 timeout (Linux
+                // runs both on the keepalive timer)
   kTimeWait,    // a TIME_WAIT or orphaned FIN_WAIT_2 record's expiry
 };
 
@@ -102,6 +103,20 @@ class TcpStack final : public sim::EventHandler {
   SocketError send(SocketId s, std::uint32_t bytes);
   SocketError shutdown_write(SocketId s);
   void close(SocketId s);
+  // setsockopt(SO_KEEPALIVE) with TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT: an established
+  // socket starts its keepalive timer at once (tcp_set_keepalive()), another when it is
+  // established; a listener's children inherit it.
+  void set_keepalive(SocketId s, const Keepalive& keepalive);
+
+  // The host loses power (a kernel panic, a hypervisor's kill): every socket, listener and
+  // TIME_WAIT record vanishes without a segment sent, and until restart() what arrives is
+  // dropped unanswered. Applications must forget their sockets: no callback is made. The
+  // counters go on (a real host's would start from zero).
+  void crash();
+  // The host is up again, with a fresh ISN secret and port-selection table: segments of the
+  // connections it lost meet no socket and are answered with resets.
+  void restart();
+  [[nodiscard]] bool down() const { return down_; }
 
   // A segment addressed to one of this host's addresses or to 127/8.
   void receive(const net::Segment& segment);
@@ -148,7 +163,13 @@ class TcpStack final : public sim::EventHandler {
   [[nodiscard]] std::string check_invariants() const;
 
  private:
-  enum Kind : sim::EventKind { kRetransmit, kTimeWaitExpired, kFinWait2Expired, kNotify };
+  enum Kind : sim::EventKind {
+    kRetransmit,
+    kTimeWaitExpired,
+    kFinWait2Expired,
+    kNotify,
+    kKeepaliveProbe
+  };
 
   // Linux keeps TCP_TIMEWAIT_LEN at 60 s whatever else is configured; the
   // orphaned FIN_WAIT_2 record never lives longer than that.
@@ -211,6 +232,19 @@ class TcpStack final : public sim::EventHandler {
   // Timers (tcp_timers.cc).
   void arm_retransmit(SocketId s);
   void on_retransmit_timer(SocketId s);
+  // TCP_USER_TIMEOUT in ns; 0 when unset.
+  [[nodiscard]] static sim::Time user_timeout(const TcpSocket& sk) {
+    return sim::Time{sk.options.user_timeout_ms} * sim::kMillisecond;
+  }
+  // tcp_clamp_rto_to_user_timeout(): the RTO, cut to what is left of the user timeout.
+  [[nodiscard]] sim::Time clamped_rto(const TcpSocket& sk) const;
+
+  // SO_KEEPALIVE (tcp_keepalive.cc).
+  void start_keepalive(SocketId s);
+  void on_keepalive_timer(SocketId s);
+  [[nodiscard]] sim::Time keepalive_idle(const TcpSocket& sk) const;
+  [[nodiscard]] sim::Time keepalive_intvl(const TcpSocket& sk) const;
+  [[nodiscard]] int keepalive_probes(const TcpSocket& sk) const;
 
   // Sending (tcp_output.cc).
   void send_syn(SocketId s);
@@ -284,6 +318,7 @@ class TcpStack final : public sim::EventHandler {
   std::uint32_t sockets_alive_ = 0;
   std::uint32_t tw_alive_ = 0;
   std::uint32_t fds_ = 0;
+  bool down_ = false;  // crashed, not restarted yet
   TcpCounters counters_;
   StateSignal on_state_change_;
 };

@@ -9,6 +9,8 @@
 namespace tcpsim::tcp {
 
 void TcpStack::receive(const net::Segment& seg) {
+  if (down_) [[unlikely]]
+    return;
   std::uint32_t id = kNotFound;
   if (seg.dst_hint < sockets_.size()) {
     TcpSocket& hinted = sockets_[seg.dst_hint];
@@ -69,6 +71,8 @@ void TcpStack::segment_arrives_listen(SocketId listener, const net::Segment& seg
   child.peer_hint = seg.src_hint;
   child.options.reuseaddr = parent.options.reuseaddr;
   child.options.syn_tag = seg.syn_tag;
+  child.options.keepalive = parent.options.keepalive;
+  child.options.user_timeout_ms = parent.options.user_timeout_ms;
   child.parent = listener;
   child.irs = seg.seq;
   child.rcv_nxt = seg.seq + 1;
@@ -117,7 +121,9 @@ void TcpStack::segment_arrives_syn_sent(SocketId s, const net::Segment& seg) {
     sk.snd_una = seg.ack;
     sim_.cancel(sk.timer);
     take_rtt_sample(sk);
+    sk.last_received = sim_.now();
     set_state(s, TcpState::kEstablished);
+    if (sk.options.keepalive.enabled) start_keepalive(s);
     send_ack(s);
     const std::uint32_t gen = sk.generation;
     sk.connect_reported = true;
@@ -190,6 +196,8 @@ void TcpStack::segment_arrives_synchronized(SocketId s, const net::Segment& seg)
     return;
   }
   if (!seg.ack_flag()) return;
+  sk.last_received = sim_.now();  // tcp_ack(): rcv_tstamp, and the peer answered
+  sk.probes_out = 0;
   if (seg.has_timestamp && sk.ts_ok) sk.ts_recent = seg.tsval;
   if (!process_ack(s, seg)) return;
   process_text_and_fin(s, seg);
@@ -243,6 +251,7 @@ bool TcpStack::process_ack(SocketId s, const net::Segment& seg) {
     sk.snd_una = seg.ack;
     sim_.cancel(sk.timer);
     set_state(s, TcpState::kEstablished);
+    if (sk.options.keepalive.enabled) start_keepalive(s);
     const std::uint32_t gen = sk.generation;
     sk.connect_reported = true;
     if (sk.owner != nullptr) sk.owner->on_connected(s, SocketError::kOk);
@@ -262,6 +271,7 @@ bool TcpStack::process_ack(SocketId s, const net::Segment& seg) {
     if (sk.snd_una == sk.snd_nxt) {
       sim_.cancel(sk.timer);
     } else {
+      sk.first_sent = sim_.now();  // retrans_stamp of what is left, near enough
       arm_retransmit(s);
     }
   }
@@ -337,6 +347,7 @@ bool TcpStack::complete_passive_open(SocketId s, const net::Segment& seg) {
   l.accept_tail = s;
   sk.queued = true;
   set_state(s, TcpState::kEstablished);
+  if (sk.options.keepalive.enabled) start_keepalive(s);
   process_text_and_fin(s, seg);
   if (sockets_[s].ack_pending) send_ack(s);
   if (l.owner != nullptr) l.owner->on_acceptable(listener);

@@ -30,6 +30,9 @@ void TcpStack::handle(const sim::Event& event) {
     case kFinWait2Expired:
       on_fin_wait2_timer(event.target, static_cast<std::uint32_t>(event.a));
       break;
+    case kKeepaliveProbe:
+      on_keepalive_timer(event.target);
+      break;
     case kNotify: {
       const SocketId s = event.target;
       if (!alive(s, static_cast<std::uint32_t>(event.a))) break;
@@ -61,9 +64,12 @@ void TcpStack::on_retransmit_timer(SocketId s) {
       // linear ones) or on the time model, whichever comes first.
       const int retries = sk.options.syncnt != 0 ? sk.options.syncnt : settings_.tcp_syn_retries;
       const int max_retransmits = retries + settings_.tcp_syn_linear_timeouts;
+      // TCP_USER_TIMEOUT replaces the time model (retransmits_timed_out()).
+      const sim::Time ut = user_timeout(sk);
       if (sk.retransmits >= max_retransmits ||
-          now - sk.first_sent >=
-              model_timeout(retries, settings_.tcp_timeout_init, settings_.tcp_rto_max)) {
+          now - sk.first_sent >= (ut != 0 ? ut
+                                          : model_timeout(retries, settings_.tcp_timeout_init,
+                                                          settings_.tcp_rto_max))) {
         ++counters_.attempt_fails;
         ++counters_.abort_on_timeout;  // tcp_write_err()
         abort(s, SocketError::kEtimedout, false);
@@ -78,7 +84,7 @@ void TcpStack::on_retransmit_timer(SocketId s) {
       if (sk.retransmits > settings_.tcp_syn_linear_timeouts) {
         sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
       }
-      arm_retransmit(s);
+      sim_.arm(sk.timer, now + clamped_rto(sk), self_, kRetransmit, s);
       return;
     }
     case TcpState::kSynReceived: {
@@ -120,7 +126,10 @@ void TcpStack::on_retransmit_timer(SocketId s) {
   const bool orphan = !sk.has_fd;
   const int limit = orphan ? (settings_.tcp_orphan_retries == 0 ? 8 : settings_.tcp_orphan_retries)
                            : settings_.tcp_retries2;
-  if (sk.retransmits >= limit) {
+  // tcp_write_timeout(): with TCP_USER_TIMEOUT, the time since the oldest unacknowledged
+  // segment was first sent decides instead of the retry count.
+  const sim::Time ut = user_timeout(sk);
+  if (ut != 0 ? now - sk.first_sent >= ut : sk.retransmits >= limit) {
     ++counters_.abort_on_timeout;
     abort(s, SocketError::kEtimedout, false);
     return;
@@ -139,7 +148,15 @@ void TcpStack::on_retransmit_timer(SocketId s) {
   }
   sk.ack_pending = false;
   sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
-  arm_retransmit(s);
+  sim_.arm(sk.timer, now + clamped_rto(sk), self_, kRetransmit, s);
+}
+
+sim::Time TcpStack::clamped_rto(const TcpSocket& sk) const {
+  const sim::Time ut = user_timeout(sk);
+  if (ut == 0) return sk.rto;
+  const sim::Time remaining = sk.first_sent + ut - sim_.now();
+  if (remaining <= 0) return settings_.hz > 0 ? sim::kSecond / settings_.hz : 1;  // a jiffy
+  return std::min(sk.rto, remaining);
 }
 
 void TcpStack::arm_retransmit(SocketId s) {

@@ -383,6 +383,9 @@ TEST(WriteKernel, ABlockOverridingEveryFieldRoundTrips) {
     tcp_abort_on_overflow: true
     tcp_orphan_retries: 3
     tcp_retries2: 8
+    tcp_keepalive_time: "10m"
+    tcp_keepalive_intvl: "30s"
+    tcp_keepalive_probes: 5
     tcp_rfc1337: true
     nofile: 65536
     time_wait_length: "90000000001ns"

@@ -53,6 +53,36 @@ TEST(ScenarioResolver, BacklogDefaultsToSomaxconnAndIsClampedToIt) {
   EXPECT_EQ(r.resolved->servers[0].config.backlog, 128);
 }
 
+TEST(ScenarioResolver, SocketOptionsAndCrashesReachTheConfigs) {
+  LoadResult r = load(scenario(R"(keepalive { enabled: true idle: "30s" }
+                                  crashes { at: "1s" downtime: "2s" }
+                                  crashes { at: "3s" downtime: "500ms" })",
+                               R"(keepalive { enabled: true interval: "5s" probes: 4 }
+                                  tcp_user_timeout: "2.5s")"));
+  ASSERT_TRUE(r.ok()) << describe(r);
+  const ResolvedServer& s = r.resolved->servers[0];
+  EXPECT_TRUE(s.config.keepalive.enabled);
+  EXPECT_EQ(s.config.keepalive.idle_s, 30);
+  EXPECT_EQ(s.config.keepalive.intvl_s, 0);  // the host's tcp_keepalive_intvl
+  EXPECT_EQ(s.config.keepalive.probes, 0);
+  ASSERT_EQ(s.crashes.size(), 2U);
+  EXPECT_EQ(s.crashes[1].at, 3 * sim::kSecond);
+  EXPECT_EQ(s.crashes[1].downtime, 500 * sim::kMillisecond);
+  const app::ConnectOptions& c = r.resolved->clients[0].config.connect;
+  EXPECT_TRUE(c.keepalive.enabled);
+  EXPECT_EQ(c.keepalive.idle_s, 0);
+  EXPECT_EQ(c.keepalive.intvl_s, 5);
+  EXPECT_EQ(c.keepalive.probes, 4);
+  EXPECT_EQ(c.user_timeout_ms, 2500U);
+
+  r = load(scenario("", ""));
+  ASSERT_TRUE(r.ok()) << describe(r);
+  EXPECT_FALSE(r.resolved->servers[0].config.keepalive.enabled);
+  EXPECT_TRUE(r.resolved->servers[0].crashes.empty());
+  EXPECT_FALSE(r.resolved->clients[0].config.connect.keepalive.enabled);
+  EXPECT_EQ(r.resolved->clients[0].config.connect.user_timeout_ms, 0U);
+}
+
 TEST(ScenarioResolver, DestinationsAreEveryBackendHostTimesEveryPort) {
   const LoadResult r = load(scenario("", ""));
   ASSERT_TRUE(r.ok()) << describe(r);
@@ -339,6 +369,11 @@ servers { group: "s" ports: 80 }
   EXPECT_THAT(problems(R"(clients { group: "c" target_group: "s" target_ports: 80
                                     load { poisson { rate: 1 } } request_timeout: "0s" })"),
               ::testing::ElementsAre(::testing::StartsWith("clients[0].request_timeout: ")));
+  EXPECT_THAT(problems(R"(proxies { group: "c" downstream { ports: 8080
+                                                          crashes { at: "1s" downtime: "1s" } }
+                          upstream { target_group: "s" target_ports: 80 } })"),
+              ::testing::ElementsAre("proxies[0].downstream.crashes: must be empty for a proxy's "
+                                     "downstream: only a server's hosts crash"));
 }
 
 }  // namespace

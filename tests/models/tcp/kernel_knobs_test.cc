@@ -76,6 +76,9 @@ KernelSettings all_changed() {
   s.tcp_abort_on_overflow = true;
   s.tcp_orphan_retries = 3;
   s.tcp_retries2 = 8;
+  s.tcp_keepalive_time = 600 * sim::kSecond;
+  s.tcp_keepalive_intvl = 30 * sim::kSecond;
+  s.tcp_keepalive_probes = 5;
   s.tcp_rfc1337 = true;
   s.nofile = 65536;
   s.time_wait_length = 90 * sim::kSecond + 1;
@@ -111,7 +114,7 @@ TEST(KernelKnobs, NamesAreUniqueAndBoundsNameRowsOfTheirKind) {
       EXPECT_EQ(bound->kind(), knob.kind()) << knob.name();
     }
   }
-  EXPECT_EQ(names.size(), 33U);
+  EXPECT_EQ(names.size(), 36U);
   EXPECT_EQ(find_kernel_knob("tcp_ecn"), nullptr);
 }
 

@@ -55,6 +55,16 @@ class Wire final : public SegmentOutput, public sim::EventHandler {
     return out;
   }
 
+  // When `from` sent the segments `match` picks, in order.
+  [[nodiscard]] std::vector<sim::Time> times_sent(
+      net::Endpoint from, const std::function<bool(const net::Segment&)>& match) const {
+    std::vector<sim::Time> out;
+    for (const auto& [t, s] : log) {
+      if (s.src == from && match(s)) out.push_back(t);
+    }
+    return out;
+  }
+
   std::function<bool(const net::Segment&)> drop;
   std::vector<std::pair<sim::Time, net::Segment>> log;
   std::size_t dropped = 0;

@@ -14,19 +14,28 @@
 namespace tcpsim::scenarios {
 namespace {
 
-// The results of group `group` in a run of runs/<name>.
-metrics::GroupResults run_group(const std::string& name, const std::string& group) {
+// Every group's results of a run of runs/<name>.
+metrics::RunResults run(const std::string& name) {
   const LoadResult loaded = load_scenario(std::string(TCPSIM_RUNS_DIR) + "/" + name);
   std::string problems;
   for (const Problem& p : loaded.problems) problems += p.to_string() + "\n";
   EXPECT_TRUE(loaded.ok()) << problems;
   if (!loaded.ok()) return {};
-  metrics::RunResults results = run_scenario(loaded, std::nullopt, false);
+  return run_scenario(loaded, std::nullopt, false);
+}
+
+metrics::GroupResults group(metrics::RunResults& results, const std::string& name) {
   for (metrics::GroupResults& g : results.groups) {
-    if (g.name == group) return std::move(g);
+    if (g.name == name) return std::move(g);
   }
-  ADD_FAILURE() << "no group " << group;
+  ADD_FAILURE() << "no group " << name;
   return {};
+}
+
+// The results of group `group_name` in a run of runs/<name>.
+metrics::GroupResults run_group(const std::string& name, const std::string& group_name) {
+  metrics::RunResults results = run(name);
+  return group(results, group_name);
 }
 
 metrics::GroupResults run_clients(const std::string& name) { return run_group(name, "clients"); }
@@ -113,6 +122,54 @@ TEST(EdgeRuns, RequestTimeoutsRetryTowardAServerThatNeverAnswers) {
   EXPECT_EQ(c.summary_number("requests_failed.timeout"), 2U * 13U);
   EXPECT_EQ(c.summary_number("requests_failed.connection"), 0U);
   EXPECT_EQ(c.summary_number("requests_completed"), 0U);
+}
+
+// The arithmetic is in the scenario's header: SYNs lost while the backend is down are retried,
+// and the one request sent on a connection the crash took meets a reset after the restart.
+TEST(EdgeRuns, AServerCrashLosesSynsAndResetsTheConnectionsItTook) {
+  metrics::RunResults results = run("server_crash.pbtxt");
+  const metrics::GroupResults fresh = group(results, "clients");
+  EXPECT_EQ(fresh.summary_number("connects_attempted"), 99U);
+  EXPECT_EQ(fresh.summary_number("requests_completed"), 99U);
+  EXPECT_EQ(fresh.summary_number("requests_failed.connect"), 0U);
+  EXPECT_EQ(fresh.summary_number("nstat.TcpExtTCPSynRetrans"), 30U);
+  const metrics::GroupResults pooled = group(results, "pooled");
+  EXPECT_EQ(pooled.summary_number("connects_attempted"), 3U);
+  EXPECT_EQ(pooled.summary_number("requests_completed"), 8U);
+  EXPECT_EQ(pooled.summary_number("requests_failed.connection"), 1U);
+  // 4 of the data (the last meets the reset), 1 SYN.
+  EXPECT_EQ(pooled.summary_number("nstat.TcpRetransSegs"), 5U);
+  EXPECT_EQ(pooled.summary_number("nstat.TcpExtTCPSynRetrans"), 1U);
+  EXPECT_EQ(pooled.summary_number("nstat.TcpEstabResets"), 1U);
+  const metrics::GroupResults backend = group(results, "backend");
+  EXPECT_EQ(backend.summary_number("host_crashes"), 1U);
+  EXPECT_EQ(backend.summary_number("nstat.TcpOutRsts"), 1U);
+  EXPECT_EQ(backend.summary_number("nstat.TcpPassiveOpens"), 99U + 3U);
+}
+
+TEST(EdgeRuns, KeepaliveAndUserTimeoutAfterAServerCrash) {
+  metrics::RunResults results = run("keepalive_after_crash.pbtxt");
+  const metrics::GroupResults plain = group(results, "plain");
+  EXPECT_EQ(plain.summary_number("requests_completed"), 1U);
+  EXPECT_EQ(plain.summary_number("requests_failed.connection"), 1U);
+  EXPECT_EQ(plain.summary_number("connects_attempted"), 1U);
+  EXPECT_EQ(plain.summary_number("nstat.TcpExtTCPKeepAlive"), 0U);
+  const metrics::GroupResults probing = group(results, "probing");
+  EXPECT_EQ(probing.summary_number("requests_completed"), 2U);
+  EXPECT_EQ(probing.summary_number("requests_failed.connection"), 0U);
+  EXPECT_EQ(probing.summary_number("connects_attempted"), 2U);
+  // 3 unanswered, then 1 on the new connection, answered.
+  EXPECT_EQ(probing.summary_number("nstat.TcpExtTCPKeepAlive"), 4U);
+  EXPECT_EQ(probing.summary_number("nstat.TcpExtTCPAbortOnTimeout"), 1U);
+  EXPECT_EQ(probing.summary_number("nstat.TcpOutRsts"), 1U);
+  const metrics::GroupResults bounded = group(results, "bounded");
+  EXPECT_EQ(bounded.summary_number("requests_completed"), 7U);
+  EXPECT_EQ(bounded.summary_number("requests_failed.connect"), 2U);
+  EXPECT_EQ(bounded.summary_number("failures.ETIMEDOUT"), 2U);
+  EXPECT_EQ(bounded.summary_number("nstat.TcpExtTCPSynRetrans"), 4U);
+  EXPECT_EQ(bounded.summary_number("nstat.TcpExtTCPAbortOnTimeout"), 2U);
+  const metrics::GroupResults backend = group(results, "backend");
+  EXPECT_EQ(backend.summary_number("host_crashes"), 1U);
 }
 
 }  // namespace
