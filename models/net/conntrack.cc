@@ -5,8 +5,8 @@ namespace tcpsim::net {
 Conntrack::Conntrack(sim::Simulator& sim, const ConntrackConfig& config)
     : sim_(sim), config_(config), flows_(sim, config.timeouts, true) {}
 
-Middlebox::Verdict Conntrack::track(const Segment& segment) {
-  if (const auto hit = flows_.find(segment.src, segment.dst)) [[likely]] {
+Middlebox::Verdict Conntrack::track(const Segment& segment, std::uint32_t& flow_hint) {
+  if (const auto hit = flows_.find(segment.src, segment.dst, flow_hint)) [[likely]] {
     if (flows_.update(*hit, segment) == FlowStep::kInvalid) ++counters_.invalid;
     return Verdict::kForward;
   }

@@ -31,8 +31,14 @@ class Conntrack final : public Middlebox {
  public:
   Conntrack(sim::Simulator& sim, const ConntrackConfig& config);
 
-  Verdict outbound(Segment& segment) override { return track(segment); }
-  Verdict inbound(Segment& segment) override { return track(segment); }
+  using Middlebox::inbound;
+  using Middlebox::outbound;
+  Verdict outbound(Segment& segment, std::uint32_t& flow_hint) override {
+    return track(segment, flow_hint);
+  }
+  Verdict inbound(Segment& segment, std::uint32_t& flow_hint) override {
+    return track(segment, flow_hint);
+  }
 
   [[nodiscard]] const ConntrackConfig& config() const { return config_; }
   [[nodiscard]] const ConntrackCounters& counters() const { return counters_; }
@@ -43,7 +49,7 @@ class Conntrack final : public Middlebox {
   }
 
  private:
-  Verdict track(const Segment& segment);
+  Verdict track(const Segment& segment, std::uint32_t& flow_hint);
 
   sim::Simulator& sim_;
   ConntrackConfig config_;

@@ -2,9 +2,14 @@
 // so that a lookup reads one cache line of the index and then the one entry it names.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace tcpsim::net {
 
@@ -28,10 +33,9 @@ class FlowKeyIndex {
     std::size_t b = tag & mask_;
     for (std::size_t probes = 0; probes <= mask_; ++probes) {
       const Bucket& bucket = buckets_[b];
-      for (unsigned s = 0; s < kSlots; ++s) {
-        if (bucket.tags[s] == tag && bucket.keys[s] != kNone && same(bucket.keys[s])) {
-          return bucket.keys[s];
-        }
+      for (unsigned hits = matches(bucket, tag); hits != 0; hits &= hits - 1) {
+        const std::uint32_t key = bucket.keys[std::countr_zero(hits)];
+        if (key != kNone && same(key)) return key;
       }
       if ((bucket.overflow & overflow_bit(tag)) == 0) break;
       b = (b + 1) & mask_;
@@ -77,6 +81,22 @@ class FlowKeyIndex {
     return static_cast<std::uint32_t>(hash >> 32U);
   }
   static std::uint32_t overflow_bit(std::uint32_t tag) { return 1U << (tag >> 29U); }
+  // Bit s set when slot s holds `tag`.
+  static unsigned matches(const Bucket& bucket, std::uint32_t tag) {
+#if defined(__SSE2__)
+    const __m128i wanted = _mm_set1_epi32(static_cast<int>(tag));
+    const auto* words = reinterpret_cast<const __m128i*>(bucket.tags);
+    const auto low = static_cast<unsigned>(
+        _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_load_si128(words), wanted))));
+    const auto high = static_cast<unsigned>(
+        _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_load_si128(words + 1), wanted))));
+    return (low | (high << 4U)) & ((1U << kSlots) - 1);  // not the overflow word
+#else
+    unsigned hits = 0;
+    for (unsigned s = 0; s < kSlots; ++s) hits |= static_cast<unsigned>(bucket.tags[s] == tag) << s;
+    return hits;
+#endif
+  }
 
   void place(std::uint32_t tag, std::uint32_t key);
   void grow();

@@ -9,13 +9,25 @@ namespace {
 enum Class : std::uint8_t { kSynClass, kSynAckClass, kFinClass, kAckClass, kRstClass, kNoClass };
 constexpr std::size_t kClassCount = 6;
 
-Class classify(const Segment& s) {
-  if (s.rst()) return kRstClass;
-  if (s.syn()) return s.ack_flag() ? kSynAckClass : kSynClass;
-  if (s.fin()) return kFinClass;
-  if (s.ack_flag()) return kAckClass;
+constexpr std::uint8_t kClassFlags = kFin | kSyn | kRst | kAck;
+
+constexpr Class class_of_flags(std::uint8_t flags) {
+  if ((flags & kRst) != 0) return kRstClass;
+  if ((flags & kSyn) != 0) return (flags & kAck) != 0 ? kSynAckClass : kSynClass;
+  if ((flags & kFin) != 0) return kFinClass;
+  if ((flags & kAck) != 0) return kAckClass;
   return kNoClass;
 }
+
+constexpr auto kClassOf = [] {
+  std::array<Class, kClassFlags + 1> table{};
+  for (std::size_t f = 0; f < table.size(); ++f) {
+    table[f] = class_of_flags(static_cast<std::uint8_t>(f));
+  }
+  return table;
+}();
+
+Class classify(const Segment& s) { return kClassOf[s.flags & kClassFlags]; }
 
 // The states by their kernel abbreviations, then the table's pseudo-states invalid (sIV) and
 // ignored (sIG).

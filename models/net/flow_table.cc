@@ -26,9 +26,23 @@ FlowTable::FlowTable(sim::Simulator& sim, const Timeouts& timeouts, bool linux_r
 std::optional<FlowTable::Hit> FlowTable::find(Endpoint src, Endpoint dst) const {
   const std::uint32_t key = key_of(FourTuple{src, dst});
   if (key == FlowKeyIndex::kNone) return std::nullopt;
-  const Index entry = key >> 1U;
-  const auto direction = static_cast<FlowDirection>((key ^ entries_[entry].flipped) & 1U);
-  return Hit{entry, direction};
+  return hit_of(key);
+}
+
+// A freed entry's tuples are cleared (erase()), so a stale hint matches no segment.
+std::optional<FlowTable::Hit> FlowTable::find(Endpoint src, Endpoint dst,
+                                              std::uint32_t& hint) const {
+  const FourTuple t{src, dst};
+  std::uint32_t key = hint - 1;
+  if (hint == 0 || (key >> 1U) >= entries_.size() || !(tuple(key) == t)) [[unlikely]] {
+    key = key_of(t);
+    if (key == FlowKeyIndex::kNone) {
+      hint = 0;
+      return std::nullopt;
+    }
+    hint = key + 1;
+  }
+  return hit_of(key);
 }
 
 FlowTable::Index FlowTable::insert(const Segment& first, Endpoint reply_src, Endpoint reply_dst) {
@@ -47,6 +61,18 @@ FlowTable::Index FlowTable::insert(const Segment& first, Endpoint reply_src, End
   e.deadline = sim_.now() + timeouts_[state];
   start_timer(index, e, class_of_[state]);
   return index;
+}
+
+// Within a class the deadline only moves later, which the timer finds when it comes due.
+[[gnu::always_inline]] inline void FlowTable::refresh(Index index, Entry& e) {
+  const auto state = static_cast<std::size_t>(e.track.state);
+  e.deadline = sim_.now() + timeouts_[state];
+  const std::uint8_t c = class_of_[state];
+  if (c == e.timer_class) [[likely]] {
+    return;
+  }
+  stop_timer(e);
+  start_timer(index, e, c);
 }
 
 FlowStep FlowTable::update(Hit hit, const Segment& segment) {
@@ -81,18 +107,6 @@ FlowStep FlowTable::update(Hit hit, const Segment& segment) {
   return step;
 }
 
-// Within a class the deadline only moves later, which the timer finds when it comes due.
-void FlowTable::refresh(Index index, Entry& e) {
-  const auto state = static_cast<std::size_t>(e.track.state);
-  e.deadline = sim_.now() + timeouts_[state];
-  const std::uint8_t c = class_of_[state];
-  if (c == e.timer_class) [[likely]] {
-    return;
-  }
-  stop_timer(e);
-  start_timer(index, e, c);
-}
-
 void FlowTable::start_timer(Index index, Entry& e, std::uint8_t timer_class) {
   e.timer_class = timer_class;
   e.queued = 0;
@@ -123,6 +137,8 @@ void FlowTable::erase(Index index, Entry& e) {
   keys_.erase(table_hash(e.original), index << 1U);
   keys_.erase(table_hash(e.reply), (index << 1U) | 1U);
   --by_state_[static_cast<std::size_t>(e.track.state)];
+  e.original = FourTuple{};
+  e.reply = FourTuple{};
   entries_.free(index);
 }
 

@@ -62,6 +62,10 @@ class FlowTable final : public sim::EventHandler {
 
   // The flow whose segments from `src` to `dst` this is, and their direction.
   [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst) const;
+  // As find(), trying first the flow `hint` names (0: none) and leaving in it the flow
+  // found (0 if none): a sender that keeps the hint between the segments of a connection
+  // skips the hash lookup while the flow lives.
+  [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst, std::uint32_t& hint) const;
   [[nodiscard]] bool contains(Endpoint src, Endpoint dst) const {
     return key_of(FourTuple{src, dst}) != FlowKeyIndex::kNone;
   }
@@ -112,6 +116,10 @@ class FlowTable final : public sim::EventHandler {
   [[nodiscard]] const FourTuple& tuple(std::uint32_t key) const {
     const Entry& e = entries_[key >> 1U];
     return (key & 1U) != 0 ? e.reply : e.original;
+  }
+  [[nodiscard]] Hit hit_of(std::uint32_t key) const {
+    const Index entry = key >> 1U;
+    return Hit{entry, static_cast<FlowDirection>((key ^ entries_[entry].flipped) & 1U)};
   }
   [[nodiscard]] std::uint32_t key_of(const FourTuple& t) const {
     return keys_.find(table_hash(t), [&](std::uint32_t key) { return tuple(key) == t; });

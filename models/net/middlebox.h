@@ -17,11 +17,22 @@ class Middlebox {
   virtual ~Middlebox() = default;
   // A segment sent by a host behind the box (or by the host itself, for a host filter);
   // may rewrite the source, and only when it returns kForward (the network answers the
-  // segment as given with an RST on kReset).
-  virtual Verdict outbound(Segment& segment) = 0;
+  // segment as given with an RST on kReset). `flow_hint` is kept by the sender between the
+  // segments of one connection (0 at first): a box that tracks flows may leave there where
+  // it found this one and look there first next time.
+  virtual Verdict outbound(Segment& segment, std::uint32_t& flow_hint) = 0;
   // A segment addressed to the box's public address (may rewrite the destination), or
   // received by the host itself, for a host filter.
-  virtual Verdict inbound(Segment& segment) = 0;
+  virtual Verdict inbound(Segment& segment, std::uint32_t& flow_hint) = 0;
+
+  Verdict outbound(Segment& segment) {
+    std::uint32_t hint = 0;
+    return outbound(segment, hint);
+  }
+  Verdict inbound(Segment& segment) {
+    std::uint32_t hint = 0;
+    return inbound(segment, hint);
+  }
 };
 
 // The RST a middle node answers `offending` with, from its destination to its source

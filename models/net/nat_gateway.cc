@@ -17,8 +17,8 @@ std::uint64_t NatGateway::allocation_failures() const {
                          std::uint64_t{0});
 }
 
-Middlebox::Verdict NatGateway::outbound(Segment& segment) {
-  if (const auto hit = flows_.find(segment.src, segment.dst)) [[likely]] {
+Middlebox::Verdict NatGateway::outbound(Segment& segment, std::uint32_t& flow_hint) {
+  if (const auto hit = flows_.find(segment.src, segment.dst, flow_hint)) [[likely]] {
     const Endpoint public_endpoint = flows_.reply(hit->entry).remote;
     flows_.update(*hit, segment);
     segment.src = public_endpoint;
@@ -55,8 +55,8 @@ Middlebox::Verdict NatGateway::refuse(NatFailure failure) {
   return Verdict::kReset;
 }
 
-Middlebox::Verdict NatGateway::inbound(Segment& segment) {
-  const auto hit = flows_.find(segment.src, segment.dst);
+Middlebox::Verdict NatGateway::inbound(Segment& segment, std::uint32_t& flow_hint) {
+  const auto hit = flows_.find(segment.src, segment.dst, flow_hint);
   if (!hit) [[unlikely]] {
     ++counters_.dropped_inbound_no_mapping;
     return Verdict::kDrop;

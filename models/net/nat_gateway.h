@@ -43,8 +43,10 @@ class NatGateway final : public Middlebox, private FlowTable::Observer {
   NatGateway(sim::Simulator& sim, NatGatewayConfig config, std::uint64_t seed,
              std::uint64_t entity = 0);
 
-  Verdict outbound(Segment& segment) override;
-  Verdict inbound(Segment& segment) override;
+  using Middlebox::inbound;
+  using Middlebox::outbound;
+  Verdict outbound(Segment& segment, std::uint32_t& flow_hint) override;
+  Verdict inbound(Segment& segment, std::uint32_t& flow_hint) override;
 
   [[nodiscard]] const NatGatewayConfig& config() const { return config_; }
   [[nodiscard]] const NatCounters& counters() const { return counters_; }

@@ -152,12 +152,17 @@ void Network::set_filter(NodeId host, Middlebox& filter) {
   has_middle_nodes_ = true;
 }
 
-void Network::send(const Segment& segment) {
+[[gnu::always_inline]] inline std::optional<Network::Resolved> Network::resolve_addresses(
+    const Segment& segment) {
   const std::uint64_t key = pair_key(segment.src.address.value, segment.dst.address.value);
   if (const auto it = by_addresses_.find(key); it != by_addresses_.end()) [[likely]] {
-    transmit(segment, it->second);
-    return;
+    return it->second;
   }
+  return resolve_new_addresses(segment, key);
+}
+
+std::optional<Network::Resolved> Network::resolve_new_addresses(const Segment& segment,
+                                                                std::uint64_t key) {
   if (segment.src.address.is_loopback()) {
     throw std::invalid_argument("segment from loopback address " + to_string(segment.src) +
                                 " names no host: use send_from");
@@ -173,26 +178,37 @@ void Network::send(const Segment& segment) {
     if (dst == address_index_.end()) {
       ++sent_;
       ++dropped_unknown_address_;
-      return;
+      return std::nullopt;
     }
     resolved = resolve_pair(from, address_node_[dst->second], dst->second, src);
   }
   by_addresses_.emplace(key, resolved);
-  transmit(segment, resolved);
+  return resolved;
+}
+
+void Network::send(const Segment& segment) {
+  if (const std::optional<Resolved> resolved = resolve_addresses(segment)) [[likely]] {
+    transmit(segment, *resolved);
+  }
 }
 
 void Network::send(const Segment& segment, std::uint64_t& route_cache) {
-  if (route_cache != 0) [[likely]] {
-    const std::uint64_t r = route_cache - 1;
-    transmit(segment,
-             Resolved{static_cast<std::uint32_t>(r >> 32U), static_cast<std::uint32_t>(r)});
+  if (route_cache == 0) [[unlikely]] {
+    const std::optional<Resolved> resolved = resolve_addresses(segment);
+    if (!resolved) return;
+    route_cache = ((std::uint64_t{resolved->route} << 32U) | resolved->receiver) + 1;
+  }
+  const std::uint64_t r = route_cache - 1;
+  const auto receiver = static_cast<std::uint32_t>(r);
+  if (receiver >= kMiddle) [[unlikely]] {
+    // A middle path's route is 0: the cache's high half holds the gateway's flow hint.
+    auto flow_hint = static_cast<std::uint32_t>(r >> 32U);
+    ++sent_;
+    forward(segment, receiver - kMiddle, flow_hint);
+    route_cache = ((std::uint64_t{flow_hint} << 32U) | receiver) + 1;
     return;
   }
-  const std::uint64_t key = pair_key(segment.src.address.value, segment.dst.address.value);
-  send(segment);
-  if (const auto it = by_addresses_.find(key); it != by_addresses_.end()) {
-    route_cache = ((std::uint64_t{it->second.route} << 32U) | it->second.receiver) + 1;
-  }
+  transmit(segment, Resolved{static_cast<std::uint32_t>(r >> 32U), receiver});
 }
 
 void Network::send_from(NodeId host, const Segment& segment) {
@@ -289,7 +305,8 @@ std::uint32_t Network::via_route(NodeId from, NodeId via, NodeId to) {
 void Network::transmit(const Segment& segment, Resolved resolved) {
   ++sent_;
   if (resolved.receiver >= kMiddle) [[unlikely]] {
-    forward(segment, resolved.receiver - kMiddle);
+    std::uint32_t flow_hint = 0;
+    forward(segment, resolved.receiver - kMiddle, flow_hint);
     return;
   }
   sim::Time at = sim_.now();
@@ -326,12 +343,13 @@ void Network::transmit(const Segment& segment, Resolved resolved) {
   return at;
 }
 
-sim::Time Network::arrival(std::uint32_t route, const Segment& segment) {
+[[gnu::always_inline]] inline sim::Time Network::arrival(std::uint32_t route,
+                                                         const Segment& segment) {
   return route == kLocal ? sim_.now() + options_.local_latency
                          : arrival_on(routes_[route], segment);
 }
 
-void Network::forward(const Segment& sent, std::uint32_t path_index) {
+void Network::forward(const Segment& sent, std::uint32_t path_index, std::uint32_t& flow_hint) {
   MiddlePath& path = middle_paths_[path_index];
   if ((path.route == kNone && !path.inbound) || (path.inbound && path.first_leg == kNone)) {
     ++dropped_unreachable_;
@@ -351,8 +369,9 @@ void Network::forward(const Segment& sent, std::uint32_t path_index) {
       return;
     }
     const Gateway gateway = gateways_[path.gateway];
-    if (!admit(path.inbound ? gateway.box->inbound(s) : gateway.box->outbound(s), s, gateway.node,
-               path)) {
+    if (!admit(
+            path.inbound ? gateway.box->inbound(s, flow_hint) : gateway.box->outbound(s, flow_hint),
+            s, gateway.node, path)) {
       return;
     }
     if (path.inbound) {

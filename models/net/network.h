@@ -4,6 +4,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "models/net/address.h"
@@ -87,7 +88,7 @@ class Network final : public sim::EventHandler {
   void send(const Segment& segment);
   // As send(), with the route looked up once per connection and kept by the
   // caller in `route_cache` (0 = not looked up yet), as Linux keeps a socket's
-  // dst entry.
+  // dst entry. Through a gateway it also keeps where the gateway found the flow.
   void send(const Segment& segment, std::uint64_t& route_cache);
   // As send(), but a 127/8 destination is delivered to `host`'s loopback receiver.
   void send_from(NodeId host, const Segment& segment);
@@ -180,6 +181,10 @@ class Network final : public sim::EventHandler {
     return (std::uint64_t{a} << 32U) | b;
   }
   std::uint32_t address_index(Ipv4 address, const char* what) const;
+  // The route of the segment's (source, destination) addresses, looked up once; nullopt, the
+  // segment counted as sent and dropped, when no host owns the destination.
+  std::optional<Resolved> resolve_addresses(const Segment& segment);
+  std::optional<Resolved> resolve_new_addresses(const Segment& segment, std::uint64_t key);
   Resolved resolve(NodeId from, NodeId to, std::uint32_t receiver);
   Resolved resolve_pair(NodeId from, NodeId to, std::uint32_t receiver,
                         std::uint32_t reply_receiver);
@@ -190,8 +195,10 @@ class Network final : public sim::EventHandler {
   bool lost_on(RouteState& state);
   sim::Time arrival_on(RouteState& state, const Segment& segment);
   sim::Time arrival(std::uint32_t route, const Segment& segment);
-  // Out of line, so that transmit() stays as lean as without middle nodes.
-  [[gnu::noinline]] void forward(const Segment& segment, std::uint32_t path_index);
+  // Out of line, so that transmit() stays as lean as without middle nodes. `flow_hint` is
+  // the gateway's (Middlebox::outbound()).
+  [[gnu::noinline]] void forward(const Segment& segment, std::uint32_t path_index,
+                                 std::uint32_t& flow_hint);
   std::uint32_t inbound_route(MiddlePath& path, NodeId via, NodeId to);
   bool admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,
              const MiddlePath& path);

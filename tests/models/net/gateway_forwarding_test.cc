@@ -26,7 +26,7 @@ struct PortNat : Middlebox {
   std::vector<Endpoint> inside;  // by port - 5000
   std::vector<Segment> seen_out;
   std::vector<Segment> seen_in;
-  Verdict outbound(Segment& s) override {
+  Verdict outbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
     seen_out.push_back(s);
     if (verdict != Verdict::kForward) return verdict;
     std::size_t i = 0;
@@ -35,7 +35,7 @@ struct PortNat : Middlebox {
     s.src = {public_address, static_cast<std::uint16_t>(5000 + i)};
     return Verdict::kForward;
   }
-  Verdict inbound(Segment& s) override {
+  Verdict inbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
     seen_in.push_back(s);
     if (verdict != Verdict::kForward) return verdict;
     const std::size_t i = s.dst.port - 5000U;
@@ -49,11 +49,11 @@ struct CountingFilter : Middlebox {
   Verdict verdict = Verdict::kForward;
   std::vector<Segment> out;
   std::vector<Segment> in;
-  Verdict outbound(Segment& s) override {
+  Verdict outbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
     out.push_back(s);
     return verdict;
   }
-  Verdict inbound(Segment& s) override {
+  Verdict inbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
     in.push_back(s);
     return verdict;
   }
@@ -235,7 +235,7 @@ TEST(GatewayForwarding, APublicAddressIsUnreachableFromInside) {
 
 TEST(GatewayForwarding, AnInboundTranslationOutsideTheGatewayIsAProgrammingError) {
   struct Wrong : PortNat {
-    Verdict inbound(Segment& s) override {
+    Verdict inbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
       s.dst = kServer;
       return Verdict::kForward;
     }

@@ -1,0 +1,96 @@
+#include "models/net/flow_table.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+#include "sim/simulator.h"
+#include "tests/models/net/net_test_util.h"
+
+namespace tcpsim::net {
+namespace {
+
+using sim::kSecond;
+using testing::ip;
+using testing::seg;
+
+const Endpoint kServer{ip("192.0.2.10"), 80};
+const Endpoint kA{ip("10.0.0.1"), 40000};
+const Endpoint kB{ip("10.0.0.1"), 40001};
+const Endpoint kC{ip("10.0.0.2"), 40000};
+
+FlowTable::Timeouts every(sim::Time t) {
+  FlowTable::Timeouts timeouts{};
+  timeouts.fill(t);
+  return timeouts;
+}
+
+// A flow opened by `client`'s SYN to the server, tracked without translation.
+FlowTable::Index open(FlowTable& table, Endpoint client) {
+  return table.insert(seg(client, kServer, kSyn), kServer, client);
+}
+
+TEST(FlowTable, AHintFindsItsFlowInBothDirectionsAndFollowsAnotherFlow) {
+  sim::Simulator sim;
+  FlowTable table(sim, every(10 * kSecond), true);
+  const FlowTable::Index a = open(table, kA);
+  const FlowTable::Index b = open(table, kB);
+
+  std::uint32_t out = 0;
+  std::uint32_t in = 0;
+  for (int round = 0; round < 2; ++round) {
+    const auto o = table.find(kA, kServer, out);
+    ASSERT_TRUE(o.has_value());
+    EXPECT_EQ(o->entry, a);
+    EXPECT_EQ(o->direction, FlowDirection::kOriginal);
+    const auto i = table.find(kServer, kA, in);
+    ASSERT_TRUE(i.has_value());
+    EXPECT_EQ(i->entry, a);
+    EXPECT_EQ(i->direction, FlowDirection::kReply);
+  }
+  EXPECT_NE(out, 0U);
+  EXPECT_NE(in, 0U);
+  EXPECT_NE(out, in);
+
+  // A's hint given with B's tuple: B is found all the same, and the hint now names B.
+  std::uint32_t hint = out;
+  const auto hit = table.find(kB, kServer, hint);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->entry, b);
+  EXPECT_NE(hint, out);
+  EXPECT_EQ(table.find(kB, kServer)->entry, b);
+}
+
+TEST(FlowTable, AHintOfARemovedFlowMatchesNothingEvenWhenItsEntryIsReused) {
+  sim::Simulator sim;
+  FlowTable table(sim, every(10 * kSecond), true);
+  const FlowTable::Index a = open(table, kA);
+  std::uint32_t hint = 0;
+  ASSERT_TRUE(table.find(kA, kServer, hint).has_value());
+  const std::uint32_t stale = hint;
+
+  table.remove(a);
+  EXPECT_FALSE(table.find(kA, kServer, hint).has_value());
+  EXPECT_EQ(hint, 0U);
+
+  // The freed entry is taken by C: A's old hint finds C only with C's tuple.
+  const FlowTable::Index c = open(table, kC);
+  EXPECT_EQ(c, a);
+  hint = stale;
+  EXPECT_FALSE(table.find(kA, kServer, hint).has_value());
+  hint = stale;
+  const auto hit = table.find(kC, kServer, hint);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->entry, c);
+  EXPECT_EQ(hit->direction, FlowDirection::kOriginal);
+  EXPECT_EQ(hint, stale);
+
+  // An entry that expires is removed the same way.
+  sim.run_until(11 * kSecond);
+  EXPECT_EQ(table.size(), 0U);
+  EXPECT_FALSE(table.find(kC, kServer, hint).has_value());
+  EXPECT_EQ(hint, 0U);
+}
+
+}  // namespace
+}  // namespace tcpsim::net
