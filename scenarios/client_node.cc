@@ -128,7 +128,13 @@ class ClientReader {
     }
     const auto target = ctx_.group(field("target_group"), c_.target_group());
     // A proxy whose upstream is its own group is a sidecar of the application on its host.
-    out.loopback = host_group_ && target && *target == *host_group_;
+    const bool own_group = g && target && *target == *g;
+    if (c_.loopback() && g && target && !own_group) {
+      ctx_.error(field("loopback"),
+                 fmt::format("needs target_group to be the client's own group, got \"{}\"",
+                             c_.target_group()));
+    }
+    out.loopback = own_group && (host_group_.has_value() || c_.loopback());
     if (g && target && !out.loopback && !ctx_.reachable(*g, *target)) {
       ctx_.error(field("target_group"),
                  fmt::format("no path from group \"{}\" to group \"{}\" through topology.links",

@@ -101,6 +101,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "invalid duration \"2 minutes\""},
         BadCase{"gateway_too_many_addresses", 14, 3, "nat_gateways[0].address_count",
                 "must be in 1..65536 with address_base, got 4967291"},
+        BadCase{"loopback_other_group", 12, 3, "clients[0].loopback",
+                "needs target_group to be the client's own group, got \"backend\""},
         BadCase{"response_size_too_large", 17, 30, "servers[0].response_size.constant.value",
                 "must be <= 1073741824 bytes (1 GiB), got 4294967296"},
         BadCase{"request_size_too_large", 23, 36, "clients[0].request_size.uniform.hi",

@@ -124,6 +124,24 @@ TEST(EdgeRuns, RequestTimeoutsRetryTowardAServerThatNeverAnswers) {
   EXPECT_EQ(c.summary_number("requests_completed"), 0U);
 }
 
+// The arithmetic is in the scenario's header.
+TEST(EdgeRuns, LoopbackConnectionsReuseTimeWaitsUnderTheDefaultTwReuse) {
+  metrics::RunResults results = run("loopback_tw_reuse.pbtxt");
+  const metrics::GroupResults loopback = group(results, "reuse2");
+  EXPECT_EQ(loopback.summary_number("connects_succeeded"), 299U);
+  EXPECT_EQ(loopback.summary_number("requests_completed"), 299U);
+  EXPECT_EQ(loopback.summary_number("state_peak.TIME_WAIT"), 50U);
+  EXPECT_EQ(loopback.summary_number("nstat.TcpExtTWRecycled"), 249U);
+  for (const char* name : {"reuse0", "own_address"}) {
+    const metrics::GroupResults g = group(results, name);
+    EXPECT_EQ(g.summary_number("connects_attempted"), 299U) << name;
+    EXPECT_EQ(g.summary_number("requests_completed"), 100U) << name;
+    EXPECT_EQ(g.summary_number("failures.EADDRNOTAVAIL"), 199U) << name;
+    EXPECT_EQ(g.summary_number("state_peak.TIME_WAIT"), 100U) << name;
+    EXPECT_EQ(g.summary_number("nstat.TcpExtTWRecycled"), 0U) << name;
+  }
+}
+
 // The arithmetic is in the scenario's header: SYNs lost while the backend is down are retried,
 // and the one request sent on a connection the crash took meets a reset after the restart.
 TEST(EdgeRuns, AServerCrashLosesSynsAndResetsTheConnectionsItTook) {
