@@ -6,6 +6,7 @@
 #include <array>
 #include <filesystem>
 #include <numbers>
+#include <set>
 #include <utility>
 
 #include "models/metrics/host_group_metrics.h"
@@ -519,9 +520,10 @@ class ClientReader {
   void source(ResolvedClient& out) {
     if (!c_.source_address().empty()) {
       const std::string path = field("source_address");
-      if (c_.bind_mode() == pb::Client::CONNECT && c_.source_port_range().empty()) {
+      if (c_.bind_mode() == pb::Client::CONNECT && c_.source_port_range().empty() &&
+          c_.source_ports_size() == 0) {
         ctx_.error(path,
-                   "needs bind_mode BIND_ZERO or BIND_ADDRESS_NO_PORT, or a "
+                   "needs bind_mode BIND_ZERO or BIND_ADDRESS_NO_PORT, or source_ports or a "
                    "source_port_range: connect() alone takes the host's address");
       }
       const auto a = net::parse_ipv4(c_.source_address());
@@ -548,6 +550,37 @@ class ClientReader {
                    "needs bind_mode CONNECT: the application binds each port it picks");
       }
       out.source_ports = ctx_.port_range(field("source_port_range"), c_.source_port_range());
+    }
+    listed_source_ports(out);
+  }
+
+  void listed_source_ports(ResolvedClient& out) {
+    app::ConnectOptions& connect = out.config.connect;
+    if (c_.source_ports_size() != 0) {
+      if (!c_.source_port_range().empty()) {
+        ctx_.error(field("source_ports"), "give either source_ports or source_port_range");
+      }
+      if (c_.bind_mode() != pb::Client::CONNECT) {
+        ctx_.error(field("source_ports"),
+                   "needs bind_mode CONNECT: the application binds each port it picks");
+      }
+      std::set<std::uint16_t> seen;
+      for (int k = 0; k < c_.source_ports_size(); ++k) {
+        const std::string path = field(indexed("source_ports", k));
+        const auto port = ctx_.port(path, c_.source_ports(k));
+        if (!port) continue;
+        if (!seen.insert(*port).second) {
+          ctx_.error(path, fmt::format("port {} is listed twice", *port));
+          continue;
+        }
+        connect.source_port_list.push_back(*port);
+      }
+    }
+    if (c_.has_source_port_reuseaddr()) {
+      if (c_.source_ports_size() == 0 && c_.source_port_range().empty()) {
+        ctx_.error(field("source_port_reuseaddr"), "needs source_ports or source_port_range");
+      }
+      connect.source_port_reuseaddr = c_.source_port_reuseaddr();
     }
   }
 

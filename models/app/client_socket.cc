@@ -16,7 +16,7 @@ tcp::Opened start_connect(tcp::TcpStack& stack, tcp::SocketOwner& owner, std::ui
   o.syn_tag = syn_tag;
   tcp::SocketError e = tcp::SocketError::kOk;
   if (source_port != 0) {
-    o.reuseaddr = true;  // HAProxy's tcp_bind_socket() sets it before every bind()
+    o.reuseaddr = options.source_port_reuseaddr;  // HAProxy's tcp_bind_socket() sets it
     e = stack.bind(s, {options.source_address, source_port});
   } else {
     switch (options.bind_mode) {

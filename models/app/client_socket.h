@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "models/net/address.h"
 #include "models/tcp/kernel_settings.h"
@@ -30,6 +31,11 @@ struct ConnectOptions {
   // With 0.0.0.0 the wildcard address is bound as documented (some HAProxy versions skip
   // that bind() and so the range, haproxy/haproxy#2204).
   tcp::PortRange source_ports;
+  // The same with a list of ports, taken in the listed order, instead of a range.
+  std::vector<std::uint16_t> source_port_list;
+  // Whether those binds set SO_REUSEADDR first, as HAProxy does. Without it a port that a
+  // TIME_WAIT still holds is refused with EADDRINUSE (inet_csk_bind_conflict()).
+  bool source_port_reuseaddr = true;
   // Connections closed with SO_LINGER {1, 0} (a RST, no TIME_WAIT), in [0, 1]: one draw
   // from the client's stream per connection opened; 0 and 1 take no draw.
   double linger_zero_fraction = 0;

@@ -67,7 +67,8 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
   if (options.half_close_hold > 0 && options.await_server_close) {
     throw std::invalid_argument("pool: half_close_hold and await_server_close exclude each other");
   }
-  const bool explicit_ports = options.source_ports != tcp::PortRange{};
+  const bool listed = !options.source_port_list.empty();
+  const bool explicit_ports = options.source_ports != tcp::PortRange{} || listed;
   if (options.source_address.value != 0 && options.bind_mode == BindMode::kConnect &&
       !explicit_ports) {
     throw std::invalid_argument("pool: a source address needs a bind mode that binds");
@@ -76,10 +77,21 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
     if (options.bind_mode != BindMode::kConnect) {
       throw std::invalid_argument("pool: source ports are bound explicitly, without a bind mode");
     }
-    if (options.source_ports.low == 0 || options.source_ports.high < options.source_ports.low) {
-      throw std::invalid_argument("pool: source ports must be low-high with 0 < low <= high");
+    if (listed) {
+      if (options.source_ports != tcp::PortRange{}) {
+        throw std::invalid_argument("pool: source ports are either a range or a list");
+      }
+      if (std::find(options.source_port_list.begin(), options.source_port_list.end(), 0) !=
+          options.source_port_list.end()) {
+        throw std::invalid_argument("pool: a listed source port must be > 0");
+      }
+      source_ports_.assign(destinations.size(), SourcePortRange::listed(options.source_port_list));
+    } else {
+      if (options.source_ports.low == 0 || options.source_ports.high < options.source_ports.low) {
+        throw std::invalid_argument("pool: source ports must be low-high with 0 < low <= high");
+      }
+      source_ports_.assign(destinations.size(), SourcePortRange(options.source_ports));
     }
-    source_ports_.assign(destinations.size(), SourcePortRange(options.source_ports));
     ranged_ = true;
   }
   max_requests_ = config.max_requests_per_connection;

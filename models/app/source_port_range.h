@@ -1,8 +1,10 @@
-// An explicit source port range chosen in user space, as HAProxy's `source addr:low-high`
-// (include/haproxy/port_range.h): a FIFO ring of the free ports, one taken per connection.
+// Explicit source ports chosen in user space, a range as HAProxy's `source addr:low-high`
+// (include/haproxy/port_range.h) or a list: a FIFO ring of the free ports, one taken per
+// connection.
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "models/tcp/kernel_settings.h"
@@ -24,6 +26,13 @@ class SourcePortRange {
       ports_[i] = static_cast<std::uint16_t>(range.low + i);
     }
     free_ = static_cast<std::uint32_t>(ports_.size());
+  }
+  // The ring starts as `ports`, in their order.
+  static SourcePortRange listed(std::vector<std::uint16_t> ports) {
+    SourcePortRange r(tcp::PortRange{});
+    r.ports_ = std::move(ports);
+    r.free_ = static_cast<std::uint32_t>(r.ports_.size());
+    return r;
   }
 
   // The next free port, or 0 when none is free.

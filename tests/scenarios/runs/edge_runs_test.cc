@@ -125,6 +125,21 @@ TEST(EdgeRuns, RequestTimeoutsRetryTowardAServerThatNeverAnswers) {
 }
 
 // The arithmetic is in the scenario's header.
+TEST(EdgeRuns, ListedSourcePortsWithAndWithoutSoReuseaddr) {
+  metrics::RunResults results = run("explicit_source_ports.pbtxt");
+  const metrics::GroupResults reuse = group(results, "reuse");
+  EXPECT_EQ(reuse.summary_number("connects_succeeded"), 9U);
+  EXPECT_EQ(reuse.summary_number("requests_completed"), 9U);
+  EXPECT_EQ(reuse.summary_number("state_peak.TIME_WAIT"), 3U);
+  EXPECT_EQ(reuse.summary_number("nstat.TcpExtTWRecycled"), 6U);
+  const metrics::GroupResults strict = group(results, "strict");
+  EXPECT_EQ(strict.summary_number("connects_attempted"), 9U);
+  EXPECT_EQ(strict.summary_number("requests_completed"), 3U);
+  EXPECT_EQ(strict.summary_number("failures.EADDRINUSE"), 6U);
+  EXPECT_EQ(strict.summary_number("nstat.TcpExtTWRecycled"), 0U);
+}
+
+// The arithmetic is in the scenario's header.
 TEST(EdgeRuns, LoopbackConnectionsReuseTimeWaitsUnderTheDefaultTwReuse) {
   metrics::RunResults results = run("loopback_tw_reuse.pbtxt");
   const metrics::GroupResults loopback = group(results, "reuse2");
