@@ -21,7 +21,12 @@ std::optional<TextLocation> FieldLocator::locate(std::string_view path) const {
     const google::protobuf::FieldDescriptor* f = type->FindFieldByName(seg.name);
     if (f == nullptr) break;
     const int index = f->is_repeated() ? seg.index.value_or(0) : -1;
-    const auto location = tree->GetLocation(f, index);
+    auto location = tree->GetLocation(f, index);
+    // The parser records one location per `name: [ ... ]` list, not one per element: an
+    // element past the recorded ones is in the last list written before it.
+    for (int before = index - 1; location.line < 0 && before >= 0; --before) {
+      location = tree->GetLocation(f, before);
+    }
     if (location.line < 0) break;
     found = TextLocation{location.line + 1, location.column + 1};
     if (f->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE) break;

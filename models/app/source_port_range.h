@@ -21,18 +21,10 @@ namespace tcpsim::app {
 // #1881, #2050) gives 58,951 ports where the kernel's default range has 28,232.
 class SourcePortRange {
  public:
-  explicit SourcePortRange(tcp::PortRange range) : ports_(range.size()) {
-    for (std::uint32_t i = 0; i < ports_.size(); ++i) {
-      ports_[i] = static_cast<std::uint16_t>(range.low + i);
-    }
-    free_ = static_cast<std::uint32_t>(ports_.size());
-  }
+  explicit SourcePortRange(tcp::PortRange range) : SourcePortRange(ports_of(range), Ring{}) {}
   // The ring starts as `ports`, in their order.
   static SourcePortRange listed(std::vector<std::uint16_t> ports) {
-    SourcePortRange r(tcp::PortRange{});
-    r.ports_ = std::move(ports);
-    r.free_ = static_cast<std::uint32_t>(r.ports_.size());
-    return r;
+    return SourcePortRange(std::move(ports), Ring{});
   }
 
   // The next free port, or 0 when none is free.
@@ -53,6 +45,17 @@ class SourcePortRange {
   [[nodiscard]] std::uint32_t size() const { return static_cast<std::uint32_t>(ports_.size()); }
 
  private:
+  struct Ring {};  // keeps this constructor out of brace-initialisation from a PortRange
+  SourcePortRange(std::vector<std::uint16_t> ports, Ring)
+      : ports_(std::move(ports)), free_(static_cast<std::uint32_t>(ports_.size())) {}
+  static std::vector<std::uint16_t> ports_of(tcp::PortRange range) {
+    std::vector<std::uint16_t> ports(range.size());
+    for (std::uint32_t i = 0; i < ports.size(); ++i) {
+      ports[i] = static_cast<std::uint16_t>(range.low + i);
+    }
+    return ports;
+  }
+
   [[nodiscard]] std::uint32_t next(std::uint32_t i) const {
     return i + 1 == ports_.size() ? 0 : i + 1;
   }

@@ -72,6 +72,8 @@ class FlowTable final : public sim::EventHandler {
   // A new flow from its first segment (flow_start(first).state must not be kNone), whose
   // replies travel from reply_src to reply_dst. Neither key may be in use.
   Index insert(const Segment& first, Endpoint reply_src, Endpoint reply_dst);
+  // The hint under which find() reaches `entry` from segments that travel as its first did.
+  [[nodiscard]] static std::uint32_t original_hint(Index entry) { return (entry << 1U) + 1; }
   // flow_step() on the entry, then its timer. On kRemoved (Linux rules only) the entry is
   // gone when this returns; without Linux rules that step leaves it in CLOSE instead.
   FlowStep update(Hit hit, const Segment& segment);

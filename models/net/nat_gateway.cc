@@ -41,6 +41,7 @@ Middlebox::Verdict NatGateway::outbound(Segment& segment, std::uint32_t& flow_hi
   const FlowTable::Index entry = flows_.insert(segment, segment.dst, lease->public_endpoint);
   if (entry >= leases_.size()) leases_.resize(entry + 1);
   leases_[entry] = *lease;
+  flow_hint = FlowTable::original_hint(entry);
   ++counters_.mappings_created;
   ++counters_.translated;
   segment.src = lease->public_endpoint;

@@ -187,7 +187,7 @@ std::optional<Network::Resolved> Network::resolve_new_addresses(const Segment& s
 }
 
 void Network::send(const Segment& segment) {
-  if (const std::optional<Resolved> resolved = resolve_addresses(segment)) [[likely]] {
+  if (std::optional<Resolved> resolved = resolve_addresses(segment)) [[likely]] {
     transmit(segment, *resolved);
   }
 }
@@ -196,19 +196,12 @@ void Network::send(const Segment& segment, std::uint64_t& route_cache) {
   if (route_cache == 0) [[unlikely]] {
     const std::optional<Resolved> resolved = resolve_addresses(segment);
     if (!resolved) return;
-    route_cache = ((std::uint64_t{resolved->route} << 32U) | resolved->receiver) + 1;
+    route_cache = to_route_cache(*resolved);
   }
-  const std::uint64_t r = route_cache - 1;
-  const auto receiver = static_cast<std::uint32_t>(r);
-  if (receiver >= kMiddle) [[unlikely]] {
-    // A middle path's route is 0: the cache's high half holds the gateway's flow hint.
-    auto flow_hint = static_cast<std::uint32_t>(r >> 32U);
-    ++sent_;
-    forward(segment, receiver - kMiddle, flow_hint);
-    route_cache = ((std::uint64_t{flow_hint} << 32U) | receiver) + 1;
-    return;
-  }
-  transmit(segment, Resolved{static_cast<std::uint32_t>(r >> 32U), receiver});
+  Resolved resolved = from_route_cache(route_cache);
+  transmit(segment, resolved);
+  if (resolved.receiver >= kMiddle) [[unlikely]]
+    route_cache = to_route_cache(resolved);
 }
 
 void Network::send_from(NodeId host, const Segment& segment) {
@@ -220,7 +213,8 @@ void Network::send_from(NodeId host, const Segment& segment) {
     throw std::invalid_argument("loopback segment from '" + topology_.node(host).name +
                                 "', which is not a host");
   }
-  transmit(segment, loopback_[host]);
+  Resolved resolved = loopback_[host];
+  transmit(segment, resolved);
 }
 
 Network::Resolved Network::resolve(NodeId from, NodeId to, std::uint32_t receiver) {
@@ -302,11 +296,10 @@ std::uint32_t Network::via_route(NodeId from, NodeId via, NodeId to) {
   return index;
 }
 
-void Network::transmit(const Segment& segment, Resolved resolved) {
+[[gnu::always_inline]] inline void Network::transmit(const Segment& segment, Resolved& resolved) {
   ++sent_;
   if (resolved.receiver >= kMiddle) [[unlikely]] {
-    std::uint32_t flow_hint = 0;
-    forward(segment, resolved.receiver - kMiddle, flow_hint);
+    resolved.route = forward(segment, resolved.receiver - kMiddle, resolved.route);
     return;
   }
   sim::Time at = sim_.now();
@@ -349,16 +342,17 @@ void Network::transmit(const Segment& segment, Resolved resolved) {
                          : arrival_on(routes_[route], segment);
 }
 
-void Network::forward(const Segment& sent, std::uint32_t path_index, std::uint32_t& flow_hint) {
+std::uint32_t Network::forward(const Segment& sent, std::uint32_t path_index,
+                               std::uint32_t flow_hint) {
   MiddlePath& path = middle_paths_[path_index];
   if ((path.route == kNone && !path.inbound) || (path.inbound && path.first_leg == kNone)) {
     ++dropped_unreachable_;
-    return;
+    return flow_hint;
   }
   Segment s = sent;
   if (path.sender_filter != nullptr &&
       !admit(path.sender_filter->outbound(s), sent, path.from, path)) {
-    return;
+    return flow_hint;
   }
   std::uint32_t route = path.route;
   std::uint32_t receiver = path.receiver;
@@ -366,13 +360,13 @@ void Network::forward(const Segment& sent, std::uint32_t path_index, std::uint32
   if (path.gateway != kNone) {
     if (path.first_leg_lossy && lost_on(routes_[path.first_leg])) {
       ++lost_;
-      return;
+      return flow_hint;
     }
     const Gateway gateway = gateways_[path.gateway];
     if (!admit(
             path.inbound ? gateway.box->inbound(s, flow_hint) : gateway.box->outbound(s, flow_hint),
             s, gateway.node, path)) {
-      return;
+      return flow_hint;
     }
     if (path.inbound) {
       const auto it = address_index_.find(s.dst.address.value);
@@ -387,19 +381,20 @@ void Network::forward(const Segment& sent, std::uint32_t path_index, std::uint32
       route = inbound_route(path, gateway.node, to);
       if (route == kNone) {
         ++dropped_unreachable_;
-        return;
+        return flow_hint;
       }
     }
   }
   if (route != kLocal && lost_on(routes_[route])) {
     ++lost_;
-    return;
+    return flow_hint;
   }
   if (receiver_filter != nullptr && receiver_filter->inbound(s) != Middlebox::Verdict::kForward) {
     ++dropped_by_middlebox_;
-    return;
+    return flow_hint;
   }
   deliver_at(arrival(route, s), s, receiver);
+  return flow_hint;
 }
 
 std::uint32_t Network::inbound_route(MiddlePath& path, NodeId via, NodeId to) {

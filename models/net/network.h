@@ -150,9 +150,19 @@ class Network final : public sim::EventHandler {
   };
   // What an (source address, destination address) pair resolves to.
   struct Resolved {
-    std::uint32_t route;     // index into routes_, kLocal, or kNone when unreachable
+    // Index into routes_, kLocal, or kNone when unreachable; for a middle path, whose route
+    // is in the path, the gateway's flow hint.
+    std::uint32_t route;
     std::uint32_t receiver;  // index into receivers_, or kMiddle | index into middle_paths_
   };
+  // A socket's route cache holds a Resolved, plus one so that 0 means not looked up.
+  static std::uint64_t to_route_cache(Resolved r) {
+    return ((std::uint64_t{r.route} << 32U) | r.receiver) + 1;
+  }
+  static Resolved from_route_cache(std::uint64_t cache) {
+    return Resolved{static_cast<std::uint32_t>((cache - 1) >> 32U),
+                    static_cast<std::uint32_t>(cache - 1)};
+  }
   // A pair whose segments meet a middle node.
   struct MiddlePath {
     Middlebox* sender_filter = nullptr;
@@ -191,14 +201,15 @@ class Network final : public sim::EventHandler {
   std::uint32_t via_route(NodeId from, NodeId via, NodeId to);
   void check_unused(const char* what) const;
   void deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver);
-  void transmit(const Segment& segment, Resolved resolved);
+  // A middle path's flow hint in `resolved.route` is the gateway's to update.
+  void transmit(const Segment& segment, Resolved& resolved);
   bool lost_on(RouteState& state);
   sim::Time arrival_on(RouteState& state, const Segment& segment);
   sim::Time arrival(std::uint32_t route, const Segment& segment);
-  // Out of line, so that transmit() stays as lean as without middle nodes. `flow_hint` is
-  // the gateway's (Middlebox::outbound()).
-  [[gnu::noinline]] void forward(const Segment& segment, std::uint32_t path_index,
-                                 std::uint32_t& flow_hint);
+  // Out of line, so that transmit() stays as lean as without middle nodes. Returns the
+  // gateway's flow hint (Middlebox::outbound()) to keep for the connection's next segment.
+  [[gnu::noinline]] std::uint32_t forward(const Segment& segment, std::uint32_t path_index,
+                                          std::uint32_t flow_hint);
   std::uint32_t inbound_route(MiddlePath& path, NodeId via, NodeId to);
   bool admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,
              const MiddlePath& path);

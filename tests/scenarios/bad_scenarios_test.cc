@@ -103,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "must be in 1..65536 with address_base, got 4967291"},
         BadCase{"loopback_other_group", 12, 3, "clients[0].loopback",
                 "needs target_group to be the client's own group, got \"backend\""},
-        BadCase{"source_ports_listed_twice", 7, 1, "clients[0].source_ports[2]",
+        BadCase{"source_ports_listed_twice", 12, 3, "clients[0].source_ports[2]",
                 "port 41000 is listed twice"},
         BadCase{"response_size_too_large", 17, 30, "servers[0].response_size.constant.value",
                 "must be <= 1073741824 bytes (1 GiB), got 4294967296"},

@@ -61,6 +61,26 @@ TEST(FlowTable, AHintFindsItsFlowInBothDirectionsAndFollowsAnotherFlow) {
   EXPECT_EQ(table.find(kB, kServer)->entry, b);
 }
 
+TEST(FlowTable, ANewEntrysOriginalHintIsTheOneALookupWouldLeave) {
+  sim::Simulator sim;
+  FlowTable table(sim, every(10 * kSecond), true);
+  (void)open(table, kA);
+  const FlowTable::Index b = open(table, kB);
+  std::uint32_t found = 0;
+  ASSERT_TRUE(table.find(kB, kServer, found).has_value());
+  EXPECT_EQ(FlowTable::original_hint(b), found);
+  std::uint32_t hint = FlowTable::original_hint(b);
+  const auto hit = table.find(kB, kServer, hint);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->entry, b);
+  EXPECT_EQ(hit->direction, FlowDirection::kOriginal);
+  // From the reply side the same hint is no match, and the lookup leaves the reply's.
+  const auto reply = table.find(kServer, kB, hint);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->direction, FlowDirection::kReply);
+  EXPECT_NE(hint, FlowTable::original_hint(b));
+}
+
 TEST(FlowTable, AHintOfARemovedFlowMatchesNothingEvenWhenItsEntryIsReused) {
   sim::Simulator sim;
   FlowTable table(sim, every(10 * kSecond), true);

@@ -110,6 +110,22 @@ TEST(NatGateway, TranslatesBothWaysAndFollowsTheFlowState) {
   EXPECT_EQ(g.nat.counters().dropped_inbound_no_mapping, 2U);
 }
 
+TEST(NatGateway, TheSynLeavesTheHintOfItsNewMappingForTheConnectionsNextSegments) {
+  Gateway g(small(10));
+  (void)g.syn(ep("10.0.0.1", 40000));
+  const Endpoint inside = ep("10.0.0.2", 40000);
+  std::uint32_t hint = 0;
+  Segment syn = seg(inside, kServer, kSyn);
+  ASSERT_EQ(g.nat.outbound(syn, hint), Verdict::kForward);
+  EXPECT_EQ(hint, FlowTable::original_hint(1));
+  // The hint is the one a lookup of the connection's next segment finds.
+  std::uint32_t found = 0;
+  Segment ack = seg(inside, kServer, kAck);
+  ASSERT_EQ(g.nat.outbound(ack, found), Verdict::kForward);
+  EXPECT_EQ(found, hint);
+  EXPECT_EQ(ack.src, syn.src);
+}
+
 TEST(NatGateway, RunsOutExactlyAtThePortCountPerDestination) {
   Gateway g(small(10));
   for (std::uint32_t i = 0; i < 10; ++i) {
