@@ -6,7 +6,9 @@
 # build/fuzz/findings/<target>/: a finding worth keeping is copied into
 # tests/fuzz/regressions/<target>/, where a ctest test replays it. Exit status 1 if any target
 # found something. FUZZ_SEED=n makes the runs repeatable (CI); FUZZ_TARGETS="check run"
-# runs only those.
+# runs only those; FUZZ_TIMEOUT=s (default 20) is the wall time after which one input counts
+# as a hang: raise it for long runs on a machine shared with other jobs, where a slow input
+# can take several times its unloaded time.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-60}
@@ -42,7 +44,7 @@ for target in "${targets[@]}"; do
   corpus=build/fuzz/corpus/$target
   findings=build/fuzz/findings/$target
   mkdir -p "$corpus" "$findings"
-  options=(-max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1
+  options=(-max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=2048 -print_final_stats=1
            -artifact_prefix="$findings/")
   case $target in
     check | run) options+=(-max_len=16384 -dict="$dict") ;;
