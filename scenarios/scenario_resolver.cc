@@ -386,30 +386,38 @@ class Resolver {
       own.response = size_or(servers[si].second->response_size(), own.response);
       srv.sizes = {own};
     }
+    // A client keeps one copy of each distinct model and, per destination, which it is.
+    constexpr std::size_t kNoServer = ~std::size_t{0};
     for (auto& [c, in] : clients) {
       const bool own_sizes = in->has_request_size() || in->has_response_size();
-      std::map<std::size_t, std::uint32_t> tag_on;  // server -> this client's model there
+      std::map<std::size_t, std::uint32_t> tag_on;    // server -> this client's model there
+      std::map<std::size_t, std::uint32_t> model_of;  // server -> its index in config.sizes
       for (const net::Endpoint& dest : c->config.destinations) {
         const auto server = server_of.find({c->target_group, dest.port});
-        if (server == server_of.end()) {  // nobody listens: connects are refused
-          app::MessageSizes m;
-          m.request = size_or(in->request_size(), m.request);
-          m.response = size_or(in->response_size(), m.response);
-          c->config.sizes.push_back(std::move(m));
+        const std::size_t si = server == server_of.end() ? kNoServer : server->second;
+        const auto [model, fresh_model] =
+            model_of.try_emplace(si, static_cast<std::uint32_t>(c->config.sizes.size()));
+        c->config.size_of.push_back(model->second);
+        if (si == kNoServer) {  // nobody listens: connects are refused
+          if (fresh_model) {
+            app::MessageSizes m;
+            m.request = size_or(in->request_size(), m.request);
+            m.response = size_or(in->response_size(), m.response);
+            c->config.sizes.push_back(std::move(m));
+          }
           c->config.size_tags.push_back(0);
           continue;
         }
-        const std::size_t si = server->second;
         std::vector<app::MessageSizes>& models = servers[si].first->config.sizes;
         const auto [it, fresh] =
-            tag_on.emplace(si, own_sizes ? static_cast<std::uint32_t>(models.size()) : 0U);
+            tag_on.try_emplace(si, own_sizes ? static_cast<std::uint32_t>(models.size()) : 0U);
         if (fresh && own_sizes) {
           app::MessageSizes m = models[0];
           m.request = size_or(in->request_size(), m.request);
           m.response = size_or(in->response_size(), m.response);
           models.push_back(std::move(m));
         }
-        c->config.sizes.push_back(models[it->second]);
+        if (fresh_model) c->config.sizes.push_back(models[it->second]);
         c->config.size_tags.push_back(it->second);
       }
     }

@@ -20,21 +20,34 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
       pool_(sim, stack, config_.pool, config_.connect, config_.destinations, *this, &rng_,
             config_.size_tags),
       seed_(seed) {
-  if (!config_.sizes.empty() && config_.sizes.size() != config_.destinations.size()) {
-    throw std::invalid_argument("client: sizes must be empty or one per destination");
-  }
-  if (config_.sizes.empty()) config_.sizes.resize(config_.destinations.size());
-  // Destinations share their size model when they have the same one (every backend of a
-  // group, as a rule): a host keeps one copy of each, not one per destination.
-  std::vector<MessageSizes> unique;
-  for (const MessageSizes& s : config_.sizes) {
-    auto it = std::find(unique.begin(), unique.end(), s);
-    if (it == unique.end()) {
-      unique.push_back(s);
-      sizes_.emplace_back(s);
-      it = unique.end() - 1;
+  if (!config_.size_of.empty()) {
+    if (config_.size_of.size() != config_.destinations.size()) {
+      throw std::invalid_argument("client: size_of must be empty or one per destination");
     }
-    size_model_of_.push_back(static_cast<std::uint32_t>(it - unique.begin()));
+    for (const std::uint32_t model : config_.size_of) {
+      if (model >= config_.sizes.size()) {
+        throw std::invalid_argument("client: size_of names a model past sizes");
+      }
+    }
+    for (const MessageSizes& s : config_.sizes) sizes_.emplace_back(s);
+    size_model_of_ = std::move(config_.size_of);
+  } else {
+    if (!config_.sizes.empty() && config_.sizes.size() != config_.destinations.size()) {
+      throw std::invalid_argument("client: sizes must be empty or one per destination");
+    }
+    if (config_.sizes.empty()) config_.sizes.resize(config_.destinations.size());
+    // Destinations share their size model when they have the same one (every backend of a
+    // group, as a rule): a host keeps one copy of each, not one per destination.
+    std::vector<MessageSizes> unique;
+    for (const MessageSizes& s : config_.sizes) {
+      auto it = std::find(unique.begin(), unique.end(), s);
+      if (it == unique.end()) {
+        unique.push_back(s);
+        sizes_.emplace_back(s);
+        it = unique.end() - 1;
+      }
+      size_model_of_.push_back(static_cast<std::uint32_t>(it - unique.begin()));
+    }
   }
   std::vector<MessageSizes>().swap(config_.sizes);  // its memory too, not just its elements
   if (config_.load == LoadModel::kClosedLoop && config_.users == 0) {

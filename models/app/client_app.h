@@ -71,8 +71,11 @@ struct ClientConfig {
   std::vector<net::Endpoint> destinations;
   DestinationPolicy destination_policy = DestinationPolicy::kRoundRobin;
   // One per destination, or empty: 100-byte requests and responses everywhere. They must
-  // be the server's model that size_tags names.
+  // be the server's model that size_tags names. With size_of, one per distinct model.
   std::vector<MessageSizes> sizes;
+  // One per destination, or empty: its model in `sizes`, so that a group of a million
+  // backends sharing one model holds one copy of it.
+  std::vector<std::uint32_t> size_of;
   // One per destination, or empty (all 0): the server's size model the connections to it
   // follow, told to the server in their SYNs (ServerConfig::sizes).
   std::vector<std::uint32_t> size_tags;

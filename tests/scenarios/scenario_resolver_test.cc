@@ -105,7 +105,9 @@ TEST(ScenarioResolver, MessageSizesDefaultTo100BytesAndTheClientsResponseSizeWin
   EXPECT_EQ(s->sizes[0].request.sample(rng), 100);
   EXPECT_EQ(s->sizes[0].response.sample(rng), 100);
   const app::ClientConfig* c = &r.resolved->clients[0].config;
-  ASSERT_EQ(c->sizes.size(), 2U);
+  // Two destinations of one server: one model, named by both.
+  ASSERT_EQ(c->sizes.size(), 1U);
+  EXPECT_EQ(c->size_of, (std::vector<std::uint32_t>{0, 0}));
   EXPECT_EQ(c->size_tags, (std::vector<std::uint32_t>{0, 0}));
 
   r = load(scenario("response_size { constant { value: 5000 } }",
@@ -119,8 +121,9 @@ TEST(ScenarioResolver, MessageSizesDefaultTo100BytesAndTheClientsResponseSizeWin
   EXPECT_EQ(s->sizes[1].response.sample(rng), 5000);
   c = &r.resolved->clients[0].config;
   EXPECT_EQ(c->size_tags, (std::vector<std::uint32_t>{1, 1}));
-  EXPECT_EQ(c->sizes[1].request.sample(rng), 300);
-  EXPECT_EQ(c->sizes[1].response.sample(rng), 5000);
+  ASSERT_EQ(c->sizes.size(), 1U);
+  EXPECT_EQ(c->sizes[c->size_of[1]].request.sample(rng), 300);
+  EXPECT_EQ(c->sizes[c->size_of[1]].response.sample(rng), 5000);
 
   r = load(scenario("response_size { constant { value: 5000 } }",
                     "response_size { exponential { mean: 2000 } }"));
@@ -144,6 +147,9 @@ clients { group: "clients" target_group: "backend" target_ports: 80 load { const
   EXPECT_EQ(r.resolved->clients[0].config.size_tags, (std::vector<std::uint32_t>{1, 1}));
   EXPECT_EQ(r.resolved->clients[1].config.size_tags, (std::vector<std::uint32_t>{2}));
   EXPECT_EQ(r.resolved->clients[2].config.size_tags, (std::vector<std::uint32_t>{0}));
+  // Each client keeps one model per server port it reaches.
+  EXPECT_EQ(r.resolved->clients[1].config.sizes.size(), 1U);
+  EXPECT_DOUBLE_EQ(r.resolved->clients[1].config.sizes[0].request.mean(), 15);
 }
 
 TEST(ScenarioResolver, ProblemsOfTheNewlyModelledFieldsNameTheirField) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -224,6 +225,37 @@ TEST(MessageSizesTest, EachConnectionFollowsTheModelItsSynNames) {
   EXPECT_EQ(server.counters().request_bytes, 34U * 200 + 66U * 700);
   EXPECT_EQ(server.counters().response_bytes, 34U * 300 + 66U * 50);
   EXPECT_EQ(client.counters().response_bytes, 34U * 300 + 66U * 50);
+}
+
+// The same with one copy of each model and, per destination, which it is.
+TEST(MessageSizesTest, DestinationsMayNameSharedModels) {
+  World w;
+  ServerConfig s;
+  s.listen = {{testing::server_address(0), 80}, {testing::server_address(0), 81}};
+  s.sizes = {{Distribution::constant(200), Distribution::constant(300)},
+             {Distribution::constant(700), Distribution::constant(50)}};
+  ServerApp server(w.sim, w.server(), s, 1, 100);
+  ASSERT_EQ(server.start(), SocketError::kOk);
+  ClientConfig c;
+  c.arrivals = ArrivalProcess::constant(1000);
+  c.max_requests = 100;
+  c.destinations = {s.listen[0], s.listen[0], s.listen[1]};
+  c.sizes = {s.sizes[0], s.sizes[1]};
+  c.size_of = {0, 1, 1};
+  c.size_tags = {0, 1, 1};
+  c.pool.kind = PoolKind::kKeepAlive;
+  ClientApp client(w.sim, w.client(), c, 1, 1);
+  client.start();
+  w.run_until(kSecond);
+  EXPECT_EQ(client.counters().requests_completed, 100U);
+  EXPECT_EQ(server.counters().request_bytes, 34U * 200 + 66U * 700);
+  EXPECT_EQ(client.counters().response_bytes, 34U * 300 + 66U * 50);
+
+  ClientConfig bad = c;
+  bad.size_of = {0, 2, 1};
+  EXPECT_THROW(ClientApp(w.sim, w.client(), bad, 1, 2), std::invalid_argument);
+  bad.size_of = {0, 1};
+  EXPECT_THROW(ClientApp(w.sim, w.client(), bad, 1, 3), std::invalid_argument);
 }
 
 // Several requests in flight on one connection, served in parallel and so finished out of
