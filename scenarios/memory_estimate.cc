@@ -244,6 +244,7 @@ class Estimator {
     e.sockets = static_cast<std::uint64_t>(sockets);
     e.records = static_cast<std::uint64_t>(records);
     e.flows = static_cast<std::uint64_t>(flows_);
+    e.routes = static_cast<std::uint64_t>(routes_);
     e.connection_bytes = static_cast<std::uint64_t>(connection_bytes);
     e.base_bytes = static_cast<std::uint64_t>(base);
     return e;

@@ -15,6 +15,7 @@ struct MemoryEstimate {
   std::uint64_t sockets = 0;     // full sockets at the peak, both ends counted
   std::uint64_t records = 0;     // TIME_WAIT and FIN_WAIT_2 records at the peak
   std::uint64_t flows = 0;       // NAT mappings and conntrack entries at the peak
+  std::uint64_t routes = 0;      // host pairs exchanging segments, each direction
   // Sockets, records and flows, with the applications' records of their connections, the
   // port tables they fill, the routes between hosts and their pending events.
   std::uint64_t connection_bytes = 0;

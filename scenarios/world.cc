@@ -14,6 +14,7 @@
 
 #include "models/metrics/sampler.h"
 #include "scenarios/conntrack_node.h"
+#include "scenarios/memory_estimate.h"
 #include "scenarios/world_model.h"
 #include "scenarios/world_node.h"
 #include "sim/duration.h"
@@ -97,7 +98,9 @@ void build_network(WorldModel& w, const ResolvedScenario& sc) {
       for (const net::NodeId b : ends(l.to)) w.topology.add_link(a, b, l.params);
     }
   }
-  w.network = std::make_unique<net::Network>(w.sim, w.topology, net::NetworkOptions{w.seed});
+  net::NetworkOptions options{.seed = w.seed};
+  options.expected_pairs = estimate_memory(sc).routes;
+  w.network = std::make_unique<net::Network>(w.sim, w.topology, options);
 
   std::uint64_t host_id = 0;
   w.hosts.resize(sc.groups.size());

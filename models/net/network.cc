@@ -30,6 +30,11 @@ Network::Network(sim::Simulator& simulator, const Topology& topology, NetworkOpt
     }
   }
   receivers_.assign(address_node_.size() + topology.node_count(), nullptr);
+  if (options_.expected_pairs > 0) {
+    routes_.reserve(options_.expected_pairs);
+    by_nodes_.reserve(options_.expected_pairs);
+    by_addresses_.reserve(options_.expected_pairs);
+  }
   loopback_.reserve(topology.node_count());
   for (NodeId n = 0; n < topology.node_count(); ++n) {
     loopback_.push_back(Resolved{kLocal, static_cast<std::uint32_t>(address_node_.size() + n)});

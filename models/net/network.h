@@ -26,6 +26,9 @@ struct NetworkOptions {
   // One-way delay to an address of the sending host itself (its own addresses and 127/8).
   // 10us is the order of a one-way trip through the Linux loopback device.
   sim::Time local_latency = 10 * sim::kMicrosecond;
+  // Host pairs, each direction, expected to exchange segments: the route tables make room
+  // for them at once instead of doubling (and copying) as they fill. 0: no guess.
+  std::size_t expected_pairs = 0;
 };
 
 // A segment from host A to host B follows the lowest-latency route between their nodes.
