@@ -200,62 +200,56 @@ TEST(MessageSizesTest, EveryRequestIsDelimitedWhereTheClientEndedIt) {
   EXPECT_EQ(server.counters().response_bytes, cc.response_bytes);
 }
 
-// Two size models on one server: each connection follows the one its SYN names, whichever
-// port it reaches.
-TEST(MessageSizesTest, EachConnectionFollowsTheModelItsSynNames) {
+// A server with two size models on ports 80 and 81, and a keep-alive client sending 100
+// requests round robin to 80, 80 and 81, each connection naming the model of its port.
+struct TwoModels {
+  TwoModels() {
+    s.listen = {{testing::server_address(0), 80}, {testing::server_address(0), 81}};
+    s.sizes = {{Distribution::constant(200), Distribution::constant(300)},
+               {Distribution::constant(700), Distribution::constant(50)}};
+    c.arrivals = ArrivalProcess::constant(1000);
+    c.max_requests = 100;
+    c.destinations = {s.listen[0], s.listen[0], s.listen[1]};
+    c.size_tags = {0, 1, 1};
+    c.pool.kind = PoolKind::kKeepAlive;
+  }
+  // Runs one second; the server's and the client's byte counts must follow the models.
+  void run_and_check() {
+    ServerApp server(w.sim, w.server(), s, 1, 100);
+    ASSERT_EQ(server.start(), SocketError::kOk);
+    ClientApp client(w.sim, w.client(), c, 1, 1);
+    client.start();
+    w.run_until(kSecond);
+    EXPECT_EQ(client.counters().requests_completed, 100U);
+    // Round robin over three destinations: 34 requests follow model 0, 66 model 1.
+    EXPECT_EQ(server.counters().request_bytes, 34U * 200 + 66U * 700);
+    EXPECT_EQ(server.counters().response_bytes, 34U * 300 + 66U * 50);
+    EXPECT_EQ(client.counters().response_bytes, 34U * 300 + 66U * 50);
+  }
   World w;
   ServerConfig s;
-  s.listen = {{testing::server_address(0), 80}, {testing::server_address(0), 81}};
-  s.sizes = {{Distribution::constant(200), Distribution::constant(300)},
-             {Distribution::constant(700), Distribution::constant(50)}};
-  ServerApp server(w.sim, w.server(), s, 1, 100);
-  ASSERT_EQ(server.start(), SocketError::kOk);
   ClientConfig c;
-  c.arrivals = ArrivalProcess::constant(1000);
-  c.max_requests = 100;
-  c.destinations = {s.listen[0], s.listen[0], s.listen[1]};
-  c.sizes = {s.sizes[0], s.sizes[1], s.sizes[1]};
-  c.size_tags = {0, 1, 1};
-  c.pool.kind = PoolKind::kKeepAlive;
-  ClientApp client(w.sim, w.client(), c, 1, 1);
-  client.start();
-  w.run_until(kSecond);
-  EXPECT_EQ(client.counters().requests_completed, 100U);
-  // Round robin over three destinations: 34 requests follow model 0, 66 model 1.
-  EXPECT_EQ(server.counters().request_bytes, 34U * 200 + 66U * 700);
-  EXPECT_EQ(server.counters().response_bytes, 34U * 300 + 66U * 50);
-  EXPECT_EQ(client.counters().response_bytes, 34U * 300 + 66U * 50);
+};
+
+// Each connection follows the model its SYN names, whichever port it reaches.
+TEST(MessageSizesTest, EachConnectionFollowsTheModelItsSynNames) {
+  TwoModels t;
+  t.c.sizes = {t.s.sizes[0], t.s.sizes[1], t.s.sizes[1]};
+  t.run_and_check();
 }
 
 // The same with one copy of each model and, per destination, which it is.
 TEST(MessageSizesTest, DestinationsMayNameSharedModels) {
-  World w;
-  ServerConfig s;
-  s.listen = {{testing::server_address(0), 80}, {testing::server_address(0), 81}};
-  s.sizes = {{Distribution::constant(200), Distribution::constant(300)},
-             {Distribution::constant(700), Distribution::constant(50)}};
-  ServerApp server(w.sim, w.server(), s, 1, 100);
-  ASSERT_EQ(server.start(), SocketError::kOk);
-  ClientConfig c;
-  c.arrivals = ArrivalProcess::constant(1000);
-  c.max_requests = 100;
-  c.destinations = {s.listen[0], s.listen[0], s.listen[1]};
-  c.sizes = {s.sizes[0], s.sizes[1]};
-  c.size_of = {0, 1, 1};
-  c.size_tags = {0, 1, 1};
-  c.pool.kind = PoolKind::kKeepAlive;
-  ClientApp client(w.sim, w.client(), c, 1, 1);
-  client.start();
-  w.run_until(kSecond);
-  EXPECT_EQ(client.counters().requests_completed, 100U);
-  EXPECT_EQ(server.counters().request_bytes, 34U * 200 + 66U * 700);
-  EXPECT_EQ(client.counters().response_bytes, 34U * 300 + 66U * 50);
+  TwoModels t;
+  t.c.sizes = {t.s.sizes[0], t.s.sizes[1]};
+  t.c.size_of = {0, 1, 1};
+  t.run_and_check();
 
-  ClientConfig bad = c;
+  ClientConfig bad = t.c;
   bad.size_of = {0, 2, 1};
-  EXPECT_THROW(ClientApp(w.sim, w.client(), bad, 1, 2), std::invalid_argument);
+  EXPECT_THROW(ClientApp(t.w.sim, t.w.client(), bad, 1, 2), std::invalid_argument);
   bad.size_of = {0, 1};
-  EXPECT_THROW(ClientApp(w.sim, w.client(), bad, 1, 3), std::invalid_argument);
+  EXPECT_THROW(ClientApp(t.w.sim, t.w.client(), bad, 1, 3), std::invalid_argument);
 }
 
 // Several requests in flight on one connection, served in parallel and so finished out of
