@@ -280,9 +280,8 @@ class GatewayNode final : public WorldNode {
 
 class GatewayReader {
  public:
-  GatewayReader(const pb::NatGateway& g, int index, std::map<std::uint32_t, std::string>& taken,
-                ResolveContext& ctx)
-      : g_(g), path_(indexed("nat_gateways", index)), taken_(taken), ctx_(ctx) {}
+  GatewayReader(const pb::NatGateway& g, int index, AddressOwners& taken, ResolveContext& ctx)
+      : g_(g), index_(index), path_(indexed("nat_gateways", index)), taken_(taken), ctx_(ctx) {}
 
   std::optional<ResolvedGateway> read() {
     const std::size_t problems_before = ctx_.problem_count();
@@ -391,9 +390,14 @@ class GatewayReader {
       ctx_.error(path, fmt::format("{} cannot be a public address", net::to_string(a)));
       return;
     }
-    if (const auto [it, fresh] = taken_.emplace(a.value, path_); !fresh) {
+    if (const auto [it, fresh] = taken_.emplace(a.value, -1 - index_); !fresh) {
+      const int owner = it->second;
+      const std::string owner_name =
+          owner >= 0
+              ? fmt::format("group \"{}\"", ctx_.groups[static_cast<std::size_t>(owner)].name)
+              : indexed("nat_gateways", -1 - owner);
       ctx_.error(path,
-                 fmt::format("address {} is also an address of {}", net::to_string(a), it->second));
+                 fmt::format("address {} is also an address of {}", net::to_string(a), owner_name));
       return;
     }
     cfg.public_addresses.push_back(a);
@@ -485,16 +489,16 @@ class GatewayReader {
   }
 
   const pb::NatGateway& g_;
+  int index_;
   std::string path_;
-  std::map<std::uint32_t, std::string>& taken_;
+  AddressOwners& taken_;
   ResolveContext& ctx_;
 };
 
 }  // namespace
 
 std::optional<ResolvedGateway> resolve_gateway(const scenario::NatGateway& gateway, int index,
-                                               std::map<std::uint32_t, std::string>& taken,
-                                               ResolveContext& ctx) {
+                                               AddressOwners& taken, ResolveContext& ctx) {
   return GatewayReader(gateway, index, taken, ctx).read();
 }
 

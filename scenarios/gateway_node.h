@@ -3,6 +3,7 @@
 // expanded, and placed on the world.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,12 +24,14 @@ struct ResolvedGateway {
   net::NatGatewayConfig config;
 };
 
+// Who owns each address so far: a group's index in ctx.groups, or -1 - a gateway's index.
+using AddressOwners = boost::unordered_flat_map<std::uint32_t, int>;
+
 // Reads nat_gateways[index]; groups must have been read. `taken` holds the addresses owned so
-// far (groups' and earlier gateways'), each with the path that owns it, and gains this one's.
-// Nullopt when the entry has a problem (recorded in ctx).
+// far (groups' and earlier gateways') and gains this one's. Nullopt when the entry has a
+// problem (recorded in ctx).
 std::optional<ResolvedGateway> resolve_gateway(const scenario::NatGateway& gateway, int index,
-                                               std::map<std::uint32_t, std::string>& taken,
-                                               ResolveContext& ctx);
+                                               AddressOwners& taken, ResolveContext& ctx);
 
 // Every setting of `config` in `out`, the preset expanded, so that reading `out` back gives
 // the same gateway.

@@ -187,7 +187,6 @@ class Resolver {
 
   void read_groups() {
     if (s_.groups().empty()) ctx_.error("groups", "at least one host group is required");
-    boost::unordered_flat_map<std::uint32_t, int> owner;
     for (int i = 0; i < s_.groups_size(); ++i) {
       const pb::HostGroup& g = s_.groups(i);
       const std::string path = indexed("groups", i);
@@ -208,20 +207,19 @@ class Resolver {
       } catch (const FieldError& e) {
         ctx_.error(join_field_path(path, e.field()), e.what());
       }
-      check_overlap(i, resolved.host_addresses, owner);
+      check_overlap(i, resolved.host_addresses);
       ctx_.groups.push_back(std::move(resolved));
     }
   }
 
   // One problem per pair of groups sharing addresses, at the later group.
-  void check_overlap(int i, const std::vector<std::vector<net::Ipv4>>& hosts,
-                     boost::unordered_flat_map<std::uint32_t, int>& owner) {
+  void check_overlap(int i, const std::vector<std::vector<net::Ipv4>>& hosts) {
     const pb::HostGroup& g = s_.groups(i);
     std::map<int, bool> reported;
     int k = 0;
     for (const auto& host : hosts) {
       for (const net::Ipv4 a : host) {
-        const auto [it, fresh] = owner.emplace(a.value, i);
+        const auto [it, fresh] = address_owner_.emplace(a.value, i);
         if (!fresh && it->second != i && !reported[it->second]) {
           reported[it->second] = true;
           const std::string field =
@@ -236,19 +234,12 @@ class Resolver {
   }
 
   void read_gateways(ResolvedScenario& out) {
-    std::map<std::uint32_t, std::string> taken;
-    for (std::size_t g = 0; g < ctx_.groups.size(); ++g) {
-      for (const auto& host : ctx_.groups[g].host_addresses) {
-        for (const net::Ipv4 a : host) {
-          taken.emplace(a.value, fmt::format("group \"{}\"", ctx_.groups[g].name));
-        }
-      }
-    }
     for (int i = 0; i < s_.nat_gateways_size(); ++i) {
       const pb::NatGateway& g = s_.nat_gateways(i);
       node_name(join_field_path(indexed("nat_gateways", i), "name"), g.name(), "NAT gateway");
       gateway_index_.emplace(g.name(), i);
-      if (auto r = resolve_gateway(g, i, taken, ctx_)) out.gateways.push_back(std::move(*r));
+      if (auto r = resolve_gateway(g, i, address_owner_, ctx_))
+        out.gateways.push_back(std::move(*r));
     }
   }
 
@@ -431,6 +422,7 @@ class Resolver {
   const pb::Scenario& s_;
   ResolveContext ctx_;
   std::map<std::string, std::string> nodes_;  // group and switch names -> the path naming them
+  AddressOwners address_owner_;  // of the groups' addresses, then the gateways' public ones
   std::map<std::string, int> gateway_index_;
 };
 

@@ -196,6 +196,39 @@ TEST(ScenarioResolver, TraceArrivalsAreReadAtResolveTime) {
   EXPECT_THAT(r.problems[2].message, HasSubstr("arrivals.csv:4: -1 is not a time"));
 }
 
+// Gateways claim their public addresses in the table that holds every group's addresses: a
+// claim on the last of 200,000 hosts, or on another gateway's address, is named; the address
+// just past the group is free.
+TEST(ScenarioResolver, GatewayAddressesAreCheckedAgainstEveryHostAndGateway) {
+  const auto problems = [](const std::string& gateways) {
+    const LoadResult r = load(R"(
+name: "p"
+duration: "10s"
+groups { name: "c" count: 2 address_base: "10.1.0.1" }
+groups { name: "s" count: 200000 address_base: "10.2.0.1" }
+groups { name: "d" count: 1 address_base: "10.9.0.1" }
+servers { group: "s" ports: 80 }
+)" + gateways);
+    std::vector<std::string> out;
+    for (const Problem& p : r.problems) out.push_back(p.field_path + ": " + p.message);
+    return out;
+  };
+  // 10.2.0.1 + 199,999 = 10.5.13.64, the group's last host.
+  EXPECT_THAT(problems(R"(nat_gateways { name: "n" preset: "aws_nat_gateway" inside_groups: "c"
+                          public_addresses: "10.5.13.64" })"),
+              ::testing::ElementsAre("nat_gateways[0].public_addresses[0]: address 10.5.13.64 "
+                                     "is also an address of group \"s\""));
+  EXPECT_THAT(problems(R"(nat_gateways { name: "n" preset: "aws_nat_gateway" inside_groups: "c"
+                          public_addresses: "10.5.13.65" })"),
+              ::testing::IsEmpty());
+  EXPECT_THAT(problems(R"(nat_gateways { name: "n" preset: "aws_nat_gateway" inside_groups: "c"
+                          public_addresses: "10.5.13.65" }
+                          nat_gateways { name: "m" preset: "aws_nat_gateway" inside_groups: "d"
+                          public_addresses: "10.5.13.66" public_addresses: "10.5.13.65" })"),
+              ::testing::ElementsAre("nat_gateways[1].public_addresses[1]: address 10.5.13.65 "
+                                     "is also an address of nat_gateways[0]"));
+}
+
 }  // namespace
 }  // namespace tcpsim::scenarios
 
