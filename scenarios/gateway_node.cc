@@ -239,8 +239,8 @@ class AddressPorts final : public metrics::Source {
 
 class GatewayNode final : public WorldNode {
  public:
-  GatewayNode(const ResolvedGateway& gateway, std::size_t index)
-      : gateway_(gateway), index_(index) {}
+  GatewayNode(const ResolvedGateway& gateway, std::size_t index, std::uint64_t expected_flows)
+      : gateway_(gateway), index_(index), expected_flows_(expected_flows) {}
 
   void build(WorldModel& world) override {
     net::NatGatewayConfig config = gateway_.config;
@@ -254,6 +254,7 @@ class GatewayNode final : public WorldNode {
     }
     box_ = std::make_unique<net::NatGateway>(world.sim, std::move(config), world.seed,
                                              world.next_app_id());
+    box_->reserve(expected_flows_);
     world.network->add_gateway(world.gateway_nodes[index_], *box_, inside);
     for (std::size_t a = 0; a < gateway_.config.public_addresses.size(); ++a) {
       stats_.push_back(std::make_unique<GatewayStats>(*box_, a));
@@ -273,6 +274,7 @@ class GatewayNode final : public WorldNode {
  private:
   const ResolvedGateway& gateway_;
   std::size_t index_;
+  std::uint64_t expected_flows_;
   std::unique_ptr<net::NatGateway> box_;
   std::vector<std::unique_ptr<GatewayStats>> stats_;
   std::unique_ptr<AddressPorts> by_address_;
@@ -502,8 +504,9 @@ std::optional<ResolvedGateway> resolve_gateway(const scenario::NatGateway& gatew
   return GatewayReader(gateway, index, taken, ctx).read();
 }
 
-std::unique_ptr<WorldNode> make_gateway_node(const ResolvedGateway& gateway, std::size_t index) {
-  return std::make_unique<GatewayNode>(gateway, index);
+std::unique_ptr<WorldNode> make_gateway_node(const ResolvedGateway& gateway, std::size_t index,
+                                             std::uint64_t expected_flows) {
+  return std::make_unique<GatewayNode>(gateway, index, expected_flows);
 }
 
 void write_gateway(const net::NatGatewayConfig& c, scenario::NatGateway& out) {

@@ -37,7 +37,9 @@ std::optional<ResolvedGateway> resolve_gateway(const scenario::NatGateway& gatew
 // the same gateway.
 void write_gateway(const net::NatGatewayConfig& config, scenario::NatGateway& out);
 
-// `index`: the gateway's place in the scenario (WorldModel::gateway_nodes).
-std::unique_ptr<WorldNode> make_gateway_node(const ResolvedGateway& gateway, std::size_t index);
+// `index`: the gateway's place in the scenario (WorldModel::gateway_nodes); its tables are
+// sized for `expected_flows` mappings (MemoryEstimate::gateway_flows).
+std::unique_ptr<WorldNode> make_gateway_node(const ResolvedGateway& gateway, std::size_t index,
+                                             std::uint64_t expected_flows);
 
 }  // namespace tcpsim::scenarios

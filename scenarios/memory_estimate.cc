@@ -204,12 +204,13 @@ class Estimator {
       const Group& gr = groups_[static_cast<std::size_t>(g)];
       flows += (gr.open + gr.opened * seconds(gw.config.timeouts[kTimeWait])) * gr.hosts;
     }
-    add_flows(flows, gw.config.max_entries);
+    gateway_flows_.push_back(add_flows(flows, gw.config.max_entries));
   }
 
-  void add_flows(double flows, std::uint64_t max_entries) {
+  double add_flows(double flows, std::uint64_t max_entries) {
     if (max_entries > 0) flows = std::min(flows, static_cast<double>(max_entries));
     flows_ += flows;
+    return flows;
   }
 
   const tcp::KernelSettings& from_kernel(int g) const {
@@ -245,6 +246,7 @@ class Estimator {
     e.records = static_cast<std::uint64_t>(records);
     e.flows = static_cast<std::uint64_t>(flows_);
     e.routes = static_cast<std::uint64_t>(routes_);
+    for (const double f : gateway_flows_) e.gateway_flows.push_back(static_cast<std::uint64_t>(f));
     e.connection_bytes = static_cast<std::uint64_t>(connection_bytes);
     e.base_bytes = static_cast<std::uint64_t>(base);
     return e;
@@ -253,6 +255,7 @@ class Estimator {
   const ResolvedScenario& sc_;
   std::vector<Group> groups_;
   double flows_ = 0;
+  std::vector<double> gateway_flows_;
   double routes_ = 0;  // host pairs exchanging segments, each direction
   double shared_ = 0;  // what nodes hold for their whole group
 };

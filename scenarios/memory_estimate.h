@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "scenarios/scenario_resolver.h"
 
@@ -11,11 +12,12 @@ namespace tcpsim::scenarios {
 
 struct MemoryEstimate {
   std::uint64_t hosts = 0;
-  std::uint64_t host_bytes = 0;  // stacks and applications holding no connection
-  std::uint64_t sockets = 0;     // full sockets at the peak, both ends counted
-  std::uint64_t records = 0;     // TIME_WAIT and FIN_WAIT_2 records at the peak
-  std::uint64_t flows = 0;       // NAT mappings and conntrack entries at the peak
-  std::uint64_t routes = 0;      // host pairs exchanging segments, each direction
+  std::uint64_t host_bytes = 0;              // stacks and applications holding no connection
+  std::uint64_t sockets = 0;                 // full sockets at the peak, both ends counted
+  std::uint64_t records = 0;                 // TIME_WAIT and FIN_WAIT_2 records at the peak
+  std::uint64_t flows = 0;                   // NAT mappings and conntrack entries at the peak
+  std::uint64_t routes = 0;                  // host pairs exchanging segments, each direction
+  std::vector<std::uint64_t> gateway_flows;  // the mappings of each gateway at its peak
   // Sockets, records and flows, with the applications' records of their connections, the
   // port tables they fill, the routes between hosts and their pending events.
   std::uint64_t connection_bytes = 0;

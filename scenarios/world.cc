@@ -55,8 +55,9 @@ class TableTaker final : public sim::EventHandler {
   std::vector<Table>& tables_;
 };
 
-// Hosts, one node each named group-index, then switches, gateways and links.
-void build_network(WorldModel& w, const ResolvedScenario& sc) {
+// Hosts, one node each named group-index, then switches, gateways and links; the routing
+// tables sized for the estimate's routes.
+void build_network(WorldModel& w, const ResolvedScenario& sc, const MemoryEstimate& estimate) {
   std::vector<std::vector<net::NodeId>>& group_nodes = w.host_nodes;
   group_nodes.assign(sc.groups.size(), {});
   for (std::size_t g = 0; g < sc.groups.size(); ++g) {
@@ -99,7 +100,7 @@ void build_network(WorldModel& w, const ResolvedScenario& sc) {
     }
   }
   net::NetworkOptions options{.seed = w.seed};
-  options.expected_pairs = estimate_memory(sc).routes;
+  options.expected_pairs = estimate.routes;
   w.network = std::make_unique<net::Network>(w.sim, w.topology, options);
 
   std::uint64_t host_id = 0;
@@ -176,7 +177,8 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
   const auto nstat_hosts = locate_tables(sc, nstat_tables, "--nstat");
 
   WorldModel w(seed_override.value_or(sc.seed));
-  build_network(w, sc);
+  const MemoryEstimate estimate = estimate_memory(sc);
+  build_network(w, sc, estimate);
 
   // Servers, clients, proxies, then the network's nodes: application entity ids follow this
   // order, so adding a later kind leaves the streams of the earlier ones unchanged.
@@ -185,7 +187,7 @@ metrics::RunResults run_scenario(const LoadResult& loaded,
   for (const ResolvedClient& c : sc.clients) nodes.push_back(make_client_node(c));
   for (const ResolvedProxy& p : sc.proxies) nodes.push_back(make_proxy_node(p));
   for (std::size_t k = 0; k < sc.gateways.size(); ++k) {
-    nodes.push_back(make_gateway_node(sc.gateways[k], k));
+    nodes.push_back(make_gateway_node(sc.gateways[k], k, estimate.gateway_flows[k]));
   }
   for (std::size_t g = 0; g < sc.groups.size(); ++g) {
     if (sc.groups[g].kernel.nf_conntrack) nodes.push_back(make_conntrack_node(static_cast<int>(g)));

@@ -62,6 +62,20 @@ constexpr std::array<std::array<Row, kClassCount>, 2> kNext{{
 
 std::uint8_t bit(FlowDirection d) { return d == FlowDirection::kOriginal ? 1U : 2U; }
 
+// The move to `next`, a state of the table (not sIV or sIG). Most segments end here; the
+// flags are set without branching on the direction, which alternates segment by segment.
+FlowStep move(FlowTrack& track, FlowDirection direction, Class index, std::uint8_t old_state,
+              std::uint8_t next) {
+  track.last_index = index;
+  track.last_direction = direction;
+  track.state = static_cast<FlowState>(next);
+  const bool begins_close = next == FW && next != old_state;
+  track.close_initiated |= static_cast<std::uint8_t>(begins_close ? bit(direction) : 0U);
+  if (index == kRstClass && !track.seen_reply) return FlowStep::kRemoved;
+  track.seen_reply = track.seen_reply || direction == FlowDirection::kReply;
+  return FlowStep::kTracked;
+}
+
 }  // namespace
 
 std::string_view flow_state_name(FlowState state) {
@@ -74,8 +88,11 @@ FlowStep flow_step(FlowTrack& track, FlowDirection direction, const Segment& seg
   const Class index = classify(segment);
   const auto old_state = static_cast<std::uint8_t>(track.state);
   std::uint8_t next = kNext[static_cast<std::size_t>(direction)][index][old_state];
+  if (next < IV && (next != SS || old_state < TW)) [[likely]] {
+    return move(track, direction, index, old_state, next);
+  }
 
-  if (next == SS && old_state >= TW) {
+  if (next == SS) {
     // RFC 1122 4.2.2.13: a SYN may reopen a connection from TIME-WAIT; conntrack also lets
     // one reopen a flow after FINs or after an RST from the same side.
     if (track.close_initiated != 0 ||
@@ -98,17 +115,9 @@ FlowStep flow_step(FlowTrack& track, FlowDirection direction, const Segment& seg
       return FlowStep::kIgnored;
     }
     // Both ends are in sync on a new connection the table missed: follow them.
-    next = SR;
+    return move(track, direction, index, old_state, SR);
   }
-  if (next == IV) return FlowStep::kInvalid;
-
-  track.last_index = index;
-  track.last_direction = direction;
-  track.state = static_cast<FlowState>(next);
-  if (next != old_state && next == FW) track.close_initiated |= bit(direction);
-  if (!track.seen_reply && index == kRstClass) return FlowStep::kRemoved;
-  if (direction == FlowDirection::kReply) track.seen_reply = true;
-  return FlowStep::kTracked;
+  return FlowStep::kInvalid;
 }
 
 FlowTrack flow_start(const Segment& segment) {

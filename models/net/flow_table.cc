@@ -79,9 +79,11 @@ FlowStep FlowTable::update(Hit hit, const Segment& segment) {
   Entry& e = entries_[hit.entry];
   const FlowState before = e.track.state;
   const FlowStep step = flow_step(e.track, hit.direction, segment);
-  if (e.track.state != before) {
-    --by_state_[static_cast<std::size_t>(before)];
-    ++by_state_[static_cast<std::size_t>(e.track.state)];
+  --by_state_[static_cast<std::size_t>(before)];
+  ++by_state_[static_cast<std::size_t>(e.track.state)];
+  if (step == FlowStep::kTracked) [[likely]] {
+    refresh(hit.entry, e);
+    return step;
   }
   switch (step) {
     case FlowStep::kRemoved:
@@ -125,6 +127,11 @@ void FlowTable::queue(Index index, Entry& e) {
   e.queued = 1;
   e.timer = ++tokens_;
   sim_.schedule(e.deadline, handler_, kExpire, index, e.timer);
+}
+
+void FlowTable::reserve(std::size_t flows) {
+  entries_.reserve(flows);
+  keys_.reserve(2 * flows);
 }
 
 void FlowTable::remove(Index entry) {

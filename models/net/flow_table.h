@@ -78,6 +78,8 @@ class FlowTable final : public sim::EventHandler {
   // gone when this returns; without Linux rules that step leaves it in CLOSE instead.
   FlowStep update(Hit hit, const Segment& segment);
   void remove(Index entry);
+  // Room for `flows` entries and their keys without a rehash or a move.
+  void reserve(std::size_t flows);
 
   [[nodiscard]] FlowState state(Index entry) const { return entries_[entry].track.state; }
   // The (src, dst) of the entry's first segment, and of the replies, as given to insert().

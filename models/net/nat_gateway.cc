@@ -17,6 +17,11 @@ std::uint64_t NatGateway::allocation_failures() const {
                          std::uint64_t{0});
 }
 
+void NatGateway::reserve(std::size_t flows) {
+  flows_.reserve(flows);
+  leases_.reserve(flows);
+}
+
 Middlebox::Verdict NatGateway::outbound(Segment& segment, std::uint32_t& flow_hint) {
   if (const auto hit = flows_.find(segment.src, segment.dst, flow_hint)) [[likely]] {
     const Endpoint public_endpoint = flows_.reply(hit->entry).remote;

@@ -48,6 +48,9 @@ class NatGateway final : public Middlebox, private FlowTable::Observer {
   Verdict outbound(Segment& segment, std::uint32_t& flow_hint) override;
   Verdict inbound(Segment& segment, std::uint32_t& flow_hint) override;
 
+  // Room for `flows` mappings, so that the tables do not grow while they fill.
+  void reserve(std::size_t flows);
+
   [[nodiscard]] const NatGatewayConfig& config() const { return config_; }
   [[nodiscard]] const NatCounters& counters() const { return counters_; }
   [[nodiscard]] std::uint64_t allocation_failures() const;

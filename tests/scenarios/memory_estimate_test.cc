@@ -87,6 +87,37 @@ TEST(MemoryEstimate, APoolHoldsItsConnectionsAndLeavesNoRecords) {
   EXPECT_EQ(bounded.sockets, 2U * 100U * 1U);
 }
 
+// A gateway's tables are sized from its own peak: the connections of the hosts behind it,
+// each held for the gateway's TIME_WAIT timeout, capped by its max_entries.
+TEST(MemoryEstimate, EachGatewayHoldsItsInsideHostsConnectionsForItsTimeWait) {
+  const LoadResult r = load_scenario_text(R"(
+name: "gateways"
+duration: "120s"
+groups { name: "a" count: 100 address_base: "10.1.0.1/16" }
+groups { name: "b" count: 20 address_base: "10.3.0.1/16" }
+groups { name: "backend" count: 4 address_base: "10.2.0.1/24" }
+servers { group: "backend" ports: 80 service_time { constant { value: "4ms" } } }
+clients { group: "a" target_group: "backend" target_ports: 80 pool { none {} }
+          load { poisson { rate: 50 } } }
+clients { group: "b" target_group: "backend" target_ports: 80 pool { none {} }
+          load { poisson { rate: 10 } } }
+nat_gateways { name: "n1" preset: "aws_nat_gateway" inside_groups: "a"
+               address_base: "203.0.113.1" address_count: 2 timeout_time_wait: "30s" }
+nat_gateways { name: "n2" preset: "gcp_cloud_nat" inside_groups: "b"
+               public_addresses: "198.51.100.1" max_entries: 1000 }
+)",
+                                          "gateways.pbtxt");
+  ASSERT_TRUE(r.ok()) << r.problems.front().to_string();
+  const MemoryEstimate e = estimate_memory(*r.resolved);
+  ASSERT_EQ(e.gateway_flows.size(), 2U);
+  // 100 hosts x 50/s x 30 s, and the connections in flight (50/s x about 5 ms a host).
+  EXPECT_NEAR(static_cast<double>(e.gateway_flows[0]), 150'000 + 100 * 50 * 0.005, 5.0);
+  // 20 x 10/s x 120 s = 24,000, past the table's 1,000.
+  EXPECT_EQ(e.gateway_flows[1], 1000U);
+  EXPECT_NEAR(static_cast<double>(e.flows),
+              static_cast<double>(e.gateway_flows[0] + e.gateway_flows[1]), 1.0);
+}
+
 TEST(MemoryEstimate, DescribesItsTerms) {
   const MemoryEstimate e = estimate_memory(*scenario("pool { none {} }").resolved);
   const std::string text = e.describe();
