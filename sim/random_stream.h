@@ -44,6 +44,8 @@ class RandomStream {
 
   std::uint64_t next_u64() { return engine_(); }
   std::uint32_t next_u32() { return static_cast<std::uint32_t>(engine_() >> 32U); }
+  // Skips `n` draws of next_u64() (or next_u32()) in O(log n).
+  void discard(std::uint64_t n) { engine_.discard(n); }
 
   // A multiple of 2^-53 in [0, 1).
   double uniform01() { return static_cast<double>(next_u64() >> 11U) * 0x1.0p-53; }

@@ -44,7 +44,7 @@ void TcpStack::crash() {
 void TcpStack::restart() {
   down_ = false;
   secret_ = rng_.next_u64();
-  for (auto& p : perturb_) p = rng_.next_u32();
+  perturb_.reset(rng_);
 }
 
 }  // namespace tcpsim::tcp

@@ -109,7 +109,7 @@ SocketError TcpStack::pick_connect_port(SocketId s, net::Ipv4 saddr, net::Endpoi
   hold_port(s, PortHold::kConnect);
   const std::uint32_t stride =
       std::max<std::uint32_t>(scan.position, static_cast<std::uint32_t>(rng_.below(8)) * 2U);
-  perturb_[scan.perturb_slot] += stride + 2U;
+  perturb_.add(scan.perturb_slot, stride + 2U);
   return SocketError::kOk;
 }
 

@@ -22,13 +22,11 @@ TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
       tws_(sim, settings.time_wait_length, self_, kTimeWaitExpired, wheel_),
       connections_(sockets_, tws_, addresses_, settings.ip_local_port_range),
       binds_(settings.ip_local_port_range),
-      perturb_(kPerturbSlots),
       fin_wait2_timers_(sim, std::min(settings.tcp_fin_timeout, kTimeWaitLen), *this,
                         kFinWait2Expired) {
   if (host_addresses_.empty() || host_addresses_.size() > 255) {
     throw std::invalid_argument("TcpStack: a host needs 1 to 255 addresses");
   }
-  for (auto& p : perturb_) p = rng_.next_u32();
   if (!settings_.ip_local_reserved_ports.empty()) reserved_.assign(65536, false);
   for (const PortRange& r : settings_.ip_local_reserved_ports) {
     for (std::uint32_t p = r.low; p <= r.high; ++p) reserved_[p] = true;
@@ -44,8 +42,7 @@ StackMemory TcpStack::memory(const KernelSettings& settings, std::size_t address
   };
   const std::uint32_t range = settings.ip_local_port_range.size();
   StackMemory m;
-  m.fixed = sizeof(TcpStack) + kPerturbSlots * sizeof(std::uint32_t) +
-            2 * addresses * sizeof(net::Ipv4) +
+  m.fixed = sizeof(TcpStack) + PerturbTable::bytes() + 2 * addresses * sizeof(net::Ipv4) +
             (settings.ip_local_reserved_ports.empty() ? 0 : 65536 / 8);
   m.per_socket = sizeof(TcpSocket) + sim::Simulator::bytes_per_timer() + entry(sizeof(SocketId));
   m.per_record = TimeWaitRing::bytes_per_record() + entry(sizeof(std::uint32_t));

@@ -15,6 +15,7 @@
 #include "models/tcp/bind_table.h"
 #include "models/tcp/connection_table.h"
 #include "models/tcp/kernel_settings.h"
+#include "models/tcp/perturb_table.h"
 #include "models/tcp/segment_output.h"
 #include "models/tcp/socket_error.h"
 #include "models/tcp/socket_owner.h"
@@ -174,7 +175,7 @@ class TcpStack final : public sim::EventHandler {
   // Linux keeps TCP_TIMEWAIT_LEN at 60 s whatever else is configured; the
   // orphaned FIN_WAIT_2 record never lives longer than that.
   static constexpr sim::Time kTimeWaitLen = 60 * sim::kSecond;
-  static constexpr std::size_t kPerturbSlots = 1024;
+  static constexpr std::size_t kPerturbSlots = PerturbTable::kSlots;
   static constexpr net::Ipv4 kLoopbackSource{0x7f000001};  // 127.0.0.1
   // No socket or record: where a created one comes from, where a destroyed one goes.
   static constexpr TcpState kNoState = static_cast<TcpState>(kStateCount);
@@ -308,8 +309,8 @@ class TcpStack final : public sim::EventHandler {
   bool bind_search_failed_ = false;
   net::Ipv4 bind_search_addr_;
   std::uint64_t bind_search_removals_ = 0;
-  std::vector<std::uint32_t> perturb_;  // Linux's table_perturb, per host here
-  std::vector<bool> reserved_;          // ip_local_reserved_ports, by port; empty if none
+  PerturbTable perturb_{rng_};
+  std::vector<bool> reserved_;  // ip_local_reserved_ports, by port; empty if none
 
   sim::FifoTimerList fin_wait2_timers_;
 

@@ -48,6 +48,16 @@ TEST(RandomStream, CopyContinuesTheSameSequence) {
   EXPECT_EQ(draws(a, 100), draws(b, 100));
 }
 
+TEST(RandomStream, DiscardSkipsExactlyThatManyDraws) {
+  RandomStream drawn(7, 3);
+  RandomStream skipped(7, 3);
+  for (int i = 0; i < 1000; ++i) drawn.next_u64();
+  skipped.discard(1000);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(skipped.next_u64(), drawn.next_u64());
+  skipped.discard(0);
+  EXPECT_EQ(skipped.next_u32(), drawn.next_u32());
+}
+
 TEST(RandomStream, DifferentSeedGivesDifferentDraws) {
   const auto base = draws(42, 7, 100);
   for (std::uint64_t seed : {0ULL, 1ULL, 41ULL, 43ULL, 42ULL << 32U}) {

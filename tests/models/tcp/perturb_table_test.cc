@@ -1,0 +1,62 @@
+// Linux's table_perturb per host: the same starts as an array filled from the stream at
+// construction, without holding the array until a connect() moves a slot.
+
+#include "models/tcp/perturb_table.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/random_stream.h"
+
+namespace tcpsim::tcp {
+namespace {
+
+constexpr std::size_t kSlots = PerturbTable::kSlots;
+
+std::vector<std::uint32_t> filled(sim::RandomStream& rng) {
+  std::vector<std::uint32_t> v(kSlots);
+  for (auto& x : v) x = rng.next_u32();
+  return v;
+}
+
+TEST(PerturbTable, StartsAsTheArrayFilledFromTheStreamAndLeavesTheStreamWhereItWould) {
+  sim::RandomStream eager(1, 42);
+  sim::RandomStream lazy(1, 42);
+  const std::vector<std::uint32_t> expected = filled(eager);
+  const PerturbTable table(lazy);
+  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+  EXPECT_EQ(lazy.next_u64(), eager.next_u64());
+}
+
+TEST(PerturbTable, AddMovesOneSlotAndTheOthersKeepTheirStart) {
+  sim::RandomStream eager(5, 9);
+  sim::RandomStream lazy(5, 9);
+  std::vector<std::uint32_t> expected = filled(eager);
+  PerturbTable table(lazy);
+  table.add(700, 6);
+  table.add(3, 2);
+  table.add(700, 10);
+  expected[700] += 16;
+  expected[3] += 2;
+  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+}
+
+// After a crash the kernel's table is drawn afresh: from where the stream then stands.
+TEST(PerturbTable, ResetDrawsNewStartsFromTheStream) {
+  sim::RandomStream eager(2, 2);
+  sim::RandomStream lazy(2, 2);
+  filled(eager);
+  PerturbTable table(lazy);
+  table.add(1, 100);
+  eager.next_u64();
+  lazy.next_u64();
+  const std::vector<std::uint32_t> expected = filled(eager);
+  table.reset(lazy);
+  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+  EXPECT_EQ(lazy.next_u64(), eager.next_u64());
+}
+
+}  // namespace
+}  // namespace tcpsim::tcp
