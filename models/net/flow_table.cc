@@ -81,10 +81,6 @@ FlowStep FlowTable::update(Hit hit, const Segment& segment) {
   const FlowStep step = flow_step(e.track, hit.direction, segment);
   --by_state_[static_cast<std::size_t>(before)];
   ++by_state_[static_cast<std::size_t>(e.track.state)];
-  if (step == FlowStep::kTracked) [[likely]] {
-    refresh(hit.entry, e);
-    return step;
-  }
   switch (step) {
     case FlowStep::kRemoved:
       if (linux_rules_) {

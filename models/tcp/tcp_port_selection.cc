@@ -124,7 +124,7 @@ TcpStack::ConnectScan TcpStack::scan_connect_ports(net::Ipv4 saddr, net::Endpoin
           (std::uint64_t{remote.port} << 48U) ^
               static_cast<std::uint64_t>(sim_.now() / kPortRekeyInterval));
   ConnectScan scan;
-  scan.perturb_slot = port_offset & (kPerturbSlots - 1);
+  scan.perturb_slot = port_offset & (PerturbTable::kSlots - 1);
   std::uint32_t offset =
       static_cast<std::uint32_t>((perturb_[scan.perturb_slot] + (port_offset >> 32U)) % remaining);
   offset &= ~1U;

@@ -175,7 +175,6 @@ class TcpStack final : public sim::EventHandler {
   // Linux keeps TCP_TIMEWAIT_LEN at 60 s whatever else is configured; the
   // orphaned FIN_WAIT_2 record never lives longer than that.
   static constexpr sim::Time kTimeWaitLen = 60 * sim::kSecond;
-  static constexpr std::size_t kPerturbSlots = PerturbTable::kSlots;
   static constexpr net::Ipv4 kLoopbackSource{0x7f000001};  // 127.0.0.1
   // No socket or record: where a created one comes from, where a destroyed one goes.
   static constexpr TcpState kNoState = static_cast<TcpState>(kStateCount);
