@@ -84,14 +84,12 @@ std::string_view flow_state_name(FlowState state) {
 
 const std::array<std::string_view, kFlowStateCount>& flow_state_names() { return kFlowStateNames; }
 
-FlowStep flow_step(FlowTrack& track, FlowDirection direction, const Segment& segment) {
-  const Class index = classify(segment);
-  const auto old_state = static_cast<std::uint8_t>(track.state);
-  std::uint8_t next = kNext[static_cast<std::size_t>(direction)][index][old_state];
-  if (next < IV && (next != SS || old_state < TW)) [[likely]] {
-    return move(track, direction, index, old_state, next);
-  }
+namespace {
 
+// The table's special cases: a SYN on a closing or closed flow, sIG and sIV.
+[[gnu::noinline]] FlowStep flow_step_special(FlowTrack& track, FlowDirection direction,
+                                             const Segment& segment, Class index,
+                                             std::uint8_t old_state, std::uint8_t next) {
   if (next == SS) {
     // RFC 1122 4.2.2.13: a SYN may reopen a connection from TIME-WAIT; conntrack also lets
     // one reopen a flow after FINs or after an RST from the same side.
@@ -118,6 +116,18 @@ FlowStep flow_step(FlowTrack& track, FlowDirection direction, const Segment& seg
     return move(track, direction, index, old_state, SR);
   }
   return FlowStep::kInvalid;
+}
+
+}  // namespace
+
+FlowStep flow_step(FlowTrack& track, FlowDirection direction, const Segment& segment) {
+  const Class index = classify(segment);
+  const auto old_state = static_cast<std::uint8_t>(track.state);
+  const std::uint8_t next = kNext[static_cast<std::size_t>(direction)][index][old_state];
+  if (next < IV && (next != SS || old_state < TW)) [[likely]] {
+    return move(track, direction, index, old_state, next);
+  }
+  return flow_step_special(track, direction, segment, index, old_state, next);
 }
 
 FlowTrack flow_start(const Segment& segment) {

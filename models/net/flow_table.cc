@@ -30,18 +30,14 @@ std::optional<FlowTable::Hit> FlowTable::find(Endpoint src, Endpoint dst) const 
 }
 
 // A freed entry's tuples are cleared (erase()), so a stale hint matches no segment.
-std::optional<FlowTable::Hit> FlowTable::find(Endpoint src, Endpoint dst,
-                                              std::uint32_t& hint) const {
-  const FourTuple t{src, dst};
-  std::uint32_t key = hint - 1;
-  if (hint == 0 || (key >> 1U) >= entries_.size() || !(tuple(key) == t)) [[unlikely]] {
-    key = key_of(t);
-    if (key == FlowKeyIndex::kNone) {
-      hint = 0;
-      return std::nullopt;
-    }
-    hint = key + 1;
+std::optional<FlowTable::Hit> FlowTable::find_unhinted(Endpoint src, Endpoint dst,
+                                                       std::uint32_t& hint) const {
+  const std::uint32_t key = key_of(FourTuple{src, dst});
+  if (key == FlowKeyIndex::kNone) {
+    hint = 0;
+    return std::nullopt;
   }
+  hint = key + 1;
   return hit_of(key);
 }
 
@@ -63,24 +59,12 @@ FlowTable::Index FlowTable::insert(const Segment& first, Endpoint reply_src, End
   return index;
 }
 
-// Within a class the deadline only moves later, which the timer finds when it comes due.
-[[gnu::always_inline]] inline void FlowTable::refresh(Index index, Entry& e) {
-  const auto state = static_cast<std::size_t>(e.track.state);
-  e.deadline = sim_.now() + timeouts_[state];
-  const std::uint8_t c = class_of_[state];
-  if (c == e.timer_class) [[likely]] {
-    return;
-  }
+void FlowTable::change_class(Index index, Entry& e, std::uint8_t timer_class) {
   stop_timer(e);
-  start_timer(index, e, c);
+  start_timer(index, e, timer_class);
 }
 
-FlowStep FlowTable::update(Hit hit, const Segment& segment) {
-  Entry& e = entries_[hit.entry];
-  const FlowState before = e.track.state;
-  const FlowStep step = flow_step(e.track, hit.direction, segment);
-  --by_state_[static_cast<std::size_t>(before)];
-  ++by_state_[static_cast<std::size_t>(e.track.state)];
+FlowStep FlowTable::update_special(Hit hit, Entry& e, FlowStep step) {
   switch (step) {
     case FlowStep::kRemoved:
       if (linux_rules_) {
@@ -94,12 +78,11 @@ FlowStep FlowTable::update(Hit hit, const Segment& segment) {
       if (hit.direction == FlowDirection::kReply) e.flipped ^= 1U;
       refresh(hit.entry, e);
       break;
-    case FlowStep::kTracked:
-      refresh(hit.entry, e);
-      break;
     case FlowStep::kIgnored:
     case FlowStep::kInvalid:
       if (!linux_rules_) refresh(hit.entry, e);
+      break;
+    case FlowStep::kTracked:  // update() took it
       break;
   }
   return step;

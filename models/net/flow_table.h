@@ -65,7 +65,14 @@ class FlowTable final : public sim::EventHandler {
   // As find(), trying first the flow `hint` names (0: none) and leaving in it the flow
   // found (0 if none): a sender that keeps the hint between the segments of a connection
   // skips the hash lookup while the flow lives.
-  [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst, std::uint32_t& hint) const;
+  [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst, std::uint32_t& hint) const {
+    const std::uint32_t key = hint - 1;
+    if (hint != 0 && (key >> 1U) < entries_.size() && tuple(key) == FourTuple{src, dst})
+        [[likely]] {
+      return hit_of(key);
+    }
+    return find_unhinted(src, dst, hint);
+  }
   [[nodiscard]] bool contains(Endpoint src, Endpoint dst) const {
     return key_of(FourTuple{src, dst}) != FlowKeyIndex::kNone;
   }
@@ -76,7 +83,18 @@ class FlowTable final : public sim::EventHandler {
   [[nodiscard]] static std::uint32_t original_hint(Index entry) { return (entry << 1U) + 1; }
   // flow_step() on the entry, then its timer. On kRemoved (Linux rules only) the entry is
   // gone when this returns; without Linux rules that step leaves it in CLOSE instead.
-  FlowStep update(Hit hit, const Segment& segment);
+  FlowStep update(Hit hit, const Segment& segment) {
+    Entry& e = entries_[hit.entry];
+    const FlowState before = e.track.state;
+    const FlowStep step = flow_step(e.track, hit.direction, segment);
+    --by_state_[static_cast<std::size_t>(before)];
+    ++by_state_[static_cast<std::size_t>(e.track.state)];
+    if (step == FlowStep::kTracked) [[likely]] {
+      refresh(hit.entry, e);
+      return step;
+    }
+    return update_special(hit, e, step);
+  }
   void remove(Index entry);
   // Room for `flows` entries and their keys without a rehash or a move.
   void reserve(std::size_t flows);
@@ -129,7 +147,19 @@ class FlowTable final : public sim::EventHandler {
     return keys_.find(table_hash(t), [&](std::uint32_t key) { return tuple(key) == t; });
   }
 
-  void refresh(Index index, Entry& e);
+  [[nodiscard]] std::optional<Hit> find_unhinted(Endpoint src, Endpoint dst,
+                                                 std::uint32_t& hint) const;
+  FlowStep update_special(Hit hit, Entry& e, FlowStep step);
+  // Within a class the deadline only moves later, which the timer finds when it comes due.
+  void refresh(Index index, Entry& e) {
+    const auto state = static_cast<std::size_t>(e.track.state);
+    e.deadline = sim_.now() + timeouts_[state];
+    const std::uint8_t c = class_of_[state];
+    if (c != e.timer_class) [[unlikely]] {
+      change_class(index, e, c);
+    }
+  }
+  void change_class(Index index, Entry& e, std::uint8_t timer_class);
   void start_timer(Index index, Entry& e, std::uint8_t timer_class);
   void stop_timer(Entry& e);
   void queue(Index index, Entry& e);
