@@ -213,6 +213,13 @@ class Estimator {
     return flows;
   }
 
+  // Whether routes keep a random stream: some link has jitter or loss.
+  bool random_routes() const {
+    return std::any_of(sc_.links.begin(), sc_.links.end(), [](const ResolvedLink& l) {
+      return l.params.jitter > 0 || l.params.loss > 0;
+    });
+  }
+
   const tcp::KernelSettings& from_kernel(int g) const {
     return sc_.groups[static_cast<std::size_t>(g)].kernel;
   }
@@ -234,8 +241,9 @@ class Estimator {
           (g.sockets * static_cast<double>(g.stack.per_socket + sim::Simulator::kBytesPerEvent) +
            g.records * static_cast<double>(g.stack.per_record) + g.app_bytes + g.port_tables);
     }
-    connection_bytes += flows_ * static_cast<double>(net::FlowTable::bytes_per_flow()) +
-                        routes_ * static_cast<double>(net::Network::bytes_per_route());
+    connection_bytes +=
+        flows_ * static_cast<double>(net::FlowTable::bytes_per_flow()) +
+        routes_ * static_cast<double>(net::Network::bytes_per_route(random_routes()));
     const double samples = seconds(sc_.duration) / std::max(1e-9, seconds(sc_.interval)) + 1;
     const double nodes = hosts + static_cast<double>(sc_.switches.size() + sc_.gateways.size() + 1);
     const double base = kProgramBytes + nodes * kNodeBytes + shared_ +

@@ -1,6 +1,7 @@
 #include "models/net/network.h"
 
 #include <algorithm>
+#include <bit>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -230,12 +231,33 @@ Network::Resolved Network::resolve(NodeId from, NodeId to, std::uint32_t receive
   }
   std::uint32_t index = kNone;
   if (const std::optional<Route> route = route_table_.route(from, to)) {
-    index = static_cast<std::uint32_t>(routes_.size());
-    routes_.push_back(RouteState{
-        *route, 0, sim::RandomStream(options_.seed, sim::mix64(key ^ kRouteStreamDomain))});
+    index = add_route(*route, sim::mix64(key ^ kRouteStreamDomain));
   }
   by_nodes_.emplace(key, index);
   return Resolved{index, receiver};
+}
+
+std::size_t Network::RouteHash::operator()(const Route& r) const {
+  std::uint64_t h = sim::mix64(static_cast<std::uint64_t>(r.latency));
+  h = sim::mix64(h ^ static_cast<std::uint64_t>(r.jitter));
+  h = sim::mix64(h ^ std::bit_cast<std::uint64_t>(r.loss));
+  h = sim::mix64(h ^ r.bottleneck_bps);
+  h = sim::mix64(h ^ std::bit_cast<std::uint64_t>(r.ns_per_bit));
+  return sim::mix64(h ^ r.hops);
+}
+
+std::uint32_t Network::add_route(const Route& route, std::uint64_t stream) {
+  const auto [it, added] =
+      shape_index_.try_emplace(route, static_cast<std::uint32_t>(shapes_.size()));
+  if (added) shapes_.push_back(route);
+  RouteState state;
+  state.shape = it->second;
+  if (route.jitter > 0 || route.loss > 0) {
+    state.rng = static_cast<std::uint32_t>(route_rngs_.size());
+    route_rngs_.emplace_back(options_.seed, stream);
+  }
+  routes_.push_back(state);
+  return static_cast<std::uint32_t>(routes_.size() - 1);
 }
 
 Network::Resolved Network::resolve_pair(NodeId from, NodeId to, std::uint32_t receiver,
@@ -268,7 +290,8 @@ Network::Resolved Network::resolve_pair(NodeId from, NodeId to, std::uint32_t re
     if (path.sender_filter == nullptr && path.receiver_filter == nullptr) return plain;
     path.route = plain.route;
   }
-  path.first_leg_lossy = path.first_leg < routes_.size() && routes_[path.first_leg].route.loss > 0;
+  path.first_leg_lossy =
+      path.first_leg < routes_.size() && shapes_[routes_[path.first_leg].shape].loss > 0;
   const auto index = static_cast<std::uint32_t>(middle_paths_.size());
   middle_paths_.push_back(path);
   return Resolved{0, kMiddle | index};
@@ -293,9 +316,7 @@ std::uint32_t Network::via_route(NodeId from, NodeId via, NodeId to) {
         (r.bottleneck_bps == 0 || first->bottleneck_bps < r.bottleneck_bps)) {
       r.bottleneck_bps = first->bottleneck_bps;
     }
-    index = static_cast<std::uint32_t>(routes_.size());
-    routes_.push_back(
-        RouteState{r, 0, sim::RandomStream(options_.seed, sim::mix64(key ^ kViaStreamDomain))});
+    index = add_route(r, sim::mix64(key ^ kViaStreamDomain));
   }
   by_via_.emplace(key, index);
   return index;
@@ -325,15 +346,17 @@ std::uint32_t Network::via_route(NodeId from, NodeId via, NodeId to) {
 }
 
 [[gnu::always_inline]] inline bool Network::lost_on(RouteState& state) {
-  return state.route.loss > 0.0 && state.rng.uniform01() < state.route.loss;
+  const double loss = shapes_[state.shape].loss;
+  return loss > 0.0 && route_rngs_[state.rng].uniform01() < loss;
 }
 
 [[gnu::always_inline]] inline sim::Time Network::arrival_on(RouteState& state,
                                                             const Segment& segment) {
-  const Route& r = state.route;
+  const Route& r = shapes_[state.shape];
   sim::Time at = sim_.now() + r.latency;
   if (r.jitter > 0) {
-    at += static_cast<sim::Time>(state.rng.below(static_cast<std::uint64_t>(r.jitter)));
+    at +=
+        static_cast<sim::Time>(route_rngs_[state.rng].below(static_cast<std::uint64_t>(r.jitter)));
   }
   at += r.serialization(std::uint64_t{segment.len} + kHeaderBytes);
   at = std::max(at, state.last_arrival);

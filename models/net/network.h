@@ -61,10 +61,13 @@ struct NetworkOptions {
 class Network final : public sim::EventHandler {
  public:
   static constexpr std::uint32_t kHeaderBytes = 40;  // IPv4 + TCP headers without options
-  // What a pair of hosts exchanging segments holds, one direction: its route's state, and
-  // its entries in the node-pair and address-pair tables, at their mean load.
-  static constexpr std::size_t bytes_per_route() {
-    return (sizeof(RouteState) + 2 * (sizeof(std::uint64_t) + sizeof(Resolved) + 1)) * 3 / 2;
+  // What a pair of hosts exchanging segments holds, one direction: its route's state, its
+  // random stream when the route has jitter or loss, and its entries in the node-pair and
+  // address-pair tables, at their mean load. Routes of the same shape share one Route.
+  static constexpr std::size_t bytes_per_route(bool random) {
+    return (sizeof(RouteState) + (random ? sizeof(sim::RandomStream) : 0) +
+            2 * (sizeof(std::uint64_t) + sizeof(Resolved) + 1)) *
+           3 / 2;
   }
   // What each attached address holds in the address tables (index, node, receiver).
   static constexpr std::size_t kBytesPerAddress =
@@ -146,10 +149,15 @@ class Network final : public sim::EventHandler {
   static constexpr std::uint32_t kMiddle = std::uint32_t{1} << 31U;
   static constexpr std::uint16_t kDeliver = 1;
 
+  // A pair's route: its shape, shared with every pair whose path has the same latency,
+  // jitter, loss and links, and what is its own.
   struct RouteState {
-    Route route;
-    sim::Time last_arrival;
-    sim::RandomStream rng;
+    sim::Time last_arrival = 0;
+    std::uint32_t shape = 0;    // index into shapes_
+    std::uint32_t rng = kNone;  // index into route_rngs_, for a shape with jitter or loss
+  };
+  struct RouteHash {
+    std::size_t operator()(const Route& r) const;
   };
   // What an (source address, destination address) pair resolves to.
   struct Resolved {
@@ -202,6 +210,9 @@ class Network final : public sim::EventHandler {
   Resolved resolve_pair(NodeId from, NodeId to, std::uint32_t receiver,
                         std::uint32_t reply_receiver);
   std::uint32_t via_route(NodeId from, NodeId via, NodeId to);
+  // A new route state of shape `route`, whose random stream (if it needs one) is the
+  // stream `stream` of the run's seed.
+  std::uint32_t add_route(const Route& route, std::uint64_t stream);
   void check_unused(const char* what) const;
   void deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver);
   // A middle path's flow hint in `resolved.route` is the gateway's to update.
@@ -230,6 +241,9 @@ class Network final : public sim::EventHandler {
   boost::unordered_flat_map<std::uint64_t, Resolved> by_addresses_;
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_nodes_;
   std::vector<RouteState> routes_;
+  std::vector<Route> shapes_;
+  boost::unordered_flat_map<Route, std::uint32_t, RouteHash> shape_index_;
+  std::vector<sim::RandomStream> route_rngs_;
 
   // Middle nodes, by node id (empty while there are none).
   bool has_middle_nodes_ = false;

@@ -22,6 +22,8 @@ struct Route {
   double ns_per_bit = 0;             // sum over limited links of 1e9 / bandwidth_bps
   std::uint32_t hops = 0;            // links on the path; 0 from a node to itself
 
+  bool operator==(const Route&) const = default;
+
   // Store-and-forward time to clock `bytes` onto every limited link in turn (no queueing),
   // rounded once to the nearest nanosecond.
   [[nodiscard]] sim::Time serialization(std::uint64_t bytes) const {
