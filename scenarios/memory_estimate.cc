@@ -239,7 +239,9 @@ class Estimator {
       connection_bytes +=
           g.hosts *
           (g.sockets * static_cast<double>(g.stack.per_socket + sim::Simulator::kBytesPerEvent) +
-           g.records * static_cast<double>(g.stack.per_record) + g.app_bytes + g.port_tables);
+           g.records * static_cast<double>(g.stack.per_record) +
+           (g.records > 0 ? static_cast<double>(g.stack.per_ring) : 0) + g.app_bytes +
+           g.port_tables);
     }
     connection_bytes +=
         flows_ * static_cast<double>(net::FlowTable::bytes_per_flow()) +

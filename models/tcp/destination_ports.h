@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace tcpsim::tcp {
@@ -45,14 +46,14 @@ class DestinationPorts {
   }
   [[nodiscard]] bool test(std::uint32_t offset) const {
     if (!dense_) return std::binary_search(sparse_.begin(), sparse_.end(), offset);
-    return (bits_[offset & 1U][(offset >> 1U) / 64] & bit(offset)) != 0;
+    return (bits_[index(offset)] & bit(offset)) != 0;
   }
   [[nodiscard]] std::uint32_t count() const { return count_; }
 
   // Heap bytes of one holding `ports` ports of a range of `remaining`.
   static std::size_t bytes_for(std::uint32_t remaining, std::uint32_t ports) {
     if (ports <= kSparseMax) return ports * sizeof(std::uint16_t);
-    return 2 * (((remaining + 1) / 2 + 63) / 64) * sizeof(std::uint64_t);
+    return 2 * words_for((remaining + 1) / 2) * sizeof(std::uint64_t);
   }
 
   // The first free offset of `start`'s parity at or after it, going up in
@@ -65,22 +66,25 @@ class DestinationPorts {
       if (i == kNone) i = sparse_find_zero(parity, 0, from);
       return i == kNone ? kNone : (i << 1U) | parity;
     }
-    const std::vector<std::uint64_t>& b = bits_[parity];
+    const std::uint64_t* b = &bits_[parity * words_for(half_)];
     std::uint32_t i = find_zero(b, from, half_);
     if (i == kNone) i = find_zero(b, 0, from);
     return i == kNone ? kNone : (i << 1U) | parity;
   }
 
  private:
-  std::uint64_t& word(std::uint32_t offset) { return bits_[offset & 1U][(offset >> 1U) / 64]; }
+  static std::size_t words_for(std::uint32_t half) { return (half + 63) / 64; }
+  // The bitmap holds the even offsets' words, then the odd ones'.
+  [[nodiscard]] std::size_t index(std::uint32_t offset) const {
+    return (offset & 1U) * words_for(half_) + (offset >> 1U) / 64;
+  }
+  std::uint64_t& word(std::uint32_t offset) { return bits_[index(offset)]; }
   static std::uint64_t bit(std::uint32_t offset) {
     return std::uint64_t{1} << ((offset >> 1U) % 64);
   }
 
   void densify() {
-    const std::size_t words = (half_ + 63) / 64;
-    bits_[0].assign(words, 0);
-    bits_[1].assign(words, 0);
+    bits_ = std::make_unique<std::uint64_t[]>(2 * words_for(half_));
     dense_ = true;
     for (const std::uint16_t o : sparse_) word(o) |= bit(o);
     std::vector<std::uint16_t>().swap(sparse_);
@@ -101,8 +105,7 @@ class DestinationPorts {
   }
 
   // First clear bit in [from, to).
-  static std::uint32_t find_zero(const std::vector<std::uint64_t>& b, std::uint32_t from,
-                                 std::uint32_t to) {
+  static std::uint32_t find_zero(const std::uint64_t* b, std::uint32_t from, std::uint32_t to) {
     std::uint32_t i = from;
     while (i < to) {
       const std::uint64_t free = ~b[i / 64] >> (i % 64);
@@ -118,8 +121,8 @@ class DestinationPorts {
   std::uint32_t half_;
   std::uint32_t count_ = 0;
   bool dense_ = false;
-  std::vector<std::uint16_t> sparse_;  // sorted offsets, while not dense_
-  std::vector<std::uint64_t> bits_[2];
+  std::vector<std::uint16_t> sparse_;      // sorted offsets, while not dense_
+  std::unique_ptr<std::uint64_t[]> bits_;  // once dense_
 };
 
 }  // namespace tcpsim::tcp

@@ -38,6 +38,7 @@ struct StackMemory {
   std::size_t fixed = 0;       // the stack with no socket: object, perturb table, reserved ports
   std::size_t per_socket = 0;  // a full socket: slot, timer, hash-table share
   std::size_t per_record = 0;  // a TIME_WAIT record: its place in the ring, hash-table share
+  std::size_t per_ring = 0;    // the ring's chunks beyond its records', once it holds any
   std::size_t per_destination = 0;  // a destination's set of ports taken, empty
   std::uint32_t range = 0;          // ports in the ephemeral range
 

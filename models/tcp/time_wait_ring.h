@@ -77,6 +77,9 @@ class TimeWaitRing {
   // Heap bytes a record takes in a full chunk, its share of the chunk's
   // header and pointer included.
   static constexpr std::size_t bytes_per_record();
+  // What a ring that holds records keeps besides them: on average one chunk's room in the
+  // partly filled chunks at its two ends, and its spare chunks.
+  static constexpr std::size_t bytes_per_ring();
   // Records pushed and not erased.
   [[nodiscard]] std::size_t live() const { return live_; }
   // Chunks allocated, spares included.
@@ -177,6 +180,10 @@ class TimeWaitRing {
 
 constexpr std::size_t TimeWaitRing::bytes_per_record() {
   return (sizeof(Chunk) + sizeof(std::unique_ptr<Chunk>) + kChunkSize - 1) / kChunkSize;
+}
+
+constexpr std::size_t TimeWaitRing::bytes_per_ring() {
+  return (1 + kMaxSpareChunks) * (sizeof(Chunk) + sizeof(std::unique_ptr<Chunk>));
 }
 
 }  // namespace tcpsim::tcp
