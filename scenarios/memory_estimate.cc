@@ -220,6 +220,16 @@ class Estimator {
     });
   }
 
+  // Whether the network keeps a table of node pairs: some host has several addresses, or
+  // segments meet middle nodes (gateways, conntrack filters).
+  bool routes_by_nodes() const {
+    return !sc_.gateways.empty() ||
+           std::any_of(sc_.groups.begin(), sc_.groups.end(), [](const ResolvedGroup& g) {
+             return g.kernel.nf_conntrack ||
+                    (!g.host_addresses.empty() && g.host_addresses.front().size() > 1);
+           });
+  }
+
   const tcp::KernelSettings& from_kernel(int g) const {
     return sc_.groups[static_cast<std::size_t>(g)].kernel;
   }
@@ -243,9 +253,9 @@ class Estimator {
            (g.records > 0 ? static_cast<double>(g.stack.per_ring) : 0) + g.app_bytes +
            g.port_tables);
     }
-    connection_bytes +=
-        flows_ * static_cast<double>(net::FlowTable::bytes_per_flow()) +
-        routes_ * static_cast<double>(net::Network::bytes_per_route(random_routes()));
+    connection_bytes += flows_ * static_cast<double>(net::FlowTable::bytes_per_flow()) +
+                        routes_ * static_cast<double>(net::Network::bytes_per_route(
+                                      random_routes(), routes_by_nodes()));
     const double samples = seconds(sc_.duration) / std::max(1e-9, seconds(sc_.interval)) + 1;
     const double nodes = hosts + static_cast<double>(sc_.switches.size() + sc_.gateways.size() + 1);
     const double base = kProgramBytes + nodes * kNodeBytes + shared_ +

@@ -58,7 +58,8 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
     throw std::invalid_argument("client: request_timeout must be >= 0");
   }
   if (config_.request_timeout > 0) {
-    timeouts_.emplace(sim, config_.request_timeout, *this, kTimedOut);
+    timeouts_ =
+        std::make_unique<sim::FifoTimerList>(sim, config_.request_timeout, *this, kTimedOut);
   }
   if (config_.connect_only && config_.pool.kind != PoolKind::kNone) {
     throw std::invalid_argument("client: connect_only needs a pool of kind none");
@@ -68,8 +69,9 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
 AppMemory ClientApp::memory(const ClientConfig& config) {
   const std::size_t dests = config.destinations.size();
   AppMemory m;
-  const AppMemory pool = ConnectionPool::heap_memory(dests);
+  const AppMemory pool = ConnectionPool::heap_memory(config.pool, config.connect, dests);
   m.fixed = sizeof(ClientApp) + config.arrivals.heap_bytes() + pool.fixed +
+            (config.request_timeout > 0 ? sizeof(sim::FifoTimerList) : 0) +
             dests * (sizeof(net::Endpoint) + 2 * sizeof(std::uint32_t)) + sizeof(SizeModel);
   m.per_connection = pool.per_connection + sizeof(InFlight) + sizeof(Request);
   return m;

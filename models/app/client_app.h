@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <vector>
 
 #include "models/app/arrival_process.h"
@@ -195,7 +195,7 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   RequestObserver* observer_;
   ResponseStreams* streams_;  // null, or used by a multiplexed pool
   ConnectionPool pool_;
-  std::optional<sim::FifoTimerList> timeouts_;
+  std::unique_ptr<sim::FifoTimerList> timeouts_;
   std::vector<SizeModel> sizes_;              // distinct models
   std::vector<std::uint32_t> size_model_of_;  // by destination: its model in sizes_
   sim::SlotPool<Request, &Request::generation> requests_;

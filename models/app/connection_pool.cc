@@ -31,9 +31,13 @@ std::vector<std::string> PoolConfig::validate() const {
   return problems;
 }
 
-AppMemory ConnectionPool::heap_memory(std::size_t destinations) {
+AppMemory ConnectionPool::heap_memory(const PoolConfig& config, const ConnectOptions& options,
+                                      std::size_t destinations) {
+  const int timer_lists = (config.idle_timeout > 0 ? 1 : 0) + (config.max_lifetime > 0 ? 1 : 0) +
+                          (config.wait_timeout > 0 ? 1 : 0) + (options.close_delay > 0 ? 1 : 0) +
+                          (options.half_close_hold > 0 ? 1 : 0);
   AppMemory m;
-  m.fixed = destinations * sizeof(Dest);
+  m.fixed = destinations * sizeof(Dest) + timer_lists * sizeof(sim::FifoTimerList);
   m.per_connection = sizeof(Conn) + sizeof(std::uint32_t);  // the slot and its idle-list link
   return m;
 }
@@ -119,16 +123,23 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
     dests_[i].endpoint = destinations[i];
     if (!syn_tags.empty()) dests_[i].syn_tag = syn_tags[i];
   }
-  if (config.idle_timeout > 0) idle_timers_.emplace(sim, config.idle_timeout, *this, kIdleExpired);
+  if (config.idle_timeout > 0)
+    idle_timers_ =
+        std::make_unique<sim::FifoTimerList>(sim, config.idle_timeout, *this, kIdleExpired);
   if (config.max_lifetime > 0) {
-    lifetime_timers_.emplace(sim, config.max_lifetime, *this, kLifetimeExpired);
+    lifetime_timers_ =
+        std::make_unique<sim::FifoTimerList>(sim, config.max_lifetime, *this, kLifetimeExpired);
   }
-  if (config.wait_timeout > 0) wait_timers_.emplace(sim, config.wait_timeout, *this, kWaitExpired);
+  if (config.wait_timeout > 0)
+    wait_timers_ =
+        std::make_unique<sim::FifoTimerList>(sim, config.wait_timeout, *this, kWaitExpired);
   if (options.close_delay > 0) {
-    close_timers_.emplace(sim, options.close_delay, *this, kCloseDelayOver);
+    close_timers_ =
+        std::make_unique<sim::FifoTimerList>(sim, options.close_delay, *this, kCloseDelayOver);
   }
   if (options.half_close_hold > 0) {
-    hold_timers_.emplace(sim, options.half_close_hold, *this, kHoldOver);
+    hold_timers_ =
+        std::make_unique<sim::FifoTimerList>(sim, options.half_close_hold, *this, kHoldOver);
   }
 }
 

@@ -4,7 +4,7 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -125,7 +125,8 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   // fraction is 0 or 1. `syn_tags`, empty or one per destination, are what the SYNs of the
   // connections to each destination tell the server (tcp::SocketOptions::syn_tag).
   // Heap bytes (the object itself aside) of a pool toward `destinations` destinations.
-  static AppMemory heap_memory(std::size_t destinations);
+  static AppMemory heap_memory(const PoolConfig& config, const ConnectOptions& options,
+                               std::size_t destinations);
 
   ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
                  const ConnectOptions& options, std::vector<net::Endpoint> destinations,
@@ -298,11 +299,11 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   std::vector<SourcePortRange> source_ports_;  // by destination, when options_.source_ports
   bool ranged_ = false;                        // source_ports_ is in use
   IndexList idle_list_;
-  std::optional<sim::FifoTimerList> idle_timers_;
-  std::optional<sim::FifoTimerList> lifetime_timers_;
-  std::optional<sim::FifoTimerList> wait_timers_;
-  std::optional<sim::FifoTimerList> close_timers_;
-  std::optional<sim::FifoTimerList> hold_timers_;
+  std::unique_ptr<sim::FifoTimerList> idle_timers_;
+  std::unique_ptr<sim::FifoTimerList> lifetime_timers_;
+  std::unique_ptr<sim::FifoTimerList> wait_timers_;
+  std::unique_ptr<sim::FifoTimerList> close_timers_;
+  std::unique_ptr<sim::FifoTimerList> hold_timers_;
   sim::RandomStream* rng_;
   bool warmup_scheduled_ = false;
   std::size_t next_source_ = 0;

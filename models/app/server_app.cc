@@ -19,7 +19,9 @@ bool is_fraction(double f) { return std::isfinite(f) && f >= 0 && f <= 1; }
 AppMemory ServerApp::memory(const ServerConfig& config) {
   AppMemory m;
   m.fixed = sizeof(ServerApp) + config.listen.size() * sizeof(tcp::SocketId) +
-            config.sizes.size() * (sizeof(MessageSizes) + sizeof(SizeModel));
+            config.sizes.size() * (sizeof(MessageSizes) + sizeof(SizeModel)) +
+            ((config.close_delay > 0 ? 1 : 0) + (config.idle_timeout > 0 ? 1 : 0)) *
+                sizeof(sim::FifoTimerList);
   m.per_connection = sizeof(Conn) + sizeof(std::uint32_t);  // the slot and its socket's index
   return m;
 }
@@ -53,10 +55,12 @@ ServerApp::ServerApp(sim::Simulator& sim, tcp::TcpStack& stack, ServerConfig con
   if (config_.sizes.empty()) config_.sizes.resize(1);
   for (const MessageSizes& s : config_.sizes) sizes_.emplace_back(s);
   if (config_.close_delay > 0) {
-    close_timers_.emplace(sim, config_.close_delay, *this, kCloseDelayOver);
+    close_timers_ =
+        std::make_unique<sim::FifoTimerList>(sim, config_.close_delay, *this, kCloseDelayOver);
   }
   if (config_.idle_timeout > 0) {
-    idle_timers_.emplace(sim, config_.idle_timeout, *this, kIdleExpired);
+    idle_timers_ =
+        std::make_unique<sim::FifoTimerList>(sim, config_.idle_timeout, *this, kIdleExpired);
   }
   if (config_.max_accept_rate > 0) {
     accept_interval_ = std::max<sim::Time>(1, sim::from_seconds(1.0 / config_.max_accept_rate));

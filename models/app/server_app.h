@@ -4,7 +4,7 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <vector>
 
 #include "models/app/app_memory.h"
@@ -176,8 +176,8 @@ class ServerApp final : public tcp::SocketOwner, public sim::EventHandler {
   RequestHandler* handler_;
   ResponseStreams* streams_;
   std::vector<SizeModel> sizes_;
-  std::optional<sim::FifoTimerList> close_timers_;
-  std::optional<sim::FifoTimerList> idle_timers_;
+  std::unique_ptr<sim::FifoTimerList> close_timers_;
+  std::unique_ptr<sim::FifoTimerList> idle_timers_;
   std::vector<tcp::SocketId> listeners_;
   bool accept_blocked_ = false;    // an accept() failed with EMFILE
   sim::Time accept_interval_ = 0;  // 0: accept() as fast as connections come

@@ -24,7 +24,9 @@ Network::Network(sim::Simulator& simulator, const Topology& topology, NetworkOpt
       options_(options),
       handler_(simulator.add_handler(*this)) {
   if (options_.local_latency < 0) throw std::invalid_argument("negative local latency");
+  bool several_addresses = false;
   for (NodeId n = 0; n < topology.node_count(); ++n) {
+    several_addresses = several_addresses || topology.node(n).addresses.size() > 1;
     for (const Ipv4 address : topology.node(n).addresses) {
       address_index_.emplace(address.value, static_cast<std::uint32_t>(address_node_.size()));
       address_node_.push_back(n);
@@ -33,7 +35,7 @@ Network::Network(sim::Simulator& simulator, const Topology& topology, NetworkOpt
   receivers_.assign(address_node_.size() + topology.node_count(), nullptr);
   if (options_.expected_pairs > 0) {
     routes_.reserve(options_.expected_pairs);
-    by_nodes_.reserve(options_.expected_pairs);
+    if (several_addresses) by_nodes_.reserve(options_.expected_pairs);
     by_addresses_.reserve(options_.expected_pairs);
   }
   loopback_.reserve(topology.node_count());
@@ -226,14 +228,19 @@ void Network::send_from(NodeId host, const Segment& segment) {
 Network::Resolved Network::resolve(NodeId from, NodeId to, std::uint32_t receiver) {
   if (from == to) return Resolved{kLocal, receiver};
   const std::uint64_t key = pair_key(from, to);
-  if (const auto it = by_nodes_.find(key); it != by_nodes_.end()) {
-    return Resolved{it->second, receiver};
+  // Without middle nodes, a pair of one-address nodes is resolved once, by its addresses.
+  const bool once = !has_middle_nodes_ && topology_.node(from).addresses.size() == 1 &&
+                    topology_.node(to).addresses.size() == 1;
+  if (!once) {
+    if (const auto it = by_nodes_.find(key); it != by_nodes_.end()) {
+      return Resolved{it->second, receiver};
+    }
   }
   std::uint32_t index = kNone;
   if (const std::optional<Route> route = route_table_.route(from, to)) {
     index = add_route(*route, sim::mix64(key ^ kRouteStreamDomain));
   }
-  by_nodes_.emplace(key, index);
+  if (!once) by_nodes_.emplace(key, index);
   return Resolved{index, receiver};
 }
 

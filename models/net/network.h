@@ -62,11 +62,13 @@ class Network final : public sim::EventHandler {
  public:
   static constexpr std::uint32_t kHeaderBytes = 40;  // IPv4 + TCP headers without options
   // What a pair of hosts exchanging segments holds, one direction: its route's state, its
-  // random stream when the route has jitter or loss, and its entries in the node-pair and
-  // address-pair tables, at their mean load. Routes of the same shape share one Route.
-  static constexpr std::size_t bytes_per_route(bool random) {
+  // random stream when the route has jitter or loss, and its entry in the address-pair
+  // table, at its mean load, and in the node-pair table when `by_nodes` (some node has
+  // several addresses, or the network has middle nodes). Routes of the same shape share one
+  // Route.
+  static constexpr std::size_t bytes_per_route(bool random, bool by_nodes) {
     return (sizeof(RouteState) + (random ? sizeof(sim::RandomStream) : 0) +
-            2 * (sizeof(std::uint64_t) + sizeof(Resolved) + 1)) *
+            (by_nodes ? 2 : 1) * (sizeof(std::uint64_t) + sizeof(Resolved) + 1)) *
            3 / 2;
   }
   // What each attached address holds in the address tables (index, node, receiver).
@@ -239,6 +241,7 @@ class Network final : public sim::EventHandler {
   // Receivers by address index, then one loopback receiver per node.
   std::vector<SegmentReceiver*> receivers_;
   boost::unordered_flat_map<std::uint64_t, Resolved> by_addresses_;
+  // Node pairs' routes, where a pair can be reached by several address pairs or legs.
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_nodes_;
   std::vector<RouteState> routes_;
   std::vector<Route> shapes_;

@@ -4,42 +4,67 @@
 
 namespace tcpsim::tcp {
 
-std::uint8_t& BindTable::connect_slot(net::Ipv4 addr, std::uint16_t port) {
-  assert(ephemeral_.contains(port));
-  const auto offset = static_cast<std::uint16_t>(port - ephemeral_.low);
-  auto a = std::find_if(dense_.begin(), dense_.end(),
-                        [&](const Dense& d) { return d.address == addr.value; });
-  if (a == dense_.end()) a = dense_.insert(dense_.end(), Dense{addr.value, {}, {}});
-  if (!a->users.empty()) return a->users[offset];
-  auto it = std::lower_bound(a->sparse.begin(), a->sparse.end(), offset);
-  if (it != a->sparse.end() && it->offset == offset) return it->users;
-  if (a->sparse.size() < kSparseMax) return a->sparse.insert(it, Held{offset, 0})->users;
-  a->users.assign(ephemeral_.size(), 0);
-  for (const Held& h : a->sparse) a->users[h.offset] = h.users;
-  std::vector<Held>().swap(a->sparse);
-  return a->users[offset];
+BindTable::Address& BindTable::address(net::Ipv4 addr) {
+  auto a = std::find_if(connect_.begin(), connect_.end(),
+                        [&](const Address& d) { return d.address == addr.value; });
+  if (a == connect_.end()) a = connect_.insert(connect_.end(), Address{addr.value, {}, {}});
+  return *a;
 }
 
-void BindTable::unlist(net::Ipv4 addr, std::uint16_t port) {
+void BindTable::to_bitmap(Address& a) {
+  a.bits = std::make_unique<std::uint64_t[]>(words(ephemeral_.size()));
+  for (const std::uint16_t offset : a.list) a.flip(offset);
+  std::vector<std::uint16_t>().swap(a.list);
+}
+
+void BindTable::add_connect(net::Ipv4 addr, std::uint16_t port) {
+  assert(ephemeral_.contains(port));
   const auto offset = static_cast<std::uint16_t>(port - ephemeral_.low);
-  for (auto& a : dense_) {
-    if (a.address != addr.value || !a.users.empty()) continue;
-    a.sparse.erase(std::lower_bound(a.sparse.begin(), a.sparse.end(), offset));
+  Address& a = address(addr);
+  if (!a.bits) {
+    const auto it = std::lower_bound(a.list.begin(), a.list.end(), offset);
+    if (it != a.list.end() && *it == offset) {
+      ++shared_.try_emplace(key(addr, port), 1).first->second;
+      return;
+    }
+    ++connect_ports_;
+    if (a.list.size() < list_max(ephemeral_.size())) {
+      a.list.insert(it, offset);
+      return;
+    }
+    to_bitmap(a);
+  } else if (a.test(offset)) {
+    ++shared_.try_emplace(key(addr, port), 1).first->second;
     return;
+  } else {
+    ++connect_ports_;
+  }
+  a.flip(offset);
+}
+
+void BindTable::remove_connect(net::Ipv4 addr, std::uint16_t port) {
+  assert(ephemeral_.contains(port));
+  const auto offset = static_cast<std::uint16_t>(port - ephemeral_.low);
+  Address& a = address(addr);
+  assert(a.test(offset));
+  if (!shared_.empty()) {
+    const auto it = shared_.find(key(addr, port));
+    if (it != shared_.end()) {
+      if (--it->second == 1) shared_.erase(it);
+      return;
+    }
+  }
+  --connect_ports_;
+  if (a.bits) {
+    a.flip(offset);
+  } else {
+    a.list.erase(std::lower_bound(a.list.begin(), a.list.end(), offset));
   }
 }
 
 void BindTable::add(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr) {
   if (hold == PortHold::kConnect) {
-    std::uint8_t& users = connect_slot(addr, port);
-    if (users == kSpilled) {
-      ++overflow_[key(addr, port)];
-    } else if (users == kSpilled - 1) {
-      users = kSpilled;
-      overflow_[key(addr, port)] = kSpilled;
-    } else if (users++ == 0) {
-      ++connect_ports_;
-    }
+    add_connect(addr, port);
     return;
   }
   BindBucket& b = buckets_[key(addr, port)];
@@ -50,18 +75,7 @@ void BindTable::add(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reus
 void BindTable::remove(net::Ipv4 addr, std::uint16_t port, PortHold hold, bool reuseaddr) {
   ++removals_;
   if (hold == PortHold::kConnect) {
-    std::uint8_t& users = connect_slot(addr, port);
-    assert(users > 0);
-    if (users == kSpilled) {
-      auto it = overflow_.find(key(addr, port));
-      if (--it->second == kSpilled - 1) {
-        overflow_.erase(it);
-        users = kSpilled - 1;
-      }
-    } else if (--users == 0) {
-      --connect_ports_;
-      unlist(addr, port);
-    }
+    remove_connect(addr, port);
     return;
   }
   auto it = buckets_.find(key(addr, port));

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "models/net/address.h"
@@ -21,22 +23,25 @@ struct BindBucket {
   std::uint32_t listeners = 0;
 };
 
-// Ports chosen by connect() are counted for each local address in a short
-// sorted list while it holds few, then in a dense array over the ephemeral
-// range (a client may hold every port of it, each in TIME_WAIT); bind()
-// holders, rarer, sit in a hash map. Address 0.0.0.0 holds wildcard binds. Linux keys buckets by
-// port alone and lists the owners; per-address counts give the same answers for the hosts modelled
-// here.
+// Ports chosen by connect() are marked for each local address in a sorted list
+// while it holds few, then in a bitmap over the ephemeral range (a client may
+// hold every port of it, each in TIME_WAIT); the counts of ports shared by two
+// or more connections (to as many destinations) sit in a hash map, and so do
+// bind() holders, rarer. Address 0.0.0.0 holds wildcard binds. Linux keys
+// buckets by port alone and lists the owners; per-address counts give the same
+// answers for the hosts modelled here.
 class BindTable {
  public:
   explicit BindTable(PortRange ephemeral) : ephemeral_(ephemeral) {}
 
   [[nodiscard]] std::uint32_t connect_users(net::Ipv4 addr, std::uint16_t port) const {
     if (!ephemeral_.contains(port)) return 0;
-    for (const auto& a : dense_) {
+    for (const Address& a : connect_) {
       if (a.address != addr.value) continue;
-      const std::uint8_t n = a.count(static_cast<std::uint16_t>(port - ephemeral_.low));
-      return n == kSpilled ? overflow_.at(key(addr, port)) : n;
+      if (!a.test(static_cast<std::uint16_t>(port - ephemeral_.low))) return 0;
+      if (shared_.empty()) return 1;
+      const auto it = shared_.find(key(addr, port));
+      return it == shared_.end() ? 1 : it->second;
     }
     return 0;
   }
@@ -59,48 +64,48 @@ class BindTable {
   [[nodiscard]] std::size_t ports_in_use() const { return connect_ports_ + buckets_.size(); }
   // Heap bytes of one local address's counts with `ports` ports held in a range of `range`.
   static std::size_t bytes_for(std::uint32_t range, std::uint32_t ports) {
-    return ports <= kSparseMax ? ports * sizeof(Held) : range;
+    return ports <= list_max(range) ? std::bit_ceil(ports) * sizeof(std::uint16_t)
+                                    : words(range) * sizeof(std::uint64_t);
   }
   // Counts remove() and remove_listener() calls: a port search that found nothing finds
   // nothing again until it changes.
   [[nodiscard]] std::uint64_t removals() const { return removals_; }
 
  private:
-  // One byte a port; a port shared by 255 or more connections (to as many
-  // destinations) keeps its count in overflow_ instead.
-  static constexpr std::uint8_t kSpilled = 0xff;
-  // Past this many ports held, an address counts them in the array for good.
-  static constexpr std::size_t kSparseMax = 256;
-  struct Held {
-    std::uint16_t offset;  // from the low end of the range
-    std::uint8_t users;
-    bool operator<(std::uint16_t o) const { return offset < o; }
-  };
-  struct Dense {
+  // One local address's ports.
+  struct Address {
     std::uint32_t address;
-    std::vector<Held> sparse;         // sorted by offset, while users is empty
-    std::vector<std::uint8_t> users;  // by offset
+    std::vector<std::uint16_t> list;        // sorted offsets, while bits is null
+    std::unique_ptr<std::uint64_t[]> bits;  // by offset
 
-    [[nodiscard]] std::uint8_t count(std::uint16_t offset) const {
-      if (!users.empty()) return users[offset];
-      const auto it = std::lower_bound(sparse.begin(), sparse.end(), offset);
-      return it != sparse.end() && it->offset == offset ? it->users : 0;
+    [[nodiscard]] bool test(std::uint16_t offset) const {
+      if (bits) return ((bits[offset >> 6U] >> (offset & 63U)) & 1U) != 0;
+      return std::binary_search(list.begin(), list.end(), offset);
     }
+    void flip(std::uint16_t offset) { bits[offset >> 6U] ^= std::uint64_t{1} << (offset & 63U); }
   };
+  static constexpr std::size_t words(std::uint32_t range) { return (range + 63) / 64; }
+  // An address lists at most as many ports as its bitmap's bytes would hold, in a list
+  // whose capacity (a power of two) stays within them.
+  static constexpr std::size_t list_max(std::uint32_t range) {
+    return std::bit_floor(words(range) * sizeof(std::uint64_t) / sizeof(std::uint16_t));
+  }
   static std::uint64_t key(net::Ipv4 addr, std::uint16_t port) {
     return net::Endpoint{addr, port}.key();
   }
-  // The count of a port, listed (at 0) if it was not.
-  std::uint8_t& connect_slot(net::Ipv4 addr, std::uint16_t port);
-  // After a count fell to 0: a listed port leaves the list.
-  void unlist(net::Ipv4 addr, std::uint16_t port);
+  Address& address(net::Ipv4 addr);
+  // The address's listed ports move to its bitmap.
+  void to_bitmap(Address& a);
+  void add_connect(net::Ipv4 addr, std::uint16_t port);
+  void remove_connect(net::Ipv4 addr, std::uint16_t port);
   void erase_if_unused(boost::unordered_flat_map<std::uint64_t, BindBucket>::iterator it);
 
   PortRange ephemeral_;
-  std::vector<Dense> dense_;
+  std::vector<Address> connect_;
   std::size_t connect_ports_ = 0;
   std::uint64_t removals_ = 0;
-  boost::unordered_flat_map<std::uint64_t, std::uint32_t> overflow_;
+  // (address, port) -> holders, for ports held two or more times.
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> shared_;
   boost::unordered_flat_map<std::uint64_t, BindBucket> buckets_;
 };
 

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 namespace tcpsim::tcp {
 
@@ -22,30 +21,32 @@ class DestinationPorts {
 
   // Offsets 0 .. remaining - 1 from the low end of the range; remaining even, or 1 for a
   // one-port range, whose offset 0 is an even offset of its own.
-  explicit DestinationPorts(std::uint32_t remaining) : half_((remaining + 1) / 2) {}
+  explicit DestinationPorts(std::uint32_t remaining)
+      : half_(static_cast<std::uint16_t>((remaining + 1) / 2)) {}
 
   void set(std::uint32_t offset) {
-    ++count_;
     if (!dense_) {
-      if (sparse_.size() < kSparseMax) {
-        sparse_.insert(std::lower_bound(sparse_.begin(), sparse_.end(), offset),
-                       static_cast<std::uint16_t>(offset));
+      if (count_ < kSparseMax) {
+        list_insert(static_cast<std::uint16_t>(offset));
+        ++count_;
         return;
       }
       densify();
     }
+    ++count_;
     word(offset) |= bit(offset);
   }
   void clear(std::uint32_t offset) {
     --count_;
     if (!dense_) {
-      sparse_.erase(std::lower_bound(sparse_.begin(), sparse_.end(), offset));
+      std::uint16_t* const at = std::lower_bound(list_begin(), list_end() + 1, offset);
+      std::copy(at + 1, list_end() + 1, at);
       return;
     }
     word(offset) &= ~bit(offset);
   }
   [[nodiscard]] bool test(std::uint32_t offset) const {
-    if (!dense_) return std::binary_search(sparse_.begin(), sparse_.end(), offset);
+    if (!dense_) return std::binary_search(list_begin(), list_end(), offset);
     return (bits_[index(offset)] & bit(offset)) != 0;
   }
   [[nodiscard]] std::uint32_t count() const { return count_; }
@@ -83,19 +84,37 @@ class DestinationPorts {
     return std::uint64_t{1} << ((offset >> 1U) % 64);
   }
 
+  [[nodiscard]] const std::uint16_t* list_begin() const { return list_.get(); }
+  [[nodiscard]] const std::uint16_t* list_end() const { return list_.get() + count_; }
+  std::uint16_t* list_begin() { return list_.get(); }
+  std::uint16_t* list_end() { return list_.get() + count_; }
+  void list_insert(std::uint16_t offset) {
+    if (count_ == capacity_) {
+      capacity_ = static_cast<std::uint8_t>(std::max<std::uint32_t>(4, 2 * capacity_));
+      auto grown = std::make_unique_for_overwrite<std::uint16_t[]>(capacity_);
+      std::copy(list_begin(), list_end(), grown.get());
+      list_ = std::move(grown);
+    }
+    std::uint16_t* const at = std::lower_bound(list_begin(), list_end(), offset);
+    std::copy_backward(at, list_end(), list_end() + 1);
+    *at = offset;
+  }
+
   void densify() {
     bits_ = std::make_unique<std::uint64_t[]>(2 * words_for(half_));
     dense_ = true;
-    for (const std::uint16_t o : sparse_) word(o) |= bit(o);
-    std::vector<std::uint16_t>().swap(sparse_);
+    for (const std::uint16_t* o = list_begin(); o != list_end(); ++o) word(*o) |= bit(*o);
+    list_.reset();
+    capacity_ = 0;
   }
 
   // First index in [from, to) whose offset 2 * index + parity is not listed.
   [[nodiscard]] std::uint32_t sparse_find_zero(std::uint32_t parity, std::uint32_t from,
                                                std::uint32_t to) const {
     std::uint32_t i = from;
-    for (auto it = std::lower_bound(sparse_.begin(), sparse_.end(), (from << 1U) | parity);
-         it != sparse_.end() && i < to; ++it) {
+    for (const std::uint16_t* it =
+             std::lower_bound(list_begin(), list_end(), (from << 1U) | parity);
+         it != list_end() && i < to; ++it) {
       if ((*it & 1U) != parity) continue;
       const std::uint32_t taken = *it >> 1U;
       if (taken > i) break;
@@ -118,10 +137,11 @@ class DestinationPorts {
     return kNone;
   }
 
-  std::uint32_t half_;
-  std::uint32_t count_ = 0;
+  std::uint16_t half_;
+  std::uint8_t capacity_ = 0;  // of list_
   bool dense_ = false;
-  std::vector<std::uint16_t> sparse_;      // sorted offsets, while not dense_
+  std::uint32_t count_ = 0;
+  std::unique_ptr<std::uint16_t[]> list_;  // count_ sorted offsets, while not dense_
   std::unique_ptr<std::uint64_t[]> bits_;  // once dense_
 };
 

@@ -82,6 +82,18 @@ TEST(Network, ASmallSegmentDoesNotOvertakeALargeOneOnTheSameRoute) {
   EXPECT_EQ(n.at_b.got[1].segment.seq, 2U);
 }
 
+// A host's addresses reach another host over one route: what one address sent first is
+// not overtaken by what the other sends.
+TEST(Network, TheAddressesOfAHostShareItsRouteToAnother) {
+  ThreeHops n;
+  n.net->send(segment(ip("10.0.0.1"), ip("10.0.0.2"), 1, 960));  // due at 228 us
+  n.net->send(segment(ip("10.0.1.1"), ip("10.0.0.2"), 2, 0));    // alone it would be 143.52 us
+  n.sim.run();
+  EXPECT_EQ(n.at_b.times(), (std::vector<sim::Time>{microseconds(228), microseconds(228)}));
+  EXPECT_EQ(n.at_b.got[1].segment.seq, 2U);
+  EXPECT_EQ(n.net->routes_in_use(), 1U);
+}
+
 TEST(Network, DeliversEveryFieldIntactToTheReceiverOfTheDestinationAddress) {
   ThreeHops n;
   Recorder second_address{n.sim};
