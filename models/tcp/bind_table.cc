@@ -21,25 +21,24 @@ void BindTable::add_connect(net::Ipv4 addr, std::uint16_t port) {
   assert(ephemeral_.contains(port));
   const auto offset = static_cast<std::uint16_t>(port - ephemeral_.low);
   Address& a = address(addr);
-  if (!a.bits) {
-    const auto it = std::lower_bound(a.list.begin(), a.list.end(), offset);
-    if (it != a.list.end() && *it == offset) {
-      ++shared_.try_emplace(key(addr, port), 1).first->second;
+  if (a.bits) {
+    if (!a.test(offset)) {
+      ++connect_ports_;
+      a.flip(offset);
       return;
     }
+  } else if (const auto it = std::lower_bound(a.list.begin(), a.list.end(), offset);
+             it == a.list.end() || *it != offset) {
     ++connect_ports_;
     if (a.list.size() < list_max(ephemeral_.size())) {
       a.list.insert(it, offset);
-      return;
+    } else {
+      to_bitmap(a);
+      a.flip(offset);
     }
-    to_bitmap(a);
-  } else if (a.test(offset)) {
-    ++shared_.try_emplace(key(addr, port), 1).first->second;
     return;
-  } else {
-    ++connect_ports_;
   }
-  a.flip(offset);
+  ++shared_.try_emplace(key(addr, port), 1).first->second;  // held already
 }
 
 void BindTable::remove_connect(net::Ipv4 addr, std::uint16_t port) {

@@ -25,7 +25,7 @@ class DestinationPorts {
       : half_(static_cast<std::uint16_t>((remaining + 1) / 2)) {}
 
   void set(std::uint32_t offset) {
-    if (!dense_) {
+    if (!bits_) {
       if (count_ < kSparseMax) {
         list_insert(static_cast<std::uint16_t>(offset));
         ++count_;
@@ -37,16 +37,16 @@ class DestinationPorts {
     word(offset) |= bit(offset);
   }
   void clear(std::uint32_t offset) {
-    --count_;
-    if (!dense_) {
-      std::uint16_t* const at = std::lower_bound(list_begin(), list_end() + 1, offset);
-      std::copy(at + 1, list_end() + 1, at);
-      return;
+    if (!bits_) {
+      std::uint16_t* const at = std::lower_bound(list_begin(), list_end(), offset);
+      std::copy(at + 1, list_end(), at);
+    } else {
+      word(offset) &= ~bit(offset);
     }
-    word(offset) &= ~bit(offset);
+    --count_;
   }
   [[nodiscard]] bool test(std::uint32_t offset) const {
-    if (!dense_) return std::binary_search(list_begin(), list_end(), offset);
+    if (!bits_) return std::binary_search(list_begin(), list_end(), offset);
     return (bits_[index(offset)] & bit(offset)) != 0;
   }
   [[nodiscard]] std::uint32_t count() const { return count_; }
@@ -62,7 +62,7 @@ class DestinationPorts {
   [[nodiscard]] std::uint32_t next_free(std::uint32_t start) const {
     const std::uint32_t parity = start & 1U;
     const std::uint32_t from = start >> 1U;
-    if (!dense_) {
+    if (!bits_) {
       std::uint32_t i = sparse_find_zero(parity, from, half_);
       if (i == kNone) i = sparse_find_zero(parity, 0, from);
       return i == kNone ? kNone : (i << 1U) | parity;
@@ -102,7 +102,6 @@ class DestinationPorts {
 
   void densify() {
     bits_ = std::make_unique<std::uint64_t[]>(2 * words_for(half_));
-    dense_ = true;
     for (const std::uint16_t* o = list_begin(); o != list_end(); ++o) word(*o) |= bit(*o);
     list_.reset();
     capacity_ = 0;
@@ -139,10 +138,9 @@ class DestinationPorts {
 
   std::uint16_t half_;
   std::uint8_t capacity_ = 0;  // of list_
-  bool dense_ = false;
   std::uint32_t count_ = 0;
-  std::unique_ptr<std::uint16_t[]> list_;  // count_ sorted offsets, while not dense_
-  std::unique_ptr<std::uint64_t[]> bits_;  // once dense_
+  std::unique_ptr<std::uint16_t[]> list_;  // count_ sorted offsets, while bits_ is null
+  std::unique_ptr<std::uint64_t[]> bits_;  // past kSparseMax, for good
 };
 
 }  // namespace tcpsim::tcp
