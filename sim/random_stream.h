@@ -46,6 +46,11 @@ class RandomStream {
   std::uint32_t next_u32() { return static_cast<std::uint32_t>(engine_() >> 32U); }
   // Skips `n` draws of next_u64() (or next_u32()) in O(log n).
   void discard(std::uint64_t n) { engine_.discard(n); }
+  // What next_u32() would return after discard(n), the stream left as it is: a jump of the
+  // generator by a precomputed power of its step for n < kPeekRange (a few multiplies),
+  // discard() on a copy beyond.
+  static constexpr std::uint64_t kPeekRange = 1024;
+  [[nodiscard]] std::uint32_t peek_u32(std::uint64_t n) const;
 
   // A multiple of 2^-53 in [0, 1).
   double uniform01() { return static_cast<double>(next_u64() >> 11U) * 0x1.0p-53; }

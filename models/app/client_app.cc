@@ -49,7 +49,12 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
       size_model_of_.push_back(static_cast<std::uint32_t>(it - unique.begin()));
     }
   }
-  std::vector<MessageSizes>().swap(config_.sizes);  // its memory too, not just its elements
+  // The pool holds the destinations and their tags; with one model, no destination needs
+  // an index into sizes_. Their memory goes too, not just their elements.
+  std::vector<MessageSizes>().swap(config_.sizes);
+  std::vector<net::Endpoint>().swap(config_.destinations);
+  std::vector<std::uint32_t>().swap(config_.size_tags);
+  if (sizes_.size() == 1) std::vector<std::uint32_t>().swap(size_model_of_);
   if (config_.load == LoadModel::kClosedLoop && config_.users == 0) {
     throw std::invalid_argument("client: a closed loop needs users > 0");
   }
@@ -71,8 +76,8 @@ AppMemory ClientApp::memory(const ClientConfig& config) {
   AppMemory m;
   const AppMemory pool = ConnectionPool::heap_memory(config.pool, config.connect, dests);
   m.fixed = sizeof(ClientApp) + config.arrivals.heap_bytes() + pool.fixed +
-            (config.request_timeout > 0 ? sizeof(sim::FifoTimerList) : 0) +
-            dests * (sizeof(net::Endpoint) + 2 * sizeof(std::uint32_t)) + sizeof(SizeModel);
+            (config.request_timeout > 0 ? sizeof(sim::FifoTimerList) : 0) + sizeof(SizeModel) +
+            (config.sizes.size() > 1 ? dests * sizeof(std::uint32_t) : 0);
   m.per_connection = pool.per_connection + sizeof(InFlight) + sizeof(Request);
   return m;
 }
@@ -180,7 +185,8 @@ void ClientApp::send_on(std::uint32_t r, ConnId conn) {
     return;
   }
   const tcp::SocketId socket = pool_.socket(conn);
-  const SizeModel& sizes = sizes_[size_model_of_[pool_.destination_of(conn)]];
+  const SizeModel& sizes =
+      size_model_of_.empty() ? sizes_[0] : sizes_[size_model_of_[pool_.destination_of(conn)]];
   const std::uint64_t key = sizes.constant() ? 0 : stack_.connection_key(socket);
   const std::uint32_t k = pool_.assigned(conn) - 1;
   const std::uint32_t size = sizes.request(seed_, key, k);
@@ -417,7 +423,7 @@ void ClientApp::time_out(std::uint32_t r) {
 }
 
 std::uint32_t ClientApp::pick_destination() {
-  const auto n = static_cast<std::uint32_t>(config_.destinations.size());
+  const auto n = static_cast<std::uint32_t>(pool_.destination_count());
   if (config_.destination_policy == DestinationPolicy::kUniform) {
     return static_cast<std::uint32_t>(rng_.below(n));
   }

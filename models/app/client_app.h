@@ -197,7 +197,8 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   ConnectionPool pool_;
   std::unique_ptr<sim::FifoTimerList> timeouts_;
   std::vector<SizeModel> sizes_;              // distinct models
-  std::vector<std::uint32_t> size_model_of_;  // by destination: its model in sizes_
+  std::vector<std::uint32_t> size_model_of_;  // by destination: its model in sizes_; empty
+                                              // when sizes_ holds one
   sim::SlotPool<Request, &Request::generation> requests_;
   std::vector<InFlight> in_flight_;  // by connection id
   std::uint32_t next_destination_ = 0;

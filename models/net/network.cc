@@ -260,8 +260,8 @@ std::uint32_t Network::add_route(const Route& route, std::uint64_t stream) {
   RouteState state;
   state.shape = it->second;
   if (route.jitter > 0 || route.loss > 0) {
-    state.rng = static_cast<std::uint32_t>(route_rngs_.size());
-    route_rngs_.emplace_back(options_.seed, stream);
+    state.shape = kRandom | static_cast<std::uint32_t>(random_routes_.size());
+    random_routes_.push_back(RandomRoute{sim::RandomStream(options_.seed, stream), it->second});
   }
   routes_.push_back(state);
   return static_cast<std::uint32_t>(routes_.size() - 1);
@@ -298,7 +298,7 @@ Network::Resolved Network::resolve_pair(NodeId from, NodeId to, std::uint32_t re
     path.route = plain.route;
   }
   path.first_leg_lossy =
-      path.first_leg < routes_.size() && shapes_[routes_[path.first_leg].shape].loss > 0;
+      path.first_leg < routes_.size() && shapes_[shape_of(routes_[path.first_leg])].loss > 0;
   const auto index = static_cast<std::uint32_t>(middle_paths_.size());
   middle_paths_.push_back(path);
   return Resolved{0, kMiddle | index};
@@ -353,22 +353,26 @@ std::uint32_t Network::via_route(NodeId from, NodeId via, NodeId to) {
 }
 
 [[gnu::always_inline]] inline bool Network::lost_on(RouteState& state) {
-  const double loss = shapes_[state.shape].loss;
-  return loss > 0.0 && route_rngs_[state.rng].uniform01() < loss;
+  if ((state.shape & kRandom) == 0) return false;
+  RandomRoute& random = random_routes_[state.shape & ~kRandom];
+  const double loss = shapes_[random.shape].loss;
+  return loss > 0.0 && random.rng.uniform01() < loss;
 }
 
 [[gnu::always_inline]] inline sim::Time Network::arrival_on(RouteState& state,
                                                             const Segment& segment) {
-  const Route& r = shapes_[state.shape];
+  if ((state.shape & kRandom) == 0) [[likely]] {
+    const Route& r = shapes_[state.shape];
+    return keep_order(
+        state, sim_.now() + r.latency + r.serialization(std::uint64_t{segment.len} + kHeaderBytes));
+  }
+  RandomRoute& random = random_routes_[state.shape & ~kRandom];
+  const Route& r = shapes_[random.shape];
   sim::Time at = sim_.now() + r.latency;
   if (r.jitter > 0) {
-    at +=
-        static_cast<sim::Time>(route_rngs_[state.rng].below(static_cast<std::uint64_t>(r.jitter)));
+    at += static_cast<sim::Time>(random.rng.below(static_cast<std::uint64_t>(r.jitter)));
   }
-  at += r.serialization(std::uint64_t{segment.len} + kHeaderBytes);
-  at = std::max(at, state.last_arrival);
-  state.last_arrival = at;
-  return at;
+  return keep_order(state, at + r.serialization(std::uint64_t{segment.len} + kHeaderBytes));
 }
 
 [[gnu::always_inline]] inline sim::Time Network::arrival(std::uint32_t route,

@@ -2,6 +2,7 @@
 // jitter, loss and serialization delay, in FIFO order, as one kernel event per segment.
 #pragma once
 
+#include <algorithm>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <optional>
@@ -67,7 +68,7 @@ class Network final : public sim::EventHandler {
   // several addresses, or the network has middle nodes). Routes of the same shape share one
   // Route.
   static constexpr std::size_t bytes_per_route(bool random, bool by_nodes) {
-    return (sizeof(RouteState) + (random ? sizeof(sim::RandomStream) : 0) +
+    return (sizeof(RouteState) + (random ? sizeof(RandomRoute) : 0) +
             (by_nodes ? 2 : 1) * (sizeof(std::uint64_t) + sizeof(Resolved) + 1)) *
            3 / 2;
   }
@@ -153,10 +154,19 @@ class Network final : public sim::EventHandler {
 
   // A pair's route: its shape, shared with every pair whose path has the same latency,
   // jitter, loss and links, and what is its own.
-  struct RouteState {
+  // 12 bytes: a fleet holds one per client/backend pair and direction.
+  struct [[gnu::packed, gnu::aligned(4)]] RouteState {
     sim::Time last_arrival = 0;
-    std::uint32_t shape = 0;    // index into shapes_
-    std::uint32_t rng = kNone;  // index into route_rngs_, for a shape with jitter or loss
+    // Index into shapes_, or, for a shape with jitter or loss, kRandom | index into
+    // random_routes_.
+    std::uint32_t shape = 0;
+  };
+  static_assert(sizeof(RouteState) == 12);
+  static constexpr std::uint32_t kRandom = std::uint32_t{1} << 31U;
+  // A route whose shape has jitter or loss: its own random stream.
+  struct RandomRoute {
+    sim::RandomStream rng;
+    std::uint32_t shape;  // index into shapes_
   };
   struct RouteHash {
     std::size_t operator()(const Route& r) const;
@@ -219,7 +229,18 @@ class Network final : public sim::EventHandler {
   void deliver_at(sim::Time at, const Segment& segment, std::uint32_t receiver);
   // A middle path's flow hint in `resolved.route` is the gateway's to update.
   void transmit(const Segment& segment, Resolved& resolved);
+  [[nodiscard]] std::uint32_t shape_of(const RouteState& state) const {
+    return (state.shape & kRandom) == 0 ? state.shape
+                                        : random_routes_[state.shape & ~kRandom].shape;
+  }
   bool lost_on(RouteState& state);
+  // A segment arrives no earlier than the last one on its route: `at` or that arrival.
+  static sim::Time keep_order(RouteState& state, sim::Time at) {
+    const sim::Time last = state.last_arrival;
+    at = std::max(at, last);
+    state.last_arrival = at;
+    return at;
+  }
   sim::Time arrival_on(RouteState& state, const Segment& segment);
   sim::Time arrival(std::uint32_t route, const Segment& segment);
   // Out of line, so that transmit() stays as lean as without middle nodes. Returns the
@@ -246,7 +267,7 @@ class Network final : public sim::EventHandler {
   std::vector<RouteState> routes_;
   std::vector<Route> shapes_;
   boost::unordered_flat_map<Route, std::uint32_t, RouteHash> shape_index_;
-  std::vector<sim::RandomStream> route_rngs_;
+  std::vector<RandomRoute> random_routes_;
 
   // Middle nodes, by node id (empty while there are none).
   bool has_middle_nodes_ = false;

@@ -19,7 +19,6 @@
 #include "models/tcp/time_wait_reuse.h"
 #include "models/tcp/time_wait_slots.h"
 #include "sim/simulator.h"
-#include "sim/slot_pool.h"
 
 namespace tcpsim::tcp {
 
@@ -61,20 +60,17 @@ class ConnectionTable {
     if (t.local.port < low_ || offset >= remaining_) return;
     const std::uint64_t key = destination_key(t);
     const auto it = destinations_.find(key);
-    DestinationPorts& d = bitmaps_[it->second];
+    DestinationPorts& d = it->second;
     d.clear(offset);
     if (blocked_.tracks(t.local.address, t.remote.address)) {
       blocked_.remove(key, offset, d.count() == 0);
     }
-    if (d.count() == 0) {
-      bitmaps_.free(it->second);
-      destinations_.erase(it);
-    }
+    if (d.count() == 0) destinations_.erase(it);
   }
   // The most ports of the range that one destination holds; a walk over the destinations.
   [[nodiscard]] std::uint32_t busiest_destination_ports() const {
     std::uint32_t most = 0;
-    for (const auto& [key, slot] : destinations_) most = std::max(most, bitmaps_[slot].count());
+    for (const auto& [key, ports] : destinations_) most = std::max(most, ports.count());
     return most;
   }
   // Hands a 4-tuple from one record to another with the same tuple.
@@ -92,7 +88,7 @@ class ConnectionTable {
   [[nodiscard]] const DestinationPorts* ports_toward(net::Ipv4 local,
                                                      const net::Endpoint& remote) const {
     const auto it = destinations_.find(destination_key({{local, 0}, remote}));
-    return it == destinations_.end() ? nullptr : &bitmaps_[it->second];
+    return it == destinations_.end() ? nullptr : &it->second;
   }
 
   // Keeps, from now on, the ports toward each destination that connect() cannot take even by
@@ -147,19 +143,17 @@ class ConnectionTable {
         std::find(addrs.begin(), addrs.end(), t.local.address) - addrs.begin());
     return tcp::destination_key(local, t.remote);
   }
-  // A freed bitmap is empty and is reused as it is, so steady churn allocates nothing.
+  // A destination's entry goes when its last port does: a server listening inside the range
+  // would otherwise keep one per client port it ever saw.
   DestinationPorts& ports_for(std::uint64_t key) {
-    const auto [it, added] = destinations_.try_emplace(key, 0);
-    if (added) it->second = bitmaps_.allocate(remaining_);
-    return bitmaps_[it->second];
+    return destinations_.try_emplace(key, remaining_).first->second;
   }
 
   Source source_;
   boost::unordered_flat_set<std::uint32_t, Hash, Equal> set_;
   std::uint32_t low_;
   std::uint32_t remaining_;
-  boost::unordered_flat_map<std::uint64_t, std::uint32_t> destinations_;
-  sim::SlotPool<DestinationPorts> bitmaps_;
+  boost::unordered_flat_map<std::uint64_t, DestinationPorts> destinations_;
   ReuseBlockedPorts blocked_;
 };
 

@@ -7,13 +7,15 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 namespace tcpsim::tcp {
 
 // A destination holding few ports (most of a fleet's: a client spreads its connections over
 // many backends) keeps them as a short sorted list; past kSparseMax it switches to a bitmap
-// over the range for good, so steady churn allocates nothing either way.
+// over the range for good. One 16-byte object either way: the list and the bitmap share one
+// array, the bitmap's 64-bit words read and written whole.
 class DestinationPorts {
  public:
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
@@ -25,7 +27,7 @@ class DestinationPorts {
       : half_(static_cast<std::uint16_t>((remaining + 1) / 2)) {}
 
   void set(std::uint32_t offset) {
-    if (!bits_) {
+    if (!dense()) {
       if (count_ < kSparseMax) {
         list_insert(static_cast<std::uint16_t>(offset));
         ++count_;
@@ -34,20 +36,24 @@ class DestinationPorts {
       densify();
     }
     ++count_;
-    word(offset) |= bit(offset);
+    store_word(index(offset), word(index(offset)) | bit(offset));
   }
   void clear(std::uint32_t offset) {
-    if (!bits_) {
+    if (!dense()) {
       std::uint16_t* const at = std::lower_bound(list_begin(), list_end(), offset);
       std::copy(at + 1, list_end(), at);
-    } else {
-      word(offset) &= ~bit(offset);
+      --count_;
+      if (count_ + 2 * kListStep <= capacity_) [[unlikely]] {
+        resize_list(capacity_ - kListStep);
+      }
+      return;
     }
+    store_word(index(offset), word(index(offset)) & ~bit(offset));
     --count_;
   }
   [[nodiscard]] bool test(std::uint32_t offset) const {
-    if (!bits_) return std::binary_search(list_begin(), list_end(), offset);
-    return (bits_[index(offset)] & bit(offset)) != 0;
+    if (!dense()) return std::binary_search(list_begin(), list_end(), offset);
+    return (word(index(offset)) & bit(offset)) != 0;
   }
   [[nodiscard]] std::uint32_t count() const { return count_; }
 
@@ -62,38 +68,59 @@ class DestinationPorts {
   [[nodiscard]] std::uint32_t next_free(std::uint32_t start) const {
     const std::uint32_t parity = start & 1U;
     const std::uint32_t from = start >> 1U;
-    if (!bits_) {
+    if (!dense()) {
       std::uint32_t i = sparse_find_zero(parity, from, half_);
       if (i == kNone) i = sparse_find_zero(parity, 0, from);
       return i == kNone ? kNone : (i << 1U) | parity;
     }
-    const std::uint64_t* b = &bits_[parity * words_for(half_)];
-    std::uint32_t i = find_zero(b, from, half_);
-    if (i == kNone) i = find_zero(b, 0, from);
+    const std::size_t first = parity * words_for(half_);
+    std::uint32_t i = find_zero(first, from, half_);
+    if (i == kNone) i = find_zero(first, 0, from);
     return i == kNone ? kNone : (i << 1U) | parity;
   }
 
  private:
+  static constexpr std::uint8_t kDense = 0xff;  // in capacity_: store_ holds the bitmap
+  static constexpr std::size_t kWordUnits = sizeof(std::uint64_t) / sizeof(std::uint16_t);
+
+  [[nodiscard]] bool dense() const { return capacity_ == kDense; }
   static std::size_t words_for(std::uint32_t half) { return (half + 63) / 64; }
   // The bitmap holds the even offsets' words, then the odd ones'.
   [[nodiscard]] std::size_t index(std::uint32_t offset) const {
     return (offset & 1U) * words_for(half_) + (offset >> 1U) / 64;
   }
-  std::uint64_t& word(std::uint32_t offset) { return bits_[index(offset)]; }
+  [[nodiscard]] std::uint64_t word(std::size_t i) const {
+    std::uint64_t w;
+    std::memcpy(&w, store_.get() + i * kWordUnits, sizeof w);
+    return w;
+  }
+  void store_word(std::size_t i, std::uint64_t w) {
+    std::memcpy(store_.get() + i * kWordUnits, &w, sizeof w);
+  }
   static std::uint64_t bit(std::uint32_t offset) {
     return std::uint64_t{1} << ((offset >> 1U) % 64);
   }
 
-  [[nodiscard]] const std::uint16_t* list_begin() const { return list_.get(); }
-  [[nodiscard]] const std::uint16_t* list_end() const { return list_.get() + count_; }
-  std::uint16_t* list_begin() { return list_.get(); }
-  std::uint16_t* list_end() { return list_.get() + count_; }
+  [[nodiscard]] const std::uint16_t* list_begin() const { return store_.get(); }
+  [[nodiscard]] const std::uint16_t* list_end() const { return store_.get() + count_; }
+  std::uint16_t* list_begin() { return store_.get(); }
+  std::uint16_t* list_end() { return store_.get() + count_; }
+  // The list grows and shrinks kListStep entries at a time, from kListFirst: sizes that fill
+  // the allocator's 16-byte classes (24, 40, 56 ... bytes), each a little above the count, so
+  // that a destination's usual count does not keep a doubled list from one peak. It shrinks
+  // two steps below its size, so a count moving across a step does not reallocate each time.
+  static constexpr std::uint32_t kListFirst = 12;
+  static constexpr std::uint32_t kListStep = 8;
+  void resize_list(std::uint32_t capacity) {
+    capacity_ = static_cast<std::uint8_t>(capacity);
+    auto moved = std::make_unique_for_overwrite<std::uint16_t[]>(capacity_);
+    std::copy(list_begin(), list_end(), moved.get());
+    store_ = std::move(moved);
+  }
   void list_insert(std::uint16_t offset) {
     if (count_ == capacity_) {
-      capacity_ = static_cast<std::uint8_t>(std::max<std::uint32_t>(4, 2 * capacity_));
-      auto grown = std::make_unique_for_overwrite<std::uint16_t[]>(capacity_);
-      std::copy(list_begin(), list_end(), grown.get());
-      list_ = std::move(grown);
+      resize_list(capacity_ == 0 ? kListFirst
+                                 : std::min<std::uint32_t>(kSparseMax, capacity_ + kListStep));
     }
     std::uint16_t* const at = std::lower_bound(list_begin(), list_end(), offset);
     std::copy_backward(at, list_end(), list_end() + 1);
@@ -101,10 +128,12 @@ class DestinationPorts {
   }
 
   void densify() {
-    bits_ = std::make_unique<std::uint64_t[]>(2 * words_for(half_));
-    for (const std::uint16_t* o = list_begin(); o != list_end(); ++o) word(*o) |= bit(*o);
-    list_.reset();
-    capacity_ = 0;
+    const std::unique_ptr<std::uint16_t[]> list = std::move(store_);
+    store_ = std::make_unique<std::uint16_t[]>(2 * words_for(half_) * kWordUnits);
+    capacity_ = kDense;
+    for (const std::uint16_t* o = list.get(); o != list.get() + count_; ++o) {
+      store_word(index(*o), word(index(*o)) | bit(*o));
+    }
   }
 
   // First index in [from, to) whose offset 2 * index + parity is not listed.
@@ -122,11 +151,12 @@ class DestinationPorts {
     return i < to ? i : kNone;
   }
 
-  // First clear bit in [from, to).
-  static std::uint32_t find_zero(const std::uint64_t* b, std::uint32_t from, std::uint32_t to) {
+  // First clear bit in [from, to) of the bitmap whose first word is word(first).
+  [[nodiscard]] std::uint32_t find_zero(std::size_t first, std::uint32_t from,
+                                        std::uint32_t to) const {
     std::uint32_t i = from;
     while (i < to) {
-      const std::uint64_t free = ~b[i / 64] >> (i % 64);
+      const std::uint64_t free = ~word(first + i / 64) >> (i % 64);
       if (free != 0) {
         const std::uint32_t found = i + static_cast<std::uint32_t>(std::countr_zero(free));
         return found < to ? found : kNone;
@@ -136,11 +166,11 @@ class DestinationPorts {
     return kNone;
   }
 
+  // count_ sorted offsets in a list of capacity_, or with capacity_ kDense the bitmap.
+  std::unique_ptr<std::uint16_t[]> store_;
   std::uint16_t half_;
-  std::uint8_t capacity_ = 0;  // of list_
-  std::uint32_t count_ = 0;
-  std::unique_ptr<std::uint16_t[]> list_;  // count_ sorted offsets, while bits_ is null
-  std::unique_ptr<std::uint64_t[]> bits_;  // past kSparseMax, for good
+  std::uint16_t count_ = 0;  // at most 2 * half_ <= 65,534
+  std::uint8_t capacity_ = 0;
 };
 
 }  // namespace tcpsim::tcp

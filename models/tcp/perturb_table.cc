@@ -3,15 +3,15 @@
 namespace tcpsim::tcp {
 
 std::uint32_t PerturbTable::start(std::size_t slot) const {
-  sim::RandomStream draws = origin_;
-  draws.discard(slot);
-  return draws.next_u32();
+  static_assert(kSlots <= sim::RandomStream::kPeekRange);
+  return origin_.peek_u32(slot);
 }
 
-void PerturbTable::fill() {
+void PerturbTable::widen() {
   values_ = std::make_unique_for_overwrite<std::uint32_t[]>(kSlots);
   sim::RandomStream draws = origin_;
-  for (std::size_t slot = 0; slot < kSlots; ++slot) values_[slot] = draws.next_u32();
+  for (std::size_t slot = 0; slot < kSlots; ++slot) values_[slot] = draws.next_u32() + steps_[slot];
+  steps_.reset();
 }
 
 }  // namespace tcpsim::tcp

@@ -11,8 +11,10 @@
 namespace tcpsim::tcp {
 
 // Slot k starts at the k-th next_u32() of the stream given at construction or reset(), which
-// then moves past all kSlots draws, as filling the array there would. The array is allocated
-// at the first add(), so that a host that never connects (a server) holds none of it.
+// then moves past all kSlots draws, as filling the array there would. A slot's value is that
+// start plus the steps added to it: the steps are kept in 16 bits each, allocated at the
+// first add() (a host that never connects, a server, holds none), and the table switches to
+// whole 32-bit values for good once a slot's steps pass 16 bits.
 class PerturbTable {
  public:
   static constexpr std::size_t kSlots = 1024;
@@ -23,27 +25,39 @@ class PerturbTable {
   void reset(sim::RandomStream& rng) {
     origin_ = rng;
     rng.discard(kSlots);
+    steps_.reset();
     values_.reset();
   }
 
   [[nodiscard]] std::uint32_t operator[](std::size_t slot) const {
-    return values_ ? values_[slot] : start(slot);
+    if (values_) return values_[slot];
+    return start(slot) + (steps_ ? steps_[slot] : 0U);
   }
   void add(std::size_t slot, std::uint32_t step) {
-    if (!values_) [[unlikely]] {
-      fill();
+    if (values_) {
+      values_[slot] += step;
+      return;
     }
+    if (!steps_) [[unlikely]] {
+      steps_ = std::make_unique<std::uint16_t[]>(kSlots);
+    }
+    if (const std::uint32_t sum = steps_[slot] + step; sum <= 0xffffU) [[likely]] {
+      steps_[slot] = static_cast<std::uint16_t>(sum);
+      return;
+    }
+    widen();
     values_[slot] += step;
   }
 
-  // Bytes held once a connect() has used the table.
-  static constexpr std::size_t bytes() { return kSlots * sizeof(std::uint32_t); }
+  // Bytes held once a connect() has used the table, while its steps fit in 16 bits.
+  static constexpr std::size_t bytes() { return kSlots * sizeof(std::uint16_t); }
 
  private:
   [[nodiscard]] std::uint32_t start(std::size_t slot) const;
-  void fill();
+  void widen();
 
   sim::RandomStream origin_;
+  std::unique_ptr<std::uint16_t[]> steps_;  // until values_
   std::unique_ptr<std::uint32_t[]> values_;
 };
 

@@ -47,10 +47,8 @@ StackMemory TcpStack::memory(const KernelSettings& settings, std::size_t address
   m.per_socket = sizeof(TcpSocket) + sim::Simulator::bytes_per_timer() + entry(sizeof(SocketId));
   m.per_record = TimeWaitRing::bytes_per_record() + entry(sizeof(std::uint32_t));
   m.per_ring = TimeWaitRing::bytes_per_ring();
-  // A destination's set of ports, empty, in its pool at a doubling vector's mean load (with
-  // its place on the free stack), and its entry in the destination table.
-  m.per_destination = (sizeof(DestinationPorts) + sizeof(std::uint32_t)) * 4 / 3 +
-                      entry(sizeof(std::uint64_t) + sizeof(std::uint32_t));
+  // A destination's set of ports, empty, in its entry of the destination table.
+  m.per_destination = entry(sizeof(std::uint64_t) + sizeof(DestinationPorts));
   m.range = range > 1 ? range & ~1U : range;
   return m;
 }

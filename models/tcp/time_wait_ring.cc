@@ -50,9 +50,8 @@ void TimeWaitRing::start_chunk(sim::Time base) {
     chunk_mask_ = new_mask;
   }
   std::unique_ptr<Chunk>& slot = chunks_[chunk & chunk_mask_];
-  if (!spare_.empty()) {
-    slot = std::move(spare_.back());
-    spare_.pop_back();
+  if (spare_) {
+    slot = std::move(spare_);
   } else {
     slot = std::make_unique<Chunk>();
     ++allocated_;
@@ -64,8 +63,8 @@ void TimeWaitRing::start_chunk(sim::Time base) {
 // Hands back the chunk holding position p, which the head has passed.
 void TimeWaitRing::release_chunk(Position p) {
   std::unique_ptr<Chunk>& done = chunks_[(p >> kChunkBits) & chunk_mask_];
-  if (spare_.size() < kMaxSpareChunks) {
-    spare_.push_back(std::move(done));
+  if (!spare_) {
+    spare_ = std::move(done);
   } else {
     done.reset();
     --allocated_;

@@ -78,11 +78,11 @@ class TimeWaitRing {
   // header and pointer included.
   static constexpr std::size_t bytes_per_record();
   // What a ring that holds records keeps besides them: on average one chunk's room in the
-  // partly filled chunks at its two ends, and its spare chunks.
+  // partly filled chunks at its two ends, and its spare chunk.
   static constexpr std::size_t bytes_per_ring();
   // Records pushed and not erased.
   [[nodiscard]] std::size_t live() const { return live_; }
-  // Chunks allocated, spares included.
+  // Chunks allocated, the spare included.
   [[nodiscard]] std::size_t chunks_allocated() const { return allocated_; }
   // Heap bytes held: chunks and the ring of chunk pointers.
   [[nodiscard]] std::size_t bytes() const {
@@ -121,13 +121,13 @@ class TimeWaitRing {
  private:
   using Position = std::uint64_t;  // absolute; ids are positions modulo 2^kIdBits
 
-  // 64 records a chunk keeps a nearly idle host's ring small. A chunk's
-  // records expire within 2^40 ns (18 min) of its base; one that would not starts a
-  // new chunk and the old one ends early.
-  static constexpr unsigned kChunkBits = 6;
+  // 32 records a chunk keep a nearly idle host's ring small and a busy one's partly filled
+  // ends short. One passed chunk is kept for the next, so that steady churn allocates
+  // nothing; more go back to the allocator. A chunk's records expire within 2^40 ns
+  // (18 min) of its base; one that would not starts a new chunk and the old one ends early.
+  static constexpr unsigned kChunkBits = 5;
   static constexpr std::uint32_t kChunkSize = 1U << kChunkBits;
   static constexpr Position kInChunk = kChunkSize - 1;
-  static constexpr std::size_t kMaxSpareChunks = 2;
   static constexpr std::size_t kInitialChunks = 4;
   static constexpr sim::Time kMaxOffset = (sim::Time{1} << 40U) - 1;
   static sim::Time offset_of(const TimeWaitSock& r) {
@@ -170,7 +170,7 @@ class TimeWaitRing {
   sim::EventKind kind_;
   std::vector<std::unique_ptr<Chunk>> chunks_;  // ring, by chunk number & chunk_mask_
   Position chunk_mask_ = 0;
-  std::vector<std::unique_ptr<Chunk>> spare_;
+  std::unique_ptr<Chunk> spare_;
   std::size_t allocated_ = 0;
   Position head_ = 0;  // the oldest record or hole
   Position tail_ = 0;  // one past the newest
@@ -183,7 +183,7 @@ constexpr std::size_t TimeWaitRing::bytes_per_record() {
 }
 
 constexpr std::size_t TimeWaitRing::bytes_per_ring() {
-  return (1 + kMaxSpareChunks) * (sizeof(Chunk) + sizeof(std::unique_ptr<Chunk>));
+  return 2 * (sizeof(Chunk) + sizeof(std::unique_ptr<Chunk>));
 }
 
 }  // namespace tcpsim::tcp

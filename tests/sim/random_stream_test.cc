@@ -58,6 +58,22 @@ TEST(RandomStream, DiscardSkipsExactlyThatManyDraws) {
   EXPECT_EQ(skipped.next_u32(), drawn.next_u32());
 }
 
+TEST(RandomStream, PeekGivesTheDrawAfterADiscardAndLeavesTheStream) {
+  RandomStream stream(9, 4);
+  stream.next_u64();  // from a state other than the first
+  RandomStream drawn = stream;
+  std::vector<std::uint32_t> ahead;
+  for (std::uint64_t n = 0; n < RandomStream::kPeekRange + 3; ++n)
+    ahead.push_back(drawn.next_u32());
+  for (std::uint64_t n = 0; n < ahead.size(); ++n) ASSERT_EQ(stream.peek_u32(n), ahead[n]) << n;
+  EXPECT_EQ(stream.peek_u32(5000), [&] {
+    RandomStream copy = stream;
+    copy.discard(5000);
+    return copy.next_u32();
+  }());
+  EXPECT_EQ(stream.next_u32(), ahead[0]);
+}
+
 TEST(RandomStream, DifferentSeedGivesDifferentDraws) {
   const auto base = draws(42, 7, 100);
   for (std::uint64_t seed : {0ULL, 1ULL, 41ULL, 43ULL, 42ULL << 32U}) {

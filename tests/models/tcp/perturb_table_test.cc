@@ -43,6 +43,28 @@ TEST(PerturbTable, AddMovesOneSlotAndTheOthersKeepTheirStart) {
   for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
 }
 
+// A slot's steps outgrow 16 bits (a scan of most of the range adds its length): the table
+// turns to whole values, which wrap at 2^32 as the kernel's u32 array does.
+TEST(PerturbTable, StepsPastSixteenBitsKeepExactValues) {
+  sim::RandomStream eager(3, 11);
+  sim::RandomStream lazy(3, 11);
+  std::vector<std::uint32_t> expected = filled(eager);
+  PerturbTable table(lazy);
+  table.add(9, 65'535);
+  expected[9] += 65'535;
+  table.add(10, 40'000);
+  expected[10] += 40'000;
+  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+  table.add(10, 25'536);  // 65,536: past 16 bits
+  expected[10] += 25'536;
+  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+  for (int i = 0; i < 150'000; ++i) {  // 4.5e9 in all: past 2^32
+    table.add(7, 30'000);
+    expected[7] += 30'000;
+  }
+  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+}
+
 // After a crash the kernel's table is drawn afresh: from where the stream then stands.
 TEST(PerturbTable, ResetDrawsNewStartsFromTheStream) {
   sim::RandomStream eager(2, 2);
