@@ -76,8 +76,10 @@ class ClientNode final : public WorldNode {
     app::ClientConfig config = client_.config;
     if (client_.source_address) config.connect.source_address = *client_.source_address;
     if (client_.source_ports) config.connect.source_ports = *client_.source_ports;
+    // One copy for the group: each host keeps only its own state.
+    const auto shared = std::make_shared<const app::ClientConfig>(std::move(config));
     for (auto& host : world.hosts[static_cast<std::size_t>(client_.group)]) {
-      apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), config, world.seed,
+      apps_.push_back(std::make_unique<app::ClientApp>(world.sim, host->stack(), shared, world.seed,
                                                        world.next_app_id(), nullptr,
                                                        &world.response_streams));
       apps_.back()->record_latencies_in(latencies_);

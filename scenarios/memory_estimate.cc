@@ -146,6 +146,7 @@ class Estimator {
     const double active = std::min(1.0, connects);
     from.app_fixed += static_cast<double>(m.fixed);
     shared_ += static_cast<double>(app::ClientLatencies::memory(kLatencySpan));  // the node's
+    shared_ += static_cast<double>(c.config.arrivals.heap_bytes());  // its hosts share the config
     from.sockets += load.open;
     from.open += load.open;
     from.opened += load.opened;

@@ -106,10 +106,12 @@ void build_network(WorldModel& w, const ResolvedScenario& sc, const MemoryEstima
   std::uint64_t host_id = 0;
   w.hosts.resize(sc.groups.size());
   for (std::size_t g = 0; g < sc.groups.size(); ++g) {
+    const auto kernel = std::make_shared<const tcp::KernelSettings>(sc.groups[g].kernel);
     for (std::size_t i = 0; i < sc.groups[g].host_addresses.size(); ++i) {
-      w.hosts[g].push_back(std::make_unique<tcp::HostStack>(w.sim, *w.network, sc.groups[g].kernel,
+      w.hosts[g].push_back(std::make_unique<tcp::HostStack>(w.sim, *w.network, kernel,
                                                             sc.groups[g].host_addresses[i], w.seed,
                                                             host_id++, group_nodes[g][i]));
+      w.hosts[g].back()->stack().share_time_wait_chunks(w.time_wait_chunks);
     }
   }
 }

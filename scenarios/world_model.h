@@ -25,6 +25,8 @@ struct WorldModel {
   sim::Simulator sim;
   net::Topology topology;
   std::unique_ptr<net::Network> network;
+  // The TIME_WAIT chunks every host's ring has passed, for the next that needs one.
+  tcp::TimeWaitRing::ChunkCache time_wait_chunks;
   // hosts[g][i]: host i of scenario group g, and its node in the topology.
   std::vector<std::vector<std::unique_ptr<tcp::HostStack>>> hosts;
   std::vector<std::vector<net::NodeId>> host_nodes;

@@ -110,61 +110,53 @@ ArrivalProcess ArrivalProcess::trace(std::vector<sim::Time> times) {
   return p;
 }
 
-void ArrivalProcess::start(sim::Time origin) {
-  origin_ = origin;
-  carry_ns_ = 0;
-  period_end_ = -1;
-  on_ = true;
-  trace_pos_ = 0;
-}
-
-sim::Time ArrivalProcess::next(sim::Time now, sim::RandomStream& rng) {
+sim::Time ArrivalProcess::next(Cursor& c, sim::Time now, sim::RandomStream& rng) const {
   switch (kind_) {
     case Kind::kConstant:
-      return next_constant(now);
+      return next_constant(c, now);
     case Kind::kPoisson:
       return advance(now, rng.exponential(1.0 / rate_));
     case Kind::kOnOff:
-      return next_on_off(now, rng);
+      return next_on_off(c, now, rng);
     case Kind::kPiecewiseLinear:
-      return next_piecewise(now, rng);
+      return next_piecewise(c, now, rng);
     case Kind::kDiurnal:
-      return next_diurnal(now, rng);
+      return next_diurnal(c, now, rng);
     case Kind::kTrace:
-      return next_trace();
+      return next_trace(c);
   }
   return kNever;
 }
 
-sim::Time ArrivalProcess::next_constant(sim::Time now) {
-  const double total = static_cast<double>(sim::kSecond) / rate_ + carry_ns_;
+sim::Time ArrivalProcess::next_constant(Cursor& c, sim::Time now) const {
+  const double total = static_cast<double>(sim::kSecond) / rate_ + c.carry_ns;
   const double whole = std::floor(total);
-  carry_ns_ = total - whole;
+  c.carry_ns = total - whole;
   const auto gap = static_cast<sim::Time>(whole);
   return now > sim::kTimeMax - gap ? kNever : now + gap;
 }
 
 // Memorylessness makes the draw exact: an exponential gap that overshoots the
 // end of an on period is discarded and drawn afresh when the next one starts.
-sim::Time ArrivalProcess::next_on_off(sim::Time now, sim::RandomStream& rng) {
-  if (period_end_ < 0) {
-    on_ = true;
-    period_end_ = advance(origin_, draw_seconds(on_duration_, rng));
+sim::Time ArrivalProcess::next_on_off(Cursor& c, sim::Time now, sim::RandomStream& rng) const {
+  if (c.period_end < 0) {
+    c.on = true;
+    c.period_end = advance(c.origin, draw_seconds(on_duration_, rng));
   }
-  sim::Time t = std::max(now, origin_);
+  sim::Time t = std::max(now, c.origin);
   while (t != kNever) {
-    if (period_end_ <= t) {
-      on_ = !on_;
-      period_end_ = advance(period_end_, draw_seconds(on_ ? on_duration_ : off_duration_, rng));
+    if (c.period_end <= t) {
+      c.on = !c.on;
+      c.period_end = advance(c.period_end, draw_seconds(c.on ? on_duration_ : off_duration_, rng));
       continue;
     }
-    if (!on_) {
-      t = period_end_;
+    if (!c.on) {
+      t = c.period_end;
       continue;
     }
     const sim::Time candidate = advance(t, rng.exponential(1.0 / rate_));
-    if (candidate < period_end_) return candidate;
-    t = period_end_;
+    if (candidate < c.period_end) return candidate;
+    t = c.period_end;
   }
   return kNever;
 }
@@ -173,19 +165,20 @@ sim::Time ArrivalProcess::next_on_off(sim::Time now, sim::RandomStream& rng) {
 // the x solving integral_t^{t+x} rate = E, piece by piece. On a piece with
 // rate r + s u, r x + s x^2 / 2 = E gives x = 2E / (r + sqrt(r^2 + 2 s E)),
 // which stays accurate for s near 0 and for s < 0.
-sim::Time ArrivalProcess::next_piecewise(sim::Time now, sim::RandomStream& rng) const {
+sim::Time ArrivalProcess::next_piecewise(const Cursor& c, sim::Time now,
+                                         sim::RandomStream& rng) const {
   double e = rng.exponential(1.0);
-  sim::Time t = std::max(now, origin_);
-  const sim::Time rel = t - origin_;
+  sim::Time t = std::max(now, c.origin);
+  const sim::Time rel = t - c.origin;
   auto it = std::upper_bound(pieces_.begin(), pieces_.end(), rel,
                              [](sim::Time v, const Piece& p) { return v < p.start; });
   std::size_t i = it == pieces_.begin() ? 0 : static_cast<std::size_t>(it - pieces_.begin()) - 1;
   while (true) {
     const Piece& p = pieces_[i];
-    const double r0 = std::max(0.0, p.rate + p.slope * sim::to_seconds(t - origin_ - p.start));
+    const double r0 = std::max(0.0, p.rate + p.slope * sim::to_seconds(t - c.origin - p.start));
     const bool last = i + 1 == pieces_.size();
     if (!last) {
-      const sim::Time end = origin_ + pieces_[i + 1].start;
+      const sim::Time end = c.origin + pieces_[i + 1].start;
       const double len = sim::to_seconds(end - t);
       const double mass = r0 * len + 0.5 * p.slope * len * len;
       if (e >= mass) {
@@ -201,8 +194,8 @@ sim::Time ArrivalProcess::next_piecewise(sim::Time now, sim::RandomStream& rng) 
   }
 }
 
-double ArrivalProcess::diurnal_rate(sim::Time t) const {
-  const sim::Time in_period = ((t - origin_) % period_ + period_) % period_;
+double ArrivalProcess::diurnal_rate(sim::Time origin, sim::Time t) const {
+  const sim::Time in_period = ((t - origin) % period_ + period_) % period_;
   const double angle =
       2.0 * std::numbers::pi * static_cast<double>(in_period) / static_cast<double>(period_) +
       phase_;
@@ -211,19 +204,20 @@ double ArrivalProcess::diurnal_rate(sim::Time t) const {
 
 // Thinning (Lewis and Shedler): candidates at the peak rate, each kept with
 // probability rate(t) / peak.
-sim::Time ArrivalProcess::next_diurnal(sim::Time now, sim::RandomStream& rng) const {
+sim::Time ArrivalProcess::next_diurnal(const Cursor& c, sim::Time now,
+                                       sim::RandomStream& rng) const {
   const double peak = rate_ * (1.0 + amplitude_);
-  sim::Time t = std::max(now, origin_);
+  sim::Time t = std::max(now, c.origin);
   while (true) {
     t = advance(t, rng.exponential(1.0 / peak));
     if (t == kNever) return kNever;
-    if (rng.uniform01() * peak < diurnal_rate(t)) return t;
+    if (rng.uniform01() * peak < diurnal_rate(c.origin, t)) return t;
   }
 }
 
-sim::Time ArrivalProcess::next_trace() {
-  if (trace_pos_ >= trace_.size()) return kNever;
-  return origin_ + trace_[trace_pos_++];
+sim::Time ArrivalProcess::next_trace(Cursor& c) const {
+  if (c.trace_pos >= trace_.size()) return kNever;
+  return c.origin + trace_[c.trace_pos++];
 }
 
 double ArrivalProcess::peak_arrivals(sim::Time window, sim::Time horizon) const {
@@ -240,7 +234,7 @@ double ArrivalProcess::peak_arrivals(sim::Time window, sim::Time horizon) const 
   constexpr int kSamples = 1000;
   for (int k = 0; k <= kSamples; ++k) {
     const auto t = static_cast<sim::Time>(static_cast<double>(horizon) * k / kSamples);
-    peak = std::max(peak, rate_at(origin_ + t));
+    peak = std::max(peak, rate_at(cursor_.origin + t));
   }
   return peak * sim::to_seconds(window);
 }
@@ -255,7 +249,7 @@ double ArrivalProcess::rate_at(sim::Time t) const {
       return rate_ * on / (on + off_duration_.mean());
     }
     case Kind::kPiecewiseLinear: {
-      const sim::Time rel = t - origin_;
+      const sim::Time rel = t - cursor_.origin;
       auto it = std::upper_bound(pieces_.begin(), pieces_.end(), rel,
                                  [](sim::Time v, const Piece& p) { return v < p.start; });
       if (it == pieces_.begin()) return 0;
@@ -263,7 +257,7 @@ double ArrivalProcess::rate_at(sim::Time t) const {
       return std::max(0.0, p.rate + p.slope * sim::to_seconds(rel - p.start));
     }
     case Kind::kDiurnal:
-      return diurnal_rate(t);
+      return diurnal_rate(cursor_.origin, t);
     case Kind::kTrace:
       return 0;
   }

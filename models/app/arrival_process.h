@@ -52,10 +52,22 @@ class ArrivalProcess {
   // Replays recorded arrival times (non-decreasing, non-negative offsets).
   static ArrivalProcess trace(std::vector<sim::Time> times);
 
+  // Where one driver of the process is: its origin, trace position and on/off phase. Hosts
+  // that share one process each keep their own.
+  struct Cursor {
+    sim::Time origin = 0;
+    double carry_ns = 0;        // constant: the fraction of a nanosecond owed
+    sim::Time period_end = -1;  // on/off: end of the current period, -1 before the first
+    std::size_t trace_pos = 0;
+    bool on = true;
+  };
+
   // Resets the state (trace position, on/off phase) and sets the origin.
-  void start(sim::Time origin);
+  void start(sim::Time origin) { cursor_ = Cursor{.origin = origin}; }
   // The next arrival at or after `now`, or kNever.
-  sim::Time next(sim::Time now, sim::RandomStream& rng);
+  sim::Time next(sim::Time now, sim::RandomStream& rng) { return next(cursor_, now, rng); }
+  // The same for a cursor kept outside: Cursor{.origin = origin} starts it.
+  sim::Time next(Cursor& cursor, sim::Time now, sim::RandomStream& rng) const;
 
   // The intensity at time t (absolute) of the processes with a deterministic
   // rate profile; on/off reports its long-run mean rate.
@@ -79,12 +91,12 @@ class ArrivalProcess {
 
   ArrivalProcess(Kind kind, double rate) : kind_(kind), rate_(rate) {}
 
-  sim::Time next_constant(sim::Time now);
-  sim::Time next_on_off(sim::Time now, sim::RandomStream& rng);
-  sim::Time next_piecewise(sim::Time now, sim::RandomStream& rng) const;
-  sim::Time next_diurnal(sim::Time now, sim::RandomStream& rng) const;
-  sim::Time next_trace();
-  [[nodiscard]] double diurnal_rate(sim::Time t) const;
+  sim::Time next_constant(Cursor& c, sim::Time now) const;
+  sim::Time next_on_off(Cursor& c, sim::Time now, sim::RandomStream& rng) const;
+  sim::Time next_piecewise(const Cursor& c, sim::Time now, sim::RandomStream& rng) const;
+  sim::Time next_diurnal(const Cursor& c, sim::Time now, sim::RandomStream& rng) const;
+  sim::Time next_trace(Cursor& c) const;
+  [[nodiscard]] double diurnal_rate(sim::Time origin, sim::Time t) const;
 
   Kind kind_ = Kind::kTrace;
   double rate_ = 0;  // constant, Poisson, on-rate, diurnal mean
@@ -96,11 +108,7 @@ class ArrivalProcess {
   std::vector<Piece> pieces_;
   std::vector<sim::Time> trace_;
 
-  sim::Time origin_ = 0;
-  double carry_ns_ = 0;        // constant: the fraction of a nanosecond owed
-  sim::Time period_end_ = -1;  // on/off: end of the current period, -1 before the first
-  bool on_ = true;
-  std::size_t trace_pos_ = 0;
+  Cursor cursor_;
 };
 
 }  // namespace tcpsim::app

@@ -10,36 +10,44 @@ namespace tcpsim::app {
 ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig config,
                      std::uint64_t seed, std::uint64_t entity, RequestObserver* observer,
                      ResponseStreams* streams)
+    : ClientApp(sim, stack, std::make_shared<const ClientConfig>(std::move(config)), seed, entity,
+                observer, streams) {}
+
+ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack,
+                     std::shared_ptr<const ClientConfig> config, std::uint64_t seed,
+                     std::uint64_t entity, RequestObserver* observer, ResponseStreams* streams)
     : sim_(sim),
       stack_(stack),
       config_(std::move(config)),
       rng_(seed, entity),
       self_(sim.add_handler(*this)),
       observer_(observer),
-      streams_(config_.pool.kind == PoolKind::kMultiplexed ? streams : nullptr),
-      pool_(sim, stack, config_.pool, config_.connect, config_.destinations, *this, &rng_,
-            config_.size_tags),
+      streams_(config_->pool.kind == PoolKind::kMultiplexed ? streams : nullptr),
+      pool_(sim, stack, config_->pool, config_->connect,
+            std::span<const net::Endpoint>(config_->destinations), *this, &rng_,
+            std::span<const std::uint32_t>(config_->size_tags)),
       seed_(seed) {
-  if (!config_.size_of.empty()) {
-    if (config_.size_of.size() != config_.destinations.size()) {
+  const ClientConfig& c = *config_;
+  if (!c.size_of.empty()) {
+    if (c.size_of.size() != c.destinations.size()) {
       throw std::invalid_argument("client: size_of must be empty or one per destination");
     }
-    for (const std::uint32_t model : config_.size_of) {
-      if (model >= config_.sizes.size()) {
+    for (const std::uint32_t model : c.size_of) {
+      if (model >= c.sizes.size()) {
         throw std::invalid_argument("client: size_of names a model past sizes");
       }
     }
-    for (const MessageSizes& s : config_.sizes) sizes_.emplace_back(s);
-    size_model_of_ = std::move(config_.size_of);
+    for (const MessageSizes& s : c.sizes) sizes_.emplace_back(s);
+    size_model_of_ = c.size_of;
   } else {
-    if (!config_.sizes.empty() && config_.sizes.size() != config_.destinations.size()) {
+    if (!c.sizes.empty() && c.sizes.size() != c.destinations.size()) {
       throw std::invalid_argument("client: sizes must be empty or one per destination");
     }
-    if (config_.sizes.empty()) config_.sizes.resize(config_.destinations.size());
+    const std::vector<MessageSizes> defaults(c.sizes.empty() ? c.destinations.size() : 0);
     // Destinations share their size model when they have the same one (every backend of a
     // group, as a rule): a host keeps one copy of each, not one per destination.
     std::vector<MessageSizes> unique;
-    for (const MessageSizes& s : config_.sizes) {
+    for (const MessageSizes& s : c.sizes.empty() ? defaults : c.sizes) {
       auto it = std::find(unique.begin(), unique.end(), s);
       if (it == unique.end()) {
         unique.push_back(s);
@@ -49,35 +57,35 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig con
       size_model_of_.push_back(static_cast<std::uint32_t>(it - unique.begin()));
     }
   }
-  // The pool holds the destinations and their tags; with one model, no destination needs
-  // an index into sizes_. Their memory goes too, not just their elements.
-  std::vector<MessageSizes>().swap(config_.sizes);
-  std::vector<net::Endpoint>().swap(config_.destinations);
-  std::vector<std::uint32_t>().swap(config_.size_tags);
-  if (sizes_.size() == 1) std::vector<std::uint32_t>().swap(size_model_of_);
-  if (config_.load == LoadModel::kClosedLoop && config_.users == 0) {
+  if (!size_index_needed(c)) std::vector<std::uint32_t>().swap(size_model_of_);
+  if (c.load == LoadModel::kClosedLoop && c.users == 0) {
     throw std::invalid_argument("client: a closed loop needs users > 0");
   }
-  if (config_.stop < config_.start) throw std::invalid_argument("client: stop before start");
-  if (config_.request_timeout < 0) {
+  if (c.stop < c.start) throw std::invalid_argument("client: stop before start");
+  if (c.request_timeout < 0) {
     throw std::invalid_argument("client: request_timeout must be >= 0");
   }
-  if (config_.request_timeout > 0) {
-    timeouts_ =
-        std::make_unique<sim::FifoTimerList>(sim, config_.request_timeout, *this, kTimedOut);
+  if (c.request_timeout > 0) {
+    timeouts_ = std::make_unique<sim::FifoTimerList>(sim, c.request_timeout, *this, kTimedOut);
   }
-  if (config_.connect_only && config_.pool.kind != PoolKind::kNone) {
+  if (c.connect_only && c.pool.kind != PoolKind::kNone) {
     throw std::invalid_argument("client: connect_only needs a pool of kind none");
   }
+}
+
+bool ClientApp::size_index_needed(const ClientConfig& config) {
+  if (!config.size_of.empty()) return config.sizes.size() > 1;
+  return std::any_of(config.sizes.begin(), config.sizes.end(),
+                     [&](const MessageSizes& s) { return !(s == config.sizes.front()); });
 }
 
 AppMemory ClientApp::memory(const ClientConfig& config) {
   const std::size_t dests = config.destinations.size();
   AppMemory m;
   const AppMemory pool = ConnectionPool::heap_memory(config.pool, config.connect, dests);
-  m.fixed = sizeof(ClientApp) + config.arrivals.heap_bytes() + pool.fixed +
+  m.fixed = sizeof(ClientApp) + pool.fixed +
             (config.request_timeout > 0 ? sizeof(sim::FifoTimerList) : 0) + sizeof(SizeModel) +
-            (config.sizes.size() > 1 ? dests * sizeof(std::uint32_t) : 0);
+            (size_index_needed(config) ? dests * sizeof(std::uint32_t) : 0);
   m.per_connection = pool.per_connection + sizeof(InFlight) + sizeof(Request);
   return m;
 }
@@ -85,14 +93,14 @@ AppMemory ClientApp::memory(const ClientConfig& config) {
 void ClientApp::start() {
   pool_.start();
   if (observer_ != nullptr) return;
-  if (config_.load == LoadModel::kOpenLoop) {
-    config_.arrivals.start(config_.start);
-    const sim::Time t = config_.arrivals.next(config_.start, rng_);
-    if (t < config_.stop) sim_.schedule(t, self_, kArrival, 0);
+  if (config_->load == LoadModel::kOpenLoop) {
+    arrivals_ = ArrivalProcess::Cursor{.origin = config_->start};
+    const sim::Time t = config_->arrivals.next(arrivals_, config_->start, rng_);
+    if (t < config_->stop) sim_.schedule(t, self_, kArrival, 0);
     return;
   }
-  for (std::uint32_t u = 0; u < config_.users; ++u) {
-    sim_.schedule(config_.start + draw(config_.think_time), self_, kThinkDone, u);
+  for (std::uint32_t u = 0; u < config_->users; ++u) {
+    sim_.schedule(config_->start + draw(config_->think_time), self_, kThinkDone, u);
   }
 }
 
@@ -114,8 +122,8 @@ void ClientApp::handle(const sim::Event& event) {
     case kArrival: {
       if (!may_issue()) return;
       issue(kNoUser);
-      const sim::Time t = config_.arrivals.next(sim_.now(), rng_);
-      if (t < config_.stop && may_issue()) sim_.schedule(t, self_, kArrival, 0);
+      const sim::Time t = config_->arrivals.next(arrivals_, sim_.now(), rng_);
+      if (t < config_->stop && may_issue()) sim_.schedule(t, self_, kArrival, 0);
       return;
     }
     case kThinkDone:
@@ -133,8 +141,8 @@ void ClientApp::handle(const sim::Event& event) {
 }
 
 bool ClientApp::may_issue() const {
-  return sim_.now() < config_.stop &&
-         (config_.max_requests == 0 || counters_.requests_issued < config_.max_requests);
+  return sim_.now() < config_->stop &&
+         (config_->max_requests == 0 || counters_.requests_issued < config_->max_requests);
 }
 
 void ClientApp::submit(std::uint32_t tag) {
@@ -153,14 +161,14 @@ void ClientApp::issue(std::uint32_t user) {
   req.next_on_conn = kNil;
   if (timeouts_) {
     req.abandoned = false;  // never set without timeouts
-    if (!config_.retry.on_timeout) req.timeout = timeouts_->add(r, req.generation);
+    if (!config_->retry.on_timeout) req.timeout = timeouts_->add(r, req.generation);
   }
   ++counters_.requests_issued;
   attempt(r);
 }
 
 void ClientApp::attempt(std::uint32_t r) {
-  if (timeouts_ && config_.retry.on_timeout) {
+  if (timeouts_ && config_->retry.on_timeout) {
     requests_[r].timeout = timeouts_->add(r, requests_[r].generation);
   }
   const Acquired a = pool_.acquire(r, requests_[r].dest);
@@ -179,7 +187,7 @@ void ClientApp::attempt(std::uint32_t r) {
 }
 
 void ClientApp::send_on(std::uint32_t r, ConnId conn) {
-  if (config_.connect_only) [[unlikely]] {
+  if (config_->connect_only) [[unlikely]] {
     pool_.release(conn);
     complete(r);
     return;
@@ -313,12 +321,12 @@ void ClientApp::on_connection_lost(ConnId conn, tcp::SocketError /*error*/) {
 
 void ClientApp::attempt_failed(std::uint32_t r, RequestFailure failure) {
   Request& req = requests_[r];
-  if (req.attempts < config_.retry.max_retries) {
+  if (req.attempts < config_->retry.max_retries) {
     ++req.attempts;
     ++counters_.retries;
     req.stage = Stage::kBackoff;
-    if (timeouts_ && config_.retry.on_timeout) timeouts_->cancel(req.timeout);
-    sim_.schedule_after(draw(config_.retry.backoff), self_, kRetry, r, req.generation);
+    if (timeouts_ && config_->retry.on_timeout) timeouts_->cancel(req.timeout);
+    sim_.schedule_after(draw(config_->retry.backoff), self_, kRetry, r, req.generation);
     return;
   }
   fail(r, failure);
@@ -373,7 +381,7 @@ void ClientApp::finish(std::uint32_t r, const RequestFailure* failure) {
     return;
   }
   if (user != kNoUser && may_issue()) {
-    const sim::Time next = std::max(sim_.now() + draw(config_.think_time), issued + kMinUserCycle);
+    const sim::Time next = std::max(sim_.now() + draw(config_->think_time), issued + kMinUserCycle);
     sim_.schedule(next, self_, kThinkDone, user);
   }
 }
@@ -382,7 +390,7 @@ void ClientApp::finish(std::uint32_t r, const RequestFailure* failure) {
 // retried with RetryPolicy::on_timeout.
 void ClientApp::time_out(std::uint32_t r) {
   Request& req = requests_[r];
-  const bool retry = config_.retry.on_timeout && req.attempts < config_.retry.max_retries;
+  const bool retry = config_->retry.on_timeout && req.attempts < config_->retry.max_retries;
   switch (req.stage) {
     case Stage::kWaiting:
       pool_.cancel_wait(req.waiter_or_conn);
@@ -424,7 +432,7 @@ void ClientApp::time_out(std::uint32_t r) {
 
 std::uint32_t ClientApp::pick_destination() {
   const auto n = static_cast<std::uint32_t>(pool_.destination_count());
-  if (config_.destination_policy == DestinationPolicy::kUniform) {
+  if (config_->destination_policy == DestinationPolicy::kUniform) {
     return static_cast<std::uint32_t>(rng_.below(n));
   }
   const std::uint32_t d = next_destination_;

@@ -109,6 +109,10 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
   ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, ClientConfig config, std::uint64_t seed,
             std::uint64_t entity, RequestObserver* observer = nullptr,
             ResponseStreams* streams = nullptr);
+  // The same, with a config shared by the clients of a host group.
+  ClientApp(sim::Simulator& sim, tcp::TcpStack& stack, std::shared_ptr<const ClientConfig> config,
+            std::uint64_t seed, std::uint64_t entity, RequestObserver* observer = nullptr,
+            ResponseStreams* streams = nullptr);
   ClientApp(const ClientApp&) = delete;
   ClientApp& operator=(const ClientApp&) = delete;
 
@@ -139,6 +143,9 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
 
   // Where a request is: what request_timeout must undo.
   enum class Stage : std::uint8_t { kWaiting, kOnConnection, kBackoff };
+
+  // Destinations need an index into the host's size models: the config has two distinct ones.
+  static bool size_index_needed(const ClientConfig& config);
 
   struct Request {
     sim::Time issued = 0;
@@ -189,7 +196,8 @@ class ClientApp final : public sim::EventHandler, private PoolUser {
 
   sim::Simulator& sim_;
   tcp::TcpStack& stack_;
-  ClientConfig config_;
+  std::shared_ptr<const ClientConfig> config_;
+  ArrivalProcess::Cursor arrivals_;
   sim::RandomStream rng_;
   sim::HandlerId self_;
   RequestObserver* observer_;

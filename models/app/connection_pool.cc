@@ -46,12 +46,27 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
                                const ConnectOptions& options,
                                std::vector<net::Endpoint> destinations, PoolUser& user,
                                sim::RandomStream* rng, const std::vector<std::uint32_t>& syn_tags)
+    : ConnectionPool(sim, stack, config, options, std::span<const net::Endpoint>(destinations),
+                     user, rng, std::span<const std::uint32_t>(syn_tags)) {
+  owned_ = std::make_unique<Owned>(Owned{config, options, std::move(destinations), syn_tags});
+  config_ = &owned_->config;
+  options_ = &owned_->options;
+  destinations_ = owned_->destinations;
+  syn_tags_ = owned_->syn_tags;
+}
+
+ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
+                               const ConnectOptions& options,
+                               std::span<const net::Endpoint> destinations, PoolUser& user,
+                               sim::RandomStream* rng, std::span<const std::uint32_t> syn_tags)
     : sim_(sim),
       stack_(stack),
-      config_(config),
-      options_(options),
+      config_(&config),
+      options_(&options),
       user_(user),
       self_(sim.add_handler(*this)),
+      destinations_(destinations),
+      syn_tags_(syn_tags),
       rng_(rng) {
   const std::vector<std::string> problems = config.validate();
   if (!problems.empty()) {
@@ -119,10 +134,6 @@ ConnectionPool::ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const 
   if (!syn_tags.empty() && syn_tags.size() != destinations.size()) {
     throw std::invalid_argument("pool: syn_tags must be empty or one per destination");
   }
-  for (std::size_t i = 0; i < destinations.size(); ++i) {
-    dests_[i].endpoint = destinations[i];
-    if (!syn_tags.empty()) dests_[i].syn_tag = syn_tags[i];
-  }
   if (config.idle_timeout > 0)
     idle_timers_ =
         std::make_unique<sim::FifoTimerList>(sim, config.idle_timeout, *this, kIdleExpired);
@@ -166,7 +177,7 @@ Acquired ConnectionPool::acquire(std::uint32_t request, std::uint32_t destinatio
       if (e != tcp::SocketError::kOk) {
         return {Acquired::Outcome::kFailed, kNil, AcquireFailure::kConnect, e};
       }
-    } else if (waiting_ >= config_.max_waiting) {
+    } else if (waiting_ >= config_->max_waiting) {
       ++counters_.rejected;
       return {Acquired::Outcome::kFailed, kNil, AcquireFailure::kPoolFull, tcp::SocketError::kOk};
     }
@@ -231,7 +242,7 @@ void ConnectionPool::release(ConnId c, bool reusable) {
 }
 
 ConnId ConnectionPool::pick_available(const Dest& d) const {
-  return config_.reuse == ReuseOrder::kLifo ? d.avail.back() : d.avail.front();
+  return config_->reuse == ReuseOrder::kLifo ? d.avail.back() : d.avail.front();
 }
 
 void ConnectionPool::assign(ConnId c) {
@@ -323,7 +334,7 @@ void ConnectionPool::leave_idle(ConnId c) {
 tcp::SocketError ConnectionPool::open(std::uint32_t d) {
   const ConnId c = conns_.next();
   ++counters_.connects_attempted;
-  const double f = options_.linger_zero_fraction;
+  const double f = options_->linger_zero_fraction;
   const bool linger_zero = f >= 1 || (f > 0 && rng_->uniform01() < f);
   std::uint16_t port = 0;
   const tcp::Opened o = start_socket(c, d, linger_zero, port);
@@ -364,8 +375,8 @@ tcp::Opened ConnectionPool::start_socket(ConnId c, std::uint32_t d, bool linger_
       port = source_ports_[d].take();
       if (port == 0) return {tcp::kNoSocket, tcp::SocketError::kEaddrnotavail};
     }
-    const tcp::Opened o = start_connect(stack_, *this, c, dests_[d].endpoint, source, options_,
-                                        linger_zero, dests_[d].syn_tag, port);
+    const tcp::Opened o = start_connect(stack_, *this, c, destinations_[d], source, *options_,
+                                        linger_zero, syn_tags_.empty() ? 0 : syn_tags_[d], port);
     if (!ranged_ || o.error == tcp::SocketError::kOk) return o;
     source_ports_[d].give_back(port);
     port = 0;
@@ -377,7 +388,7 @@ tcp::Opened ConnectionPool::start_socket(ConnId c, std::uint32_t d, bool linger_
 // recently used idle connection (of another destination) is closed to make it.
 bool ConnectionPool::room_to_open(std::uint32_t d) {
   if (dests_[d].total >= per_destination_) return false;
-  if (total_ < config_.max_total) return true;
+  if (total_ < config_->max_total) return true;
   const ConnId victim = idle_list_.front();
   if (victim == kNil) return false;
   ++counters_.closed_excess_idle;
@@ -396,7 +407,7 @@ void ConnectionPool::finish(ConnId c) {
   } else {
     ++counters_.closed_max_requests;
   }
-  if (options_.await_server_close && !conn.broken &&
+  if (options_->await_server_close && !conn.broken &&
       stack_.state(conn.socket) == tcp::TcpState::kEstablished) {
     detach(c);
     conn.state = ConnState::kDraining;
@@ -531,7 +542,7 @@ void ConnectionPool::supply(std::uint32_t d) {
 // At the pool-wide limit, room (made by closing idle connections) goes to the
 // destination whose oldest waiter has waited longest.
 void ConnectionPool::rebalance() {
-  if (waiting_ == 0 || config_.max_total == kUnlimited) return;
+  if (waiting_ == 0 || config_->max_total == kUnlimited) return;
   while (true) {
     std::uint32_t best = kNil;
     sim::Time oldest = sim::kTimeMax;
@@ -552,13 +563,13 @@ void ConnectionPool::rebalance() {
 
 // Keeps min_idle connections idle (or on their way) beyond what waiters need.
 void ConnectionPool::replenish(std::uint32_t d) {
-  if (config_.min_idle == 0) return;
+  if (config_->min_idle == 0) return;
   while (true) {
     const Dest& dest = dests_[d];
     const std::uint32_t for_waiters =
         (dest.waiters.size() + streams_per_conn_ - 1) / streams_per_conn_;
     if (std::uint64_t{dest.idle} + dest.connecting >=
-            std::uint64_t{config_.min_idle} + for_waiters ||
+            std::uint64_t{config_->min_idle} + for_waiters ||
         !under_limits(dest)) {
       return;
     }
@@ -570,9 +581,9 @@ void ConnectionPool::replenish(std::uint32_t d) {
 }
 
 void ConnectionPool::schedule_warmup() {
-  if (warmup_scheduled_ || config_.min_idle == 0) return;
+  if (warmup_scheduled_ || config_->min_idle == 0) return;
   warmup_scheduled_ = true;
-  sim_.schedule_after(config_.warmup_retry_delay, self_, kWarmup, 0);
+  sim_.schedule_after(config_->warmup_retry_delay, self_, kWarmup, 0);
 }
 
 std::uint32_t ConnectionPool::pop_waiter(std::uint32_t d) {
@@ -700,7 +711,7 @@ void ConnectionPool::handle(const sim::Event& event) {
       const Conn& conn = conns_[c];
       if (conn.state != ConnState::kOpen || !conn.is_idle || conn.epoch != event.a) return;
       const std::uint32_t d = conn.dest;
-      if (dests_[d].idle <= config_.min_idle) return;
+      if (dests_[d].idle <= config_->min_idle) return;
       ++counters_.closed_idle_timeout;
       close_conn(c);
       after_close(d);

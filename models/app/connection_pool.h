@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,11 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
                  const ConnectOptions& options, std::vector<net::Endpoint> destinations,
                  PoolUser& user, sim::RandomStream* rng = nullptr,
                  const std::vector<std::uint32_t>& syn_tags = {});
+  // The same with a config, options, destinations and tags the pool reads in place, which
+  // must outlive it (those of a config shared by a host group's clients).
+  ConnectionPool(sim::Simulator& sim, tcp::TcpStack& stack, const PoolConfig& config,
+                 const ConnectOptions& options, std::span<const net::Endpoint> destinations,
+                 PoolUser& user, sim::RandomStream* rng, std::span<const std::uint32_t> syn_tags);
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
@@ -186,7 +192,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
     latencies_ = &shared;
     own_latencies_.reset();
   }
-  [[nodiscard]] const PoolConfig& config() const { return config_; }
+  [[nodiscard]] const PoolConfig& config() const { return *config_; }
 
   void on_connected(tcp::SocketId socket, tcp::SocketError result) override;
   void on_data(tcp::SocketId socket, std::uint32_t bytes) override;
@@ -235,8 +241,6 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
     ListLinks links;
   };
   struct Dest {
-    net::Endpoint endpoint;
-    std::uint32_t syn_tag = 0;
     std::uint32_t total = 0;  // open and opening, not draining
     std::uint32_t connecting = 0;
     std::uint32_t idle = 0;
@@ -245,7 +249,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   };
 
   [[nodiscard]] bool under_limits(const Dest& d) const {
-    return total_ < config_.max_total && d.total < per_destination_;
+    return total_ < config_->max_total && d.total < per_destination_;
   }
   // Streams the connections being opened to `d` will bring.
   [[nodiscard]] std::uint64_t coming(const Dest& d) const {
@@ -283,10 +287,20 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
 
   sim::Simulator& sim_;
   tcp::TcpStack& stack_;
-  PoolConfig config_;
-  ConnectOptions options_;
+  const PoolConfig* config_;  // the caller's or owned_'s, as are the options and destinations
+  const ConnectOptions* options_;
   PoolUser& user_;
   sim::HandlerId self_;
+  // What the pool was given to keep.
+  struct Owned {
+    PoolConfig config;
+    ConnectOptions options;
+    std::vector<net::Endpoint> destinations;
+    std::vector<std::uint32_t> syn_tags;
+  };
+  std::unique_ptr<Owned> owned_;
+  std::span<const net::Endpoint> destinations_;
+  std::span<const std::uint32_t> syn_tags_;  // empty, or one per destination
   std::uint32_t streams_per_conn_ = 1;
   std::uint32_t per_destination_ = kUnlimited;
   std::uint32_t max_requests_ = 0;
@@ -296,7 +310,7 @@ class ConnectionPool final : public tcp::SocketOwner, public sim::EventHandler {
   sim::SlotPool<Conn, &Conn::generation> conns_;
   sim::SlotPool<Waiter, &Waiter::generation> waiters_;
   std::vector<Dest> dests_;
-  std::vector<SourcePortRange> source_ports_;  // by destination, when options_.source_ports
+  std::vector<SourcePortRange> source_ports_;  // by destination, when options_->source_ports
   bool ranged_ = false;                        // source_ports_ is in use
   IndexList idle_list_;
   std::unique_ptr<sim::FifoTimerList> idle_timers_;

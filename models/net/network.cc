@@ -36,7 +36,7 @@ Network::Network(sim::Simulator& simulator, const Topology& topology, NetworkOpt
   if (options_.expected_pairs > 0) {
     routes_.reserve(options_.expected_pairs);
     if (several_addresses) by_nodes_.reserve(options_.expected_pairs);
-    by_addresses_.reserve(options_.expected_pairs);
+    by_addresses_.reserve((options_.expected_pairs + 1) / 2);  // both directions in one
   }
   loopback_.reserve(topology.node_count());
   for (NodeId n = 0; n < topology.node_count(); ++n) {
@@ -162,15 +162,29 @@ void Network::set_filter(NodeId host, Middlebox& filter) {
 
 [[gnu::always_inline]] inline std::optional<Network::Resolved> Network::resolve_addresses(
     const Segment& segment) {
-  const std::uint64_t key = pair_key(segment.src.address.value, segment.dst.address.value);
+  const std::uint32_t src = segment.src.address.value;
+  const std::uint32_t dst = segment.dst.address.value;
+  const bool up = src < dst;
+  const std::uint64_t key = up ? pair_key(src, dst) : pair_key(dst, src);
   if (const auto it = by_addresses_.find(key); it != by_addresses_.end()) [[likely]] {
-    return it->second;
+    const std::uint32_t routed = up ? it->second.up : it->second.down;
+    if (routed != kUnresolved) [[likely]]
+      return resolved_from(routed, segment);
   }
-  return resolve_new_addresses(segment, key);
+  return resolve_new_addresses(segment, key, up);
+}
+
+Network::Resolved Network::resolved_from(std::uint32_t routed, const Segment& segment) const {
+  if (routed >= kMiddle && routed < kUnresolved) return Resolved{0, routed};
+  if (segment.dst.address.is_loopback()) {
+    const NodeId from = address_node_[address_index_.find(segment.src.address.value)->second];
+    return Resolved{routed, static_cast<std::uint32_t>(address_node_.size() + from)};
+  }
+  return Resolved{routed, address_index_.find(segment.dst.address.value)->second};
 }
 
 std::optional<Network::Resolved> Network::resolve_new_addresses(const Segment& segment,
-                                                                std::uint64_t key) {
+                                                                std::uint64_t key, bool up) {
   if (segment.src.address.is_loopback()) {
     throw std::invalid_argument("segment from loopback address " + to_string(segment.src) +
                                 " names no host: use send_from");
@@ -190,7 +204,8 @@ std::optional<Network::Resolved> Network::resolve_new_addresses(const Segment& s
     }
     resolved = resolve_pair(from, address_node_[dst->second], dst->second, src);
   }
-  by_addresses_.emplace(key, resolved);
+  PairRoutes& pair = by_addresses_[key];
+  (up ? pair.up : pair.down) = resolved.receiver >= kMiddle ? resolved.receiver : resolved.route;
   return resolved;
 }
 

@@ -63,13 +63,14 @@ class Network final : public sim::EventHandler {
  public:
   static constexpr std::uint32_t kHeaderBytes = 40;  // IPv4 + TCP headers without options
   // What a pair of hosts exchanging segments holds, one direction: its route's state, its
-  // random stream when the route has jitter or loss, and its entry in the address-pair
-  // table, at its mean load, and in the node-pair table when `by_nodes` (some node has
-  // several addresses, or the network has middle nodes). Routes of the same shape share one
-  // Route.
+  // random stream when the route has jitter or loss, and its half of the address pair's
+  // entry, at its mean load, and its entry in the node-pair table when `by_nodes` (some node
+  // has several addresses, or the network has middle nodes). Routes of the same shape share
+  // one Route.
   static constexpr std::size_t bytes_per_route(bool random, bool by_nodes) {
     return (sizeof(RouteState) + (random ? sizeof(RandomRoute) : 0) +
-            (by_nodes ? 2 : 1) * (sizeof(std::uint64_t) + sizeof(Resolved) + 1)) *
+            (sizeof(std::uint64_t) + sizeof(PairRoutes) + 1) / 2 +
+            (by_nodes ? sizeof(std::uint64_t) + sizeof(Resolved) + 1 : 0)) *
            3 / 2;
   }
   // What each attached address holds in the address tables (index, node, receiver).
@@ -178,6 +179,13 @@ class Network final : public sim::EventHandler {
     std::uint32_t route;
     std::uint32_t receiver;  // index into receivers_, or kMiddle | index into middle_paths_
   };
+  // An address pair, both directions: what each resolves to, kUnresolved until a segment
+  // takes it. A route index, kLocal or kNone; or, for a middle path, kMiddle | its index.
+  // The receiver is the destination's (found again by address), or the middle path's.
+  struct PairRoutes {
+    std::uint32_t up = kUnresolved;    // from the lower address to the higher
+    std::uint32_t down = kUnresolved;  // the other way
+  };
   // A socket's route cache holds a Resolved, plus one so that 0 means not looked up.
   static std::uint64_t to_route_cache(Resolved r) {
     return ((std::uint64_t{r.route} << 32U) | r.receiver) + 1;
@@ -217,7 +225,9 @@ class Network final : public sim::EventHandler {
   // The route of the segment's (source, destination) addresses, looked up once; nullopt, the
   // segment counted as sent and dropped, when no host owns the destination.
   std::optional<Resolved> resolve_addresses(const Segment& segment);
-  std::optional<Resolved> resolve_new_addresses(const Segment& segment, std::uint64_t key);
+  std::optional<Resolved> resolve_new_addresses(const Segment& segment, std::uint64_t key, bool up);
+  // What a known pair's direction `routed` (a PairRoutes value) resolves to for `segment`.
+  Resolved resolved_from(std::uint32_t routed, const Segment& segment) const;
   Resolved resolve(NodeId from, NodeId to, std::uint32_t receiver);
   Resolved resolve_pair(NodeId from, NodeId to, std::uint32_t receiver,
                         std::uint32_t reply_receiver);
@@ -261,7 +271,8 @@ class Network final : public sim::EventHandler {
   std::vector<NodeId> address_node_;                                       // by address index
   // Receivers by address index, then one loopback receiver per node.
   std::vector<SegmentReceiver*> receivers_;
-  boost::unordered_flat_map<std::uint64_t, Resolved> by_addresses_;
+  // (lower address, higher address) -> both directions: one entry for a pair's two routes.
+  boost::unordered_flat_map<std::uint64_t, PairRoutes> by_addresses_;
   // Node pairs' routes, where a pair can be reached by several address pairs or legs.
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_nodes_;
   std::vector<RouteState> routes_;

@@ -31,7 +31,10 @@ void BindTable::add_connect(net::Ipv4 addr, std::uint16_t port) {
              it == a.list.end() || *it != offset) {
     ++connect_ports_;
     if (a.list.size() < list_max(ephemeral_.size())) {
-      a.list.insert(it, offset);
+      const auto at = it - a.list.begin();
+      if (a.list.size() == a.list.capacity())
+        a.list.reserve(list_capacity(ephemeral_.size(), a.list.size() + 1));
+      a.list.insert(a.list.begin() + at, offset);
     } else {
       to_bitmap(a);
       a.flip(offset);

@@ -64,7 +64,7 @@ class BindTable {
   [[nodiscard]] std::size_t ports_in_use() const { return connect_ports_ + buckets_.size(); }
   // Heap bytes of one local address's counts with `ports` ports held in a range of `range`.
   static std::size_t bytes_for(std::uint32_t range, std::uint32_t ports) {
-    return ports <= list_max(range) ? std::bit_ceil(ports) * sizeof(std::uint16_t)
+    return ports <= list_max(range) ? list_capacity(range, ports) * sizeof(std::uint16_t)
                                     : words(range) * sizeof(std::uint64_t);
   }
   // Counts remove() and remove_listener() calls: a port search that found nothing finds
@@ -86,9 +86,21 @@ class BindTable {
   };
   static constexpr std::size_t words(std::uint32_t range) { return (range + 63) / 64; }
   // An address lists at most as many ports as its bitmap's bytes would hold, in a list
-  // whose capacity (a power of two) stays within them.
+  // whose capacity stays within them.
   static constexpr std::size_t list_max(std::uint32_t range) {
     return std::bit_floor(words(range) * sizeof(std::uint64_t) / sizeof(std::uint16_t));
+  }
+  // The list's capacity for `ports` in a range of `range`: a power of two up to kSmallList; past
+  // it, at least kLargeList and then whole steps of kListStep, so that a busy client's list is not
+  // up to twice what it holds. The large jump leaves behind blocks that the TIME_WAIT ring's chunks
+  // can reuse; small steps from 128 on would leave a trail of holes nothing fills.
+  static constexpr std::size_t kSmallList = 128;
+  static constexpr std::size_t kLargeList = 512;
+  static constexpr std::size_t kListStep = 64;
+  static constexpr std::size_t list_capacity(std::uint32_t range, std::size_t ports) {
+    if (ports <= kSmallList) return std::bit_ceil(ports);
+    return std::min(list_max(range),
+                    std::max(kLargeList, (ports + kListStep - 1) / kListStep * kListStep));
   }
   static std::uint64_t key(net::Ipv4 addr, std::uint16_t port) {
     return net::Endpoint{addr, port}.key();

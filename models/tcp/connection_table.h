@@ -8,6 +8,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <cstdint>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -33,8 +34,7 @@ class ConnectionTable {
       : source_{&sockets, &tws, &host_addresses},
         set_(0, Hash{&source_}, Equal{&source_}),
         low_(ephemeral.low),
-        remaining_(ephemeral.size() > 1 ? ephemeral.size() & ~1U : ephemeral.size()),
-        blocked_(tws, host_addresses, ephemeral.low, remaining_) {}
+        remaining_(ephemeral.size() > 1 ? ephemeral.size() & ~1U : ephemeral.size()) {}
   ConnectionTable(const ConnectionTable&) = delete;
   ConnectionTable& operator=(const ConnectionTable&) = delete;
 
@@ -50,7 +50,9 @@ class ConnectionTable {
     if (t.local.port < low_ || offset >= remaining_) return true;
     const std::uint64_t key = destination_key(t);
     ports_for(key).set(offset);
-    if (blocked_.tracks(t.local.address, t.remote.address)) blocked_.block(key, offset);
+    if (blocked_ && blocked_->tracks(t.local.address, t.remote.address)) {
+      blocked_->block(key, offset);
+    }
     return true;
   }
   void erase(std::uint32_t id) {
@@ -62,8 +64,8 @@ class ConnectionTable {
     const auto it = destinations_.find(key);
     DestinationPorts& d = it->second;
     d.clear(offset);
-    if (blocked_.tracks(t.local.address, t.remote.address)) {
-      blocked_.remove(key, offset, d.count() == 0);
+    if (blocked_ && blocked_->tracks(t.local.address, t.remote.address)) {
+      blocked_->remove(key, offset, d.count() == 0);
     }
     if (d.count() == 0) destinations_.erase(it);
   }
@@ -77,8 +79,8 @@ class ConnectionTable {
   void replace(std::uint32_t old_id, std::uint32_t new_id) {
     set_.erase(old_id);
     set_.insert(new_id);
-    if (blocked_.enabled() && (new_id & kTimeWaitBit) != 0) {
-      blocked_.record_made(new_id & ~kTimeWaitBit);
+    if (blocked_ && (new_id & kTimeWaitBit) != 0) {
+      blocked_->record_made(new_id & ~kTimeWaitBit);
     }
   }
   [[nodiscard]] std::size_t size() const { return set_.size(); }
@@ -94,18 +96,20 @@ class ConnectionTable {
   // Keeps, from now on, the ports toward each destination that connect() cannot take even by
   // reusing a TIME_WAIT under `reuse`, with `clock` telling the time. The table must be empty.
   void track_reuse(const TimeWaitReuse& reuse, const sim::Simulator& clock) {
-    blocked_.enable(reuse, clock);
+    blocked_ = std::make_unique<ReuseBlockedPorts>(*source_.tws, *source_.addresses,
+                                                   static_cast<std::uint16_t>(low_), remaining_,
+                                                   reuse, clock);
   }
   // Brings ports_blocked_toward() up to date: unblocks the TIME_WAITs that became reusable.
   void release_reusable() {
-    if (blocked_.enabled()) blocked_.release_due();
+    if (blocked_) blocked_->release_due();
   }
   // Ports of the ephemeral range whose connection from `local` to `remote` connect() cannot
   // take over, as of the last release_reusable(); nullptr when none has one. Needs
   // track_reuse(), and reuse possible toward the destination.
   [[nodiscard]] const DestinationPorts* ports_blocked_toward(net::Ipv4 local,
                                                              const net::Endpoint& remote) const {
-    return blocked_.toward(destination_key({{local, 0}, remote}));
+    return blocked_ ? blocked_->toward(destination_key({{local, 0}, remote})) : nullptr;
   }
 
  private:
@@ -154,7 +158,7 @@ class ConnectionTable {
   std::uint32_t low_;
   std::uint32_t remaining_;
   boost::unordered_flat_map<std::uint64_t, DestinationPorts> destinations_;
-  ReuseBlockedPorts blocked_;
+  std::unique_ptr<ReuseBlockedPorts> blocked_;  // with track_reuse()
 };
 
 }  // namespace tcpsim::tcp

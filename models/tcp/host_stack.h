@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -21,9 +22,16 @@ class HostStack final : public SegmentOutput, public net::SegmentReceiver {
   HostStack(sim::Simulator& sim, net::Network& network, const KernelSettings& settings,
             std::vector<net::Ipv4> addresses, std::uint64_t seed, std::uint64_t host_id,
             std::optional<net::NodeId> node = std::nullopt)
+      : HostStack(sim, network, std::make_shared<const KernelSettings>(settings),
+                  std::move(addresses), seed, host_id, node) {}
+  // The same with settings shared by the hosts of a group.
+  HostStack(sim::Simulator& sim, net::Network& network,
+            std::shared_ptr<const KernelSettings> settings, std::vector<net::Ipv4> addresses,
+            std::uint64_t seed, std::uint64_t host_id,
+            std::optional<net::NodeId> node = std::nullopt)
       : network_(network),
         node_(node),
-        stack_(sim, settings, std::move(addresses), *this, seed, host_id) {
+        stack_(sim, std::move(settings), std::move(addresses), *this, seed, host_id) {
     for (net::Ipv4 a : stack_.addresses()) network_.attach(a, *this);
     if (node_) network_.attach_loopback(*node_, *this);
   }

@@ -7,6 +7,12 @@ std::uint32_t PerturbTable::start(std::size_t slot) const {
   return origin_.peek_u32(slot);
 }
 
+void PerturbTable::widen_steps() {
+  steps_ = std::make_unique_for_overwrite<std::uint16_t[]>(kSlots);
+  for (std::size_t slot = 0; slot < kSlots; ++slot) steps_[slot] = steps8_[slot];
+  steps8_.reset();
+}
+
 void PerturbTable::widen() {
   values_ = std::make_unique_for_overwrite<std::uint32_t[]>(kSlots);
   sim::RandomStream draws = origin_;

@@ -11,7 +11,6 @@
 #include "models/tcp/time_wait_reuse.h"
 #include "models/tcp/time_wait_slots.h"
 #include "sim/simulator.h"
-#include "sim/slot_pool.h"
 
 namespace tcpsim::tcp {
 
@@ -30,39 +29,35 @@ inline std::uint64_t destination_key(std::uint64_t local_index, const net::Endpo
 // never reusable as such. Bitmaps exist only toward destinations where reuse is possible.
 class ReuseBlockedPorts {
  public:
+  // Tracks from an empty connection table on.
   ReuseBlockedPorts(const TimeWaitSlots& tws, const std::vector<net::Ipv4>& addresses,
-                    std::uint16_t low, std::uint32_t remaining)
-      : tws_(&tws), addresses_(&addresses), low_(low), remaining_(remaining) {}
+                    std::uint16_t low, std::uint32_t remaining, const TimeWaitReuse& reuse,
+                    const sim::Simulator& clock)
+      : tws_(&tws),
+        addresses_(&addresses),
+        low_(low),
+        remaining_(remaining),
+        reuse_(reuse),
+        clock_(&clock),
+        toward_all_(reuse.possible(net::Ipv4{0}, net::Ipv4{0})),
+        toward_loopback_(reuse.possible(net::Ipv4{0}, kLoopback)) {}
 
-  // Starts tracking; the connection table must be empty.
-  void enable(const TimeWaitReuse& reuse, const sim::Simulator& clock) {
-    reuse_ = reuse;
-    clock_ = &clock;
-    toward_all_ = reuse.possible(net::Ipv4{0}, net::Ipv4{0});
-    toward_loopback_ = reuse.possible(net::Ipv4{0}, kLoopback);
-  }
-  [[nodiscard]] bool enabled() const { return clock_ != nullptr; }
-  // reuse.possible(local, remote) once enabled, false before.
+  // reuse.possible(local, remote).
   [[nodiscard]] bool tracks(net::Ipv4 local, net::Ipv4 remote) const {
     return toward_all_ || (toward_loopback_ && (local.is_loopback() || remote.is_loopback()));
   }
 
   // `destination` is destination_key()'s, `offset` the port's in the range.
   void block(std::uint64_t destination, std::uint32_t offset) {
-    const auto [it, added] = destinations_.try_emplace(destination, 0);
-    if (added) it->second = bitmaps_.allocate(remaining_);
-    bitmaps_[it->second].set(offset);
+    destinations_.try_emplace(destination, remaining_).first->second.set(offset);
   }
   // The connection on this port is gone; `last` when it was the last one toward `destination`.
   void remove(std::uint64_t destination, std::uint32_t offset, bool last) {
     const auto it = destinations_.find(destination);
     if (it == destinations_.end()) return;
-    DestinationPorts& d = bitmaps_[it->second];
+    DestinationPorts& d = it->second;
     if (d.test(offset)) d.clear(offset);
-    if (last) {
-      bitmaps_.free(it->second);  // empty, and reused as it is
-      destinations_.erase(it);
-    }
+    if (last) destinations_.erase(it);  // empty: a blocked port has a connection
   }
   // Record `tw_id` took over the 4-tuple of a full socket or of another record.
   void record_made(std::uint32_t tw_id) {
@@ -110,7 +105,7 @@ class ReuseBlockedPorts {
 
   [[nodiscard]] const DestinationPorts* toward(std::uint64_t destination) const {
     const auto it = destinations_.find(destination);
-    return it == destinations_.end() ? nullptr : &bitmaps_[it->second];
+    return it == destinations_.end() ? nullptr : &it->second;
   }
 
  private:
@@ -147,11 +142,10 @@ class ReuseBlockedPorts {
   std::uint16_t low_;
   std::uint32_t remaining_;
   TimeWaitReuse reuse_;
-  const sim::Simulator* clock_ = nullptr;
-  bool toward_all_ = false;
-  bool toward_loopback_ = false;
-  boost::unordered_flat_map<std::uint64_t, std::uint32_t> destinations_;
-  sim::SlotPool<DestinationPorts> bitmaps_;
+  const sim::Simulator* clock_;
+  bool toward_all_;
+  bool toward_loopback_;
+  boost::unordered_flat_map<std::uint64_t, DestinationPorts> destinations_;
   std::vector<Pending> pending_;
   std::size_t head_ = 0;
   std::vector<Pending> late_;  // made with an older stamp than the queue's tail, not yet due

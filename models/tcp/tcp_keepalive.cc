@@ -8,17 +8,17 @@ namespace tcpsim::tcp {
 
 sim::Time TcpStack::keepalive_idle(const TcpSocket& sk) const {
   const std::uint16_t s = sk.options.keepalive.idle_s;
-  return s != 0 ? sim::Time{s} * sim::kSecond : settings_.tcp_keepalive_time;
+  return s != 0 ? sim::Time{s} * sim::kSecond : settings_->tcp_keepalive_time;
 }
 
 sim::Time TcpStack::keepalive_intvl(const TcpSocket& sk) const {
   const std::uint16_t s = sk.options.keepalive.intvl_s;
-  return s != 0 ? sim::Time{s} * sim::kSecond : settings_.tcp_keepalive_intvl;
+  return s != 0 ? sim::Time{s} * sim::kSecond : settings_->tcp_keepalive_intvl;
 }
 
 int TcpStack::keepalive_probes(const TcpSocket& sk) const {
   const std::uint8_t n = sk.options.keepalive.probes;
-  return n != 0 ? n : settings_.tcp_keepalive_probes;
+  return n != 0 ? n : settings_->tcp_keepalive_probes;
 }
 
 void TcpStack::set_keepalive(SocketId s, const Keepalive& keepalive) {

@@ -35,7 +35,7 @@ void TcpStack::emit(SocketId s, std::uint8_t flags, std::uint32_t seq, std::uint
   seg.src_hint = s;
   seg.dst_hint = sk.peer_hint;
   const bool syn_only = (flags & (net::kSyn | net::kAck)) == net::kSyn;
-  seg.has_timestamp = syn_only ? settings_.tcp_timestamps : sk.ts_ok;
+  seg.has_timestamp = syn_only ? settings_->tcp_timestamps : sk.ts_ok;
   if (syn_only) seg.syn_tag = sk.options.syn_tag;
   if (seg.has_timestamp) {
     seg.tsval = sk.ts_offset + now_ms();
@@ -77,7 +77,7 @@ void TcpStack::send_data_and_fin(SocketId s) {
   const bool idle = sk.snd_una == sk.snd_nxt;
   bool sent = false;
   while (sk.pending_send > 0) {
-    const std::uint32_t len = std::min(sk.pending_send, settings_.mss);
+    const std::uint32_t len = std::min(sk.pending_send, settings_->mss);
     sk.pending_send -= len;
     const bool last = sk.pending_send == 0 && sk.shut_wr && !sk.fin_sent;
     emit(s, static_cast<std::uint8_t>(net::kAck | net::kPsh | (last ? net::kFin : 0)), sk.snd_nxt,

@@ -40,8 +40,8 @@ bool TcpStack::bind_conflict(net::Ipv4 addr, std::uint16_t port, bool reuseaddr,
 // connect(), then the other parity; any holder of a port conflicts.
 SocketError TcpStack::pick_bind_port(SocketId s, net::Ipv4 addr) {
   TcpSocket& sk = sockets_[s];
-  const std::uint32_t low = settings_.ip_local_port_range.low;
-  const std::uint32_t high = settings_.ip_local_port_range.high + 1U;
+  const std::uint32_t low = settings_->ip_local_port_range.low;
+  const std::uint32_t high = settings_->ip_local_port_range.high + 1U;
   std::uint32_t remaining = high - low;
   if (remaining > 1) remaining &= ~1U;
   std::uint32_t offset = static_cast<std::uint32_t>(rng_.below(remaining)) | 1U;
@@ -78,7 +78,7 @@ bool TcpStack::tw_reusable(std::uint32_t tw_id, bool port_preset) const {
 }
 
 TimeWaitReuse TcpStack::track_time_wait_reuse() {
-  const TimeWaitReuse reuse = TimeWaitReuse::from(settings_);
+  const TimeWaitReuse reuse = TimeWaitReuse::from(*settings_);
   if (reuse.timestamps && reuse.mode != 0) connections_.track_reuse(reuse, sim_);
   return reuse;
 }
@@ -115,8 +115,8 @@ SocketError TcpStack::pick_connect_port(SocketId s, net::Ipv4 saddr, net::Endpoi
 
 TcpStack::ConnectScan TcpStack::scan_connect_ports(net::Ipv4 saddr, net::Endpoint remote,
                                                    bool probe_each) const {
-  const std::uint32_t low = settings_.ip_local_port_range.low;
-  const std::uint32_t high = settings_.ip_local_port_range.high + 1U;
+  const std::uint32_t low = settings_->ip_local_port_range.low;
+  const std::uint32_t high = settings_->ip_local_port_range.high + 1U;
   std::uint32_t remaining = high - low;
   if (remaining > 1) remaining &= ~1U;
   const std::uint64_t port_offset =

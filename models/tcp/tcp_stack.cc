@@ -11,24 +11,30 @@ namespace tcpsim::tcp {
 TcpStack::TcpStack(sim::Simulator& sim, const KernelSettings& settings,
                    std::vector<net::Ipv4> addresses, SegmentOutput& output, std::uint64_t seed,
                    std::uint64_t host_id)
+    : TcpStack(sim, std::make_shared<const KernelSettings>(settings), std::move(addresses), output,
+               seed, host_id) {}
+
+TcpStack::TcpStack(sim::Simulator& sim, std::shared_ptr<const KernelSettings> shared,
+                   std::vector<net::Ipv4> addresses, SegmentOutput& output, std::uint64_t seed,
+                   std::uint64_t host_id)
     : sim_(sim),
-      settings_(settings),
+      settings_(std::move(shared)),
       host_addresses_(std::move(addresses)),
       addresses_(host_addresses_),
       output_(output),
       self_(sim.add_handler(*this)),
       rng_(seed, host_id),
       secret_(rng_.next_u64()),
-      tws_(sim, settings.time_wait_length, self_, kTimeWaitExpired, wheel_),
-      connections_(sockets_, tws_, addresses_, settings.ip_local_port_range),
-      binds_(settings.ip_local_port_range),
-      fin_wait2_timers_(sim, std::min(settings.tcp_fin_timeout, kTimeWaitLen), *this,
+      tws_(sim, settings_->time_wait_length, self_, kTimeWaitExpired, wheel_),
+      connections_(sockets_, tws_, addresses_, settings_->ip_local_port_range),
+      binds_(settings_->ip_local_port_range),
+      fin_wait2_timers_(sim, std::min(settings_->tcp_fin_timeout, kTimeWaitLen), *this,
                         kFinWait2Expired) {
   if (host_addresses_.empty() || host_addresses_.size() > 255) {
     throw std::invalid_argument("TcpStack: a host needs 1 to 255 addresses");
   }
-  if (!settings_.ip_local_reserved_ports.empty()) reserved_.assign(65536, false);
-  for (const PortRange& r : settings_.ip_local_reserved_ports) {
+  if (!settings_->ip_local_reserved_ports.empty()) reserved_.assign(65536, false);
+  for (const PortRange& r : settings_->ip_local_reserved_ports) {
     for (std::uint32_t p = r.low; p <= r.high; ++p) reserved_[p] = true;
   }
 }
@@ -154,7 +160,7 @@ bool TcpStack::add_local_address(net::Ipv4 address) {
 // Socket calls
 
 Opened TcpStack::socket(SocketOwner& owner, std::uint64_t user) {
-  if (fds_ >= settings_.nofile) {
+  if (fds_ >= settings_->nofile) {
     ++counters_.emfile;
     return {kNoSocket, SocketError::kEmfile};
   }
@@ -202,7 +208,7 @@ SocketError TcpStack::listen(SocketId s, int backlog) {
   TcpSocket& sk = sockets_[s];
   if (sk.state == TcpState::kListen) {
     sk.backlog = std::min<std::uint32_t>(static_cast<std::uint32_t>(std::max(backlog, 0)),
-                                         settings_.somaxconn);
+                                         settings_->somaxconn);
     return SocketError::kOk;
   }
   if (sk.state != TcpState::kClosed || sk.tuple.remote.port != 0) return SocketError::kEinval;
@@ -216,7 +222,7 @@ SocketError TcpStack::listen(SocketId s, int backlog) {
   binds_.add_listener(sk.tuple.local.address, sk.tuple.local.port);
   sk.listening = true;
   sk.backlog = std::min<std::uint32_t>(static_cast<std::uint32_t>(std::max(backlog, 0)),
-                                       settings_.somaxconn);
+                                       settings_->somaxconn);
   set_state(s, TcpState::kListen);
   return SocketError::kOk;
 }
@@ -275,7 +281,7 @@ void TcpStack::start_active_open(SocketId s) {
   sk.snd_una = sk.iss;
   sk.snd_nxt = sk.iss + 1;
   sk.retransmits = 0;
-  sk.rto = settings_.tcp_timeout_init;
+  sk.rto = settings_->tcp_timeout_init;
   sk.first_sent = sim_.now();
   ++counters_.active_opens;
   set_state(s, TcpState::kSynSent);
@@ -287,7 +293,7 @@ Opened TcpStack::accept(SocketId listener, SocketOwner& owner, std::uint64_t use
   TcpSocket& l = sockets_[listener];
   if (l.state != TcpState::kListen) return {kNoSocket, SocketError::kEinval};
   if (l.accept_head == kNoSocket) return {kNoSocket, SocketError::kEagain};
-  if (fds_ >= settings_.nofile) {
+  if (fds_ >= settings_->nofile) {
     ++counters_.emfile;
     return {kNoSocket, SocketError::kEmfile};  // the connection stays queued
   }
@@ -468,8 +474,8 @@ void TcpStack::abort(SocketId s, SocketError error, bool send_reset) {
 // peer's FIN, as a compact record when that is at most 60 s.
 void TcpStack::orphan_fin_wait2(SocketId s) {
   TcpSocket& sk = sockets_[s];
-  if (settings_.tcp_fin_timeout > kTimeWaitLen) {
-    sim_.arm(sk.timer, wheel_.expiry(sim_.now(), settings_.tcp_fin_timeout - kTimeWaitLen), self_,
+  if (settings_->tcp_fin_timeout > kTimeWaitLen) {
+    sim_.arm(sk.timer, wheel_.expiry(sim_.now(), settings_->tcp_fin_timeout - kTimeWaitLen), self_,
              kRetransmit, s);
     return;
   }

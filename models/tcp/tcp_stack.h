@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -88,6 +89,10 @@ class TcpStack final : public sim::EventHandler {
  public:
   TcpStack(sim::Simulator& sim, const KernelSettings& settings, std::vector<net::Ipv4> addresses,
            SegmentOutput& output, std::uint64_t seed, std::uint64_t host_id);
+  // The same with settings shared by the hosts of a group.
+  TcpStack(sim::Simulator& sim, std::shared_ptr<const KernelSettings> settings,
+           std::vector<net::Ipv4> addresses, SegmentOutput& output, std::uint64_t seed,
+           std::uint64_t host_id);
   TcpStack(const TcpStack&) = delete;
   TcpStack& operator=(const TcpStack&) = delete;
 
@@ -152,7 +157,10 @@ class TcpStack final : public sim::EventHandler {
   [[nodiscard]] std::uint32_t sockets_alive() const { return sockets_alive_; }
   [[nodiscard]] std::uint32_t minisockets_alive() const { return tw_alive_; }
   [[nodiscard]] const TcpCounters& counters() const { return counters_; }
-  [[nodiscard]] const KernelSettings& settings() const { return settings_; }
+  [[nodiscard]] const KernelSettings& settings() const { return *settings_; }
+  // The TIME_WAIT ring's passed chunks go to `cache`, shared with other hosts' rings, which
+  // must outlive the stack.
+  void share_time_wait_chunks(TimeWaitRing::ChunkCache& cache) { tws_.ring.share_chunks(cache); }
   // The host's own addresses, as configured; 127/8 is local besides them (loopback).
   [[nodiscard]] const std::vector<net::Ipv4>& addresses() const { return host_addresses_; }
   // Subscribers connect here, for metrics, tests and traces.
@@ -287,8 +295,8 @@ class TcpStack final : public sim::EventHandler {
   void on_fin_wait2_timer(std::uint32_t slot, std::uint32_t generation);
 
   sim::Simulator& sim_;
-  KernelSettings settings_;
-  TimerWheel wheel_{static_cast<std::uint32_t>(settings_.hz)};
+  std::shared_ptr<const KernelSettings> settings_;
+  TimerWheel wheel_{static_cast<std::uint32_t>(settings_->hz)};
   std::vector<net::Ipv4> host_addresses_;
   // Every local address a socket or record uses: the host's, then the 127/8 ones in the
   // order they were first used. Records name theirs by index, so it only grows.

@@ -76,13 +76,13 @@ void TcpStack::segment_arrives_listen(SocketId listener, const net::Segment& seg
   child.parent = listener;
   child.irs = seg.seq;
   child.rcv_nxt = seg.seq + 1;
-  child.ts_ok = settings_.tcp_timestamps && seg.has_timestamp;
+  child.ts_ok = settings_->tcp_timestamps && seg.has_timestamp;
   child.ts_recent = seg.tsval;
   child.iss = isn != 0 ? isn : isn_for(child.tuple);
   child.ts_offset = ts_offset_for(child.tuple);
   child.snd_una = child.iss;
   child.snd_nxt = child.iss + 1;
-  child.rto = settings_.tcp_timeout_init;
+  child.rto = settings_->tcp_timeout_init;
   child.first_sent = sim_.now();
   hash(c);
   hold_port(c, PortHold::kBind);  // inet_inherit_port(): the listener's bucket
@@ -102,7 +102,7 @@ void TcpStack::segment_arrives_syn_sent(SocketId s, const net::Segment& seg) {
     // (TCP_TIMEOUT_MIN) if none was retransmitted yet.
     send_rst(sk, seg.ack);
     if (sk.retransmits == 0) {
-      sim_.arm(sk.timer, sim_.now() + settings_.tcp_timeout_min, self_, kRetransmit, s);
+      sim_.arm(sk.timer, sim_.now() + settings_->tcp_timeout_min, self_, kRetransmit, s);
     }
     return;
   }
@@ -115,7 +115,7 @@ void TcpStack::segment_arrives_syn_sent(SocketId s, const net::Segment& seg) {
   if (!seg.syn()) return;
   sk.irs = seg.seq;
   sk.rcv_nxt = seg.seq + 1;
-  sk.ts_ok = settings_.tcp_timestamps && seg.has_timestamp;
+  sk.ts_ok = settings_->tcp_timestamps && seg.has_timestamp;
   sk.ts_recent = seg.tsval;
   if (seg.ack_flag()) {
     sk.snd_una = seg.ack;
@@ -137,7 +137,7 @@ void TcpStack::segment_arrives_syn_sent(SocketId s, const net::Segment& seg) {
   // Simultaneous open: both SYNs crossed.
   set_state(s, TcpState::kSynReceived);
   sk.retransmits = 0;
-  sk.rto = settings_.tcp_timeout_init;
+  sk.rto = settings_->tcp_timeout_init;
   sk.first_sent = sim_.now();
   send_syn_ack(s);
   arm_retransmit(s);
@@ -154,7 +154,7 @@ bool TcpStack::acceptable(const TcpSocket& sk, const net::Segment& seg) const {
 
 void TcpStack::take_rtt_sample(TcpSocket& sk) {
   if (sk.retransmits != 0) {
-    sk.rto = settings_.tcp_timeout_init;  // Karn: no sample from a retransmitted SYN
+    sk.rto = settings_->tcp_timeout_init;  // Karn: no sample from a retransmitted SYN
     return;
   }
   // tcp_rtt_estimator() on the first sample: mdev = 2 x rtt, so the RTO is
@@ -162,8 +162,8 @@ void TcpStack::take_rtt_sample(TcpSocket& sk) {
   const sim::Time rtt = sim_.now() - sk.first_sent;
   sk.srtt = rtt;
   sk.rttvar = rtt / 2;
-  sk.rto = std::clamp(rtt + std::max(2 * rtt, settings_.tcp_rto_min), settings_.tcp_rto_min,
-                      settings_.tcp_rto_max);
+  sk.rto = std::clamp(rtt + std::max(2 * rtt, settings_->tcp_rto_min), settings_->tcp_rto_min,
+                      settings_->tcp_rto_max);
 }
 
 // 3.10.7.4: SYN-RECEIVED and the synchronized states.
@@ -295,8 +295,8 @@ bool TcpStack::process_ack(SocketId s, const net::Segment& seg) {
           orphan_fin_wait2(s);
           return false;
         }
-        sim_.arm(sk.timer, wheel_.expiry(sim_.now(), settings_.tcp_fin_timeout), self_, kRetransmit,
-                 s);
+        sim_.arm(sk.timer, wheel_.expiry(sim_.now(), settings_->tcp_fin_timeout), self_,
+                 kRetransmit, s);
       }
       return true;
     case TcpState::kClosing:
@@ -323,7 +323,7 @@ bool TcpStack::complete_passive_open(SocketId s, const net::Segment& seg) {
   if (l.accept_queue > l.backlog) {
     ++counters_.listen_overflows;
     ++counters_.listen_drops;
-    if (settings_.tcp_abort_on_overflow) {
+    if (settings_->tcp_abort_on_overflow) {
       send_rst(sk, seg.ack);
       set_state(s, TcpState::kClosed);
       free_socket(s);
@@ -456,7 +456,7 @@ void TcpStack::segment_arrives_time_wait(std::uint32_t tw_id, const net::Segment
       tw.has_ts && seg.has_timestamp && static_cast<std::int32_t>(seg.tsval - tw.ts_recent) < 0;
   if (!paws_reject && seg.seq == tw.rcv_nxt && (seg.seg_len() == 0 || seg.rst())) {
     if (seg.rst()) {
-      if (!settings_.tcp_rfc1337) {
+      if (!settings_->tcp_rfc1337) {
         free_minisocket(tw_id);  // TIME_WAIT assassination (RFC 1337)
       }
       return;

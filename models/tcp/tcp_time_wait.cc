@@ -10,7 +10,7 @@ namespace tcpsim::tcp {
 
 void TcpStack::make_minisocket(SocketId s, bool fin_wait2) {
   TcpSocket& sk = sockets_[s];
-  if (tw_alive_ >= settings_.tcp_max_tw_buckets) {
+  if (tw_alive_ >= settings_->tcp_max_tw_buckets) {
     // inet_twsk_alloc() fails: the connection closes at once.
     ++counters_.time_wait_overflow;
     set_state(s, TcpState::kClosed);

@@ -62,14 +62,14 @@ void TcpStack::on_retransmit_timer(SocketId s) {
     case TcpState::kSynSent: {
       // tcp_write_timeout(): give up on the count (syn retries plus the
       // linear ones) or on the time model, whichever comes first.
-      const int retries = sk.options.syncnt != 0 ? sk.options.syncnt : settings_.tcp_syn_retries;
-      const int max_retransmits = retries + settings_.tcp_syn_linear_timeouts;
+      const int retries = sk.options.syncnt != 0 ? sk.options.syncnt : settings_->tcp_syn_retries;
+      const int max_retransmits = retries + settings_->tcp_syn_linear_timeouts;
       // TCP_USER_TIMEOUT replaces the time model (retransmits_timed_out()).
       const sim::Time ut = user_timeout(sk);
       if (sk.retransmits >= max_retransmits ||
           now - sk.first_sent >= (ut != 0 ? ut
-                                          : model_timeout(retries, settings_.tcp_timeout_init,
-                                                          settings_.tcp_rto_max))) {
+                                          : model_timeout(retries, settings_->tcp_timeout_init,
+                                                          settings_->tcp_rto_max))) {
         ++counters_.attempt_fails;
         ++counters_.abort_on_timeout;  // tcp_write_err()
         abort(s, SocketError::kEtimedout, false);
@@ -81,8 +81,8 @@ void TcpStack::on_retransmit_timer(SocketId s) {
       send_syn(s);
       // Linux 6.5+: the first tcp_syn_linear_timeouts retransmissions keep the
       // initial RTO; backoff doubles after that.
-      if (sk.retransmits > settings_.tcp_syn_linear_timeouts) {
-        sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
+      if (sk.retransmits > settings_->tcp_syn_linear_timeouts) {
+        sk.rto = std::min(sk.rto * 2, settings_->tcp_rto_max);
       }
       sim_.arm(sk.timer, now + clamped_rto(sk), self_, kRetransmit, s);
       return;
@@ -90,8 +90,8 @@ void TcpStack::on_retransmit_timer(SocketId s) {
     case TcpState::kSynReceived: {
       const bool passive = sk.parent != kNoSocket;
       const int retries =
-          passive ? settings_.tcp_synack_retries
-                  : (sk.options.syncnt != 0 ? sk.options.syncnt : settings_.tcp_syn_retries);
+          passive ? settings_->tcp_synack_retries
+                  : (sk.options.syncnt != 0 ? sk.options.syncnt : settings_->tcp_syn_retries);
       if (sk.retransmits >= retries) {
         if (passive) {
           set_state(s, TcpState::kClosed);
@@ -107,13 +107,13 @@ void TcpStack::on_retransmit_timer(SocketId s) {
       ++counters_.retrans_segs;
       ++counters_.syn_retrans;
       send_syn_ack(s);
-      sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
+      sk.rto = std::min(sk.rto * 2, settings_->tcp_rto_max);
       arm_retransmit(s);
       return;
     }
     case TcpState::kFinWait2:
       if (sk.has_fd) return;
-      if (settings_.tcp_fin_timeout > kTimeWaitLen) {
+      if (settings_->tcp_fin_timeout > kTimeWaitLen) {
         make_minisocket(s, true);  // the last 60 s of a long tcp_fin_timeout as a record
       } else {
         abort(s, SocketError::kOk, false);  // tcp_fin_timeout ran out on the full socket
@@ -124,8 +124,9 @@ void TcpStack::on_retransmit_timer(SocketId s) {
   }
   if (sk.snd_una == sk.snd_nxt) return;
   const bool orphan = !sk.has_fd;
-  const int limit = orphan ? (settings_.tcp_orphan_retries == 0 ? 8 : settings_.tcp_orphan_retries)
-                           : settings_.tcp_retries2;
+  const int limit = orphan
+                        ? (settings_->tcp_orphan_retries == 0 ? 8 : settings_->tcp_orphan_retries)
+                        : settings_->tcp_retries2;
   // tcp_write_timeout(): with TCP_USER_TIMEOUT, the time since the oldest unacknowledged
   // segment was first sent decides instead of the retry count.
   const sim::Time ut = user_timeout(sk);
@@ -139,7 +140,7 @@ void TcpStack::on_retransmit_timer(SocketId s) {
   // Go back to the oldest unacknowledged byte and resend one segment.
   const std::uint32_t outstanding = sk.snd_nxt - sk.snd_una - (sk.fin_sent ? 1U : 0U);
   if (outstanding > 0) {
-    const std::uint32_t len = std::min(outstanding, settings_.mss);
+    const std::uint32_t len = std::min(outstanding, settings_->mss);
     const bool with_fin = sk.fin_sent && len == outstanding;
     emit(s, static_cast<std::uint8_t>(net::kAck | net::kPsh | (with_fin ? net::kFin : 0)),
          sk.snd_una, len);
@@ -147,7 +148,7 @@ void TcpStack::on_retransmit_timer(SocketId s) {
     emit(s, net::kFin | net::kAck, sk.snd_una, 0);
   }
   sk.ack_pending = false;
-  sk.rto = std::min(sk.rto * 2, settings_.tcp_rto_max);
+  sk.rto = std::min(sk.rto * 2, settings_->tcp_rto_max);
   sim_.arm(sk.timer, now + clamped_rto(sk), self_, kRetransmit, s);
 }
 
@@ -155,7 +156,7 @@ sim::Time TcpStack::clamped_rto(const TcpSocket& sk) const {
   const sim::Time ut = user_timeout(sk);
   if (ut == 0) return sk.rto;
   const sim::Time remaining = sk.first_sent + ut - sim_.now();
-  if (remaining <= 0) return settings_.hz > 0 ? sim::kSecond / settings_.hz : 1;  // a jiffy
+  if (remaining <= 0) return settings_->hz > 0 ? sim::kSecond / settings_->hz : 1;  // a jiffy
   return std::min(sk.rto, remaining);
 }
 

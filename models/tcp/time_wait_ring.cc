@@ -52,6 +52,10 @@ void TimeWaitRing::start_chunk(sim::Time base) {
   std::unique_ptr<Chunk>& slot = chunks_[chunk & chunk_mask_];
   if (spare_) {
     slot = std::move(spare_);
+  } else if (cache_ != nullptr && !cache_->free_.empty()) {
+    slot = std::move(cache_->free_.back());
+    cache_->free_.pop_back();
+    ++allocated_;
   } else {
     slot = std::make_unique<Chunk>();
     ++allocated_;
@@ -63,12 +67,27 @@ void TimeWaitRing::start_chunk(sim::Time base) {
 // Hands back the chunk holding position p, which the head has passed.
 void TimeWaitRing::release_chunk(Position p) {
   std::unique_ptr<Chunk>& done = chunks_[(p >> kChunkBits) & chunk_mask_];
-  if (!spare_) {
+  if (cache_ == nullptr && !spare_) {
     spare_ = std::move(done);
+    return;
+  }
+  if (cache_ != nullptr && cache_->free_.size() < ChunkCache::kLimit) {
+    cache_->free_.push_back(std::move(done));
   } else {
     done.reset();
-    --allocated_;
   }
+  --allocated_;
+}
+
+void TimeWaitRing::share_chunks(ChunkCache& cache) {
+  cache_ = &cache;
+  if (!spare_) return;
+  if (cache.free_.size() < ChunkCache::kLimit) {
+    cache.free_.push_back(std::move(spare_));
+  } else {
+    spare_.reset();
+  }
+  --allocated_;
 }
 
 void TimeWaitRing::advance_head() {

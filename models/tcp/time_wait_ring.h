@@ -23,6 +23,7 @@ namespace tcpsim::tcp {
 class TimeWaitRing {
  public:
   static constexpr unsigned kIdBits = 30;
+  class ChunkCache;
 
   // Due records are announced by an event of `kind` to `owner` at their
   // expiry; the owner then calls expire(). Records store the end of their period; `wheel`
@@ -80,6 +81,10 @@ class TimeWaitRing {
   // What a ring that holds records keeps besides them: on average one chunk's room in the
   // partly filled chunks at its two ends, and its spare chunk.
   static constexpr std::size_t bytes_per_ring();
+  // From now on passed chunks go to `cache` and new ones come from it first, in place of
+  // the ring's own spare. The cache must outlive the ring.
+  void share_chunks(ChunkCache& cache);
+
   // Records pushed and not erased.
   [[nodiscard]] std::size_t live() const { return live_; }
   // Chunks allocated, the spare included.
@@ -171,11 +176,30 @@ class TimeWaitRing {
   std::vector<std::unique_ptr<Chunk>> chunks_;  // ring, by chunk number & chunk_mask_
   Position chunk_mask_ = 0;
   std::unique_ptr<Chunk> spare_;
+  ChunkCache* cache_ = nullptr;
   std::size_t allocated_ = 0;
   Position head_ = 0;  // the oldest record or hole
   Position tail_ = 0;  // one past the newest
   std::size_t live_ = 0;
   bool head_scheduled_ = false;
+};
+
+// Chunks that rings have passed, for any ring sharing the cache to take: among many hosts,
+// each then keeps no spare of its own while churn still allocates next to nothing.
+class TimeWaitRing::ChunkCache {
+ public:
+  ChunkCache() = default;
+  ChunkCache(const ChunkCache&) = delete;
+  ChunkCache& operator=(const ChunkCache&) = delete;
+
+  // Chunks held for the next ring that needs one.
+  [[nodiscard]] std::size_t size() const { return free_.size(); }
+
+ private:
+  friend class TimeWaitRing;
+  // Beyond it, a passed chunk goes back to the allocator (0.9 MB of chunks at most).
+  static constexpr std::size_t kLimit = 1024;
+  std::vector<std::unique_ptr<Chunk>> free_;
 };
 
 constexpr std::size_t TimeWaitRing::bytes_per_record() {

@@ -43,6 +43,25 @@ TEST(PerturbTable, AddMovesOneSlotAndTheOthersKeepTheirStart) {
   for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
 }
 
+// A slot's steps outgrow 8 bits (a client's slot after many connections): every slot keeps
+// its steps in the wider table.
+TEST(PerturbTable, StepsPastEightBitsKeepExactValues) {
+  sim::RandomStream eager(4, 8);
+  sim::RandomStream lazy(4, 8);
+  std::vector<std::uint32_t> expected = filled(eager);
+  PerturbTable table(lazy);
+  table.add(2, 255);
+  expected[2] += 255;
+  table.add(1000, 17);
+  expected[1000] += 17;
+  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+  table.add(2, 1);  // 256: past 8 bits
+  expected[2] += 1;
+  table.add(1000, 300);
+  expected[1000] += 300;
+  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+}
+
 // A slot's steps outgrow 16 bits (a scan of most of the range adds its length): the table
 // turns to whole values, which wrap at 2^32 as the kernel's u32 array does.
 TEST(PerturbTable, StepsPastSixteenBitsKeepExactValues) {

@@ -232,6 +232,45 @@ TEST(TimeWaitRing, MemoryStaysFlatUnderSteadyChurn) {
   EXPECT_EQ(o.expired.size(), 100'000U);
 }
 
+// Rings sharing a cache keep no spare: a chunk one passes waits in the cache, and the next
+// ring to fill its tail chunk takes it from there instead of the allocator.
+TEST(TimeWaitRing, RingsSharingACacheTakeTheChunksOthersPassed) {
+  sim::Simulator sim;
+  TimeWaitRing::ChunkCache cache;
+  Owner a(sim);
+  Owner b(sim);
+  a.ring.share_chunks(cache);
+  b.ring.share_chunks(cache);
+  At at(sim);
+  for (int i = 0; i < 64; ++i) at.run(i, [&] { a.push(1); });
+  std::size_t a_full = 0;
+  at.run(100, [&] { a_full = a.ring.chunks_allocated(); });
+  std::size_t a_done = 0;
+  std::size_t cached_between = 0;
+  at.run(2 * kLen, [&] {
+    a_done = a.ring.chunks_allocated();
+    cached_between = cache.size();
+  });
+  for (int i = 0; i < 64; ++i) at.run(2 * kLen + 1 + i, [&] { b.push(2); });
+  std::size_t b_full = 0;
+  std::size_t cached_while_b = 0;
+  at.run(2 * kLen + 100, [&] {
+    b_full = b.ring.chunks_allocated();
+    cached_while_b = cache.size();
+  });
+  sim.run();
+  EXPECT_EQ(a_full, 2U);  // 64 records, two chunks of 32
+  // All of a's expired: 64 = 2 x 32, so both chunks were passed, to the cache.
+  EXPECT_EQ(a_done, 0U);
+  EXPECT_EQ(cached_between, 2U);
+  EXPECT_EQ(b_full, 2U);
+  EXPECT_EQ(cached_while_b, 0U);  // b took both
+  EXPECT_EQ(b.ring.chunks_allocated(), 0U);
+  EXPECT_EQ(cache.size(), 2U);
+  ASSERT_EQ(b.expired.size(), 64U);
+  EXPECT_EQ(b.expired.front(), (std::pair<sim::Time, std::uint16_t>{3 * kLen + 1, 2}));
+}
+
 TEST(TimeWaitRing, SparseRecordsFarApartInTimeKeepExactExpiries) {
   sim::Simulator sim;
   Owner o(sim);
