@@ -43,11 +43,11 @@ ClientApp::ClientApp(sim::Simulator& sim, tcp::TcpStack& stack,
     if (!c.sizes.empty() && c.sizes.size() != c.destinations.size()) {
       throw std::invalid_argument("client: sizes must be empty or one per destination");
     }
-    const std::vector<MessageSizes> defaults(c.sizes.empty() ? c.destinations.size() : 0);
+    if (c.sizes.empty()) sizes_.emplace_back(MessageSizes{});  // every destination's
     // Destinations share their size model when they have the same one (every backend of a
     // group, as a rule): a host keeps one copy of each, not one per destination.
     std::vector<MessageSizes> unique;
-    for (const MessageSizes& s : c.sizes.empty() ? defaults : c.sizes) {
+    for (const MessageSizes& s : c.sizes) {
       auto it = std::find(unique.begin(), unique.end(), s);
       if (it == unique.end()) {
         unique.push_back(s);

@@ -71,21 +71,17 @@ void TimeWaitRing::release_chunk(Position p) {
     spare_ = std::move(done);
     return;
   }
-  if (cache_ != nullptr && cache_->free_.size() < ChunkCache::kLimit) {
-    cache_->free_.push_back(std::move(done));
-  } else {
-    done.reset();
-  }
-  --allocated_;
+  let_go(std::move(done));
 }
 
 void TimeWaitRing::share_chunks(ChunkCache& cache) {
   cache_ = &cache;
-  if (!spare_) return;
-  if (cache.free_.size() < ChunkCache::kLimit) {
-    cache.free_.push_back(std::move(spare_));
-  } else {
-    spare_.reset();
+  if (spare_) let_go(std::move(spare_));
+}
+
+void TimeWaitRing::let_go(std::unique_ptr<Chunk> chunk) {
+  if (cache_ != nullptr && cache_->free_.size() < ChunkCache::kLimit) {
+    cache_->free_.push_back(std::move(chunk));
   }
   --allocated_;
 }

@@ -165,6 +165,9 @@ class TimeWaitRing {
   }
   void start_chunk(sim::Time base);
   void release_chunk(Position p);
+  // A chunk the ring holds no more goes to the cache, or, with none or a full one, back to
+  // the allocator.
+  void let_go(std::unique_ptr<Chunk> chunk);
   void advance_head();
   void schedule_head();
 

@@ -30,58 +30,58 @@ TEST(PerturbTable, StartsAsTheArrayFilledFromTheStreamAndLeavesTheStreamWhereItW
   EXPECT_EQ(lazy.next_u64(), eager.next_u64());
 }
 
+// A table beside the array it stands for, filled eagerly from a twin of its stream: add()
+// moves the same slot of both.
+struct Mirrored {
+  Mirrored(std::uint64_t seed, std::uint64_t stream)
+      : eager(seed, stream), lazy(seed, stream), expected(filled(eager)), table(lazy) {}
+  void add(std::size_t slot, std::uint32_t step) {
+    table.add(slot, step);
+    expected[slot] += step;
+  }
+  void expect_same() const {
+    for (std::size_t slot = 0; slot < kSlots; ++slot) {
+      ASSERT_EQ(table[slot], expected[slot]) << slot;
+    }
+  }
+
+  sim::RandomStream eager;
+  sim::RandomStream lazy;
+  std::vector<std::uint32_t> expected;
+  PerturbTable table;
+};
+
 TEST(PerturbTable, AddMovesOneSlotAndTheOthersKeepTheirStart) {
-  sim::RandomStream eager(5, 9);
-  sim::RandomStream lazy(5, 9);
-  std::vector<std::uint32_t> expected = filled(eager);
-  PerturbTable table(lazy);
-  table.add(700, 6);
-  table.add(3, 2);
-  table.add(700, 10);
-  expected[700] += 16;
-  expected[3] += 2;
-  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+  Mirrored m(5, 9);
+  m.add(700, 6);
+  m.add(3, 2);
+  m.add(700, 10);
+  m.expect_same();
 }
 
 // A slot's steps outgrow 8 bits (a client's slot after many connections): every slot keeps
 // its steps in the wider table.
 TEST(PerturbTable, StepsPastEightBitsKeepExactValues) {
-  sim::RandomStream eager(4, 8);
-  sim::RandomStream lazy(4, 8);
-  std::vector<std::uint32_t> expected = filled(eager);
-  PerturbTable table(lazy);
-  table.add(2, 255);
-  expected[2] += 255;
-  table.add(1000, 17);
-  expected[1000] += 17;
-  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
-  table.add(2, 1);  // 256: past 8 bits
-  expected[2] += 1;
-  table.add(1000, 300);
-  expected[1000] += 300;
-  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+  Mirrored m(4, 8);
+  m.add(2, 255);
+  m.add(1000, 17);
+  m.expect_same();
+  m.add(2, 1);  // 256: past 8 bits
+  m.add(1000, 300);
+  m.expect_same();
 }
 
 // A slot's steps outgrow 16 bits (a scan of most of the range adds its length): the table
 // turns to whole values, which wrap at 2^32 as the kernel's u32 array does.
 TEST(PerturbTable, StepsPastSixteenBitsKeepExactValues) {
-  sim::RandomStream eager(3, 11);
-  sim::RandomStream lazy(3, 11);
-  std::vector<std::uint32_t> expected = filled(eager);
-  PerturbTable table(lazy);
-  table.add(9, 65'535);
-  expected[9] += 65'535;
-  table.add(10, 40'000);
-  expected[10] += 40'000;
-  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
-  table.add(10, 25'536);  // 65,536: past 16 bits
-  expected[10] += 25'536;
-  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
-  for (int i = 0; i < 150'000; ++i) {  // 4.5e9 in all: past 2^32
-    table.add(7, 30'000);
-    expected[7] += 30'000;
-  }
-  for (std::size_t slot = 0; slot < kSlots; ++slot) ASSERT_EQ(table[slot], expected[slot]) << slot;
+  Mirrored m(3, 11);
+  m.add(9, 65'535);
+  m.add(10, 40'000);
+  m.expect_same();
+  m.add(10, 25'536);  // 65,536: past 16 bits
+  m.expect_same();
+  for (int i = 0; i < 150'000; ++i) m.add(7, 30'000);  // 4.5e9 in all: past 2^32
+  m.expect_same();
 }
 
 // After a crash the kernel's table is drawn afresh: from where the stream then stands.
