@@ -41,7 +41,7 @@ class EventQueue {
   // Time of the latest pop; pushes before it are invalid.
   [[nodiscard]] Time floor_time() const { return static_cast<Time>(floor_); }
 
-  void push(const Event& event) {
+  [[gnu::always_inline]] void push(const Event& event) {
     assert(event.time >= static_cast<Time>(floor_));
     const std::uint32_t slot = slab_.allocate();
     slab_[slot] = event;
@@ -116,6 +116,22 @@ class EventQueue {
   };
   static_assert(kSortedRefill <= kChunkEntries);
 
+  // Where a key goes, by the leading zeros of its difference from `last_`: the
+  // shift that brings the differing digit down, and the first bucket of its level.
+  struct Place {
+    std::uint8_t shift;
+    std::uint16_t first_bucket;
+  };
+  static constexpr std::array<Place, 64> kPlaces = [] {
+    std::array<Place, 64> places{};
+    for (unsigned zeros = 0; zeros < 64; ++zeros) {
+      const unsigned level = (63U - zeros) / kDigitBits;
+      places[zeros] = Place{static_cast<std::uint8_t>(level * kDigitBits),
+                            static_cast<std::uint16_t>(level * kDigits)};
+    }
+    return places;
+  }();
+
   [[gnu::always_inline]] void insert(const Entry& e) {
     if (head_ != run_.size() && e.key < run_.back().key) {
       insert_into_run(e);
@@ -130,21 +146,28 @@ class EventQueue {
   }
 
   [[gnu::always_inline]] void to_bucket(const Entry& e, std::uint64_t diff) {
-    const unsigned level = (63U - static_cast<unsigned>(std::countl_zero(diff))) / kDigitBits;
-    const unsigned digit = static_cast<unsigned>(e.key >> (level * kDigitBits)) & (kDigits - 1);
-    const unsigned b = level * kDigits + digit;
+    const Place place = kPlaces[static_cast<unsigned>(std::countl_zero(diff))];
+    const unsigned b =
+        place.first_bucket + (static_cast<unsigned>(e.key >> place.shift) & (kDigits - 1));
     Bucket& bucket = buckets_[b];
-    if (bucket.next == bucket.end) [[unlikely]]
+    if (bucket.next == bucket.end) [[unlikely]] {
+      if (bucket.head == nullptr) mark_filled(b);
       append_chunk(bucket);
+    }
     *bucket.next++ = e;
     min_key_[b] = e.key < min_key_[b] ? e.key : min_key_[b];
-    digit_mask_[level] |= std::uint64_t{1} << digit;
+  }
+
+  // An empty bucket's first entry: the masks name the buckets that hold any.
+  void mark_filled(unsigned b) {
+    const unsigned level = b / kDigits;
+    digit_mask_[level] |= std::uint64_t{1} << (b % kDigits);
     level_mask_ |= 1U << level;
   }
 
   // After the run's entries with keys <= e.key. When the slot before the head
   // is free and the place is nearer the head, the front part moves down.
-  void insert_into_run(const Entry& e) {
+  [[gnu::noinline]] void insert_into_run(const Entry& e) {
     const auto first = run_.begin() + static_cast<std::ptrdiff_t>(head_);
     auto pos = run_.end() - 1;
     for (int steps = kLinearSteps; pos != first && (pos - 1)->key > e.key; --pos) {
@@ -229,7 +252,7 @@ class EventQueue {
   // Buckets are lists of fixed-size chunks drawn from one free list, so that
   // their memory follows the pending events, not the sum of every bucket's
   // peak over simulated time, and growing a bucket never copies it.
-  void append_chunk(Bucket& bucket) {
+  [[gnu::noinline]] void append_chunk(Bucket& bucket) {
     if (free_chunks_ == nullptr) add_chunk_block();
     Chunk* const c = free_chunks_;
     free_chunks_ = c->next;
