@@ -1,5 +1,7 @@
 #include "models/tcp/perturb_table.h"
 
+#include <algorithm>
+
 namespace tcpsim::tcp {
 
 std::uint32_t PerturbTable::start(std::size_t slot) const {
@@ -9,7 +11,7 @@ std::uint32_t PerturbTable::start(std::size_t slot) const {
 
 void PerturbTable::widen_steps() {
   steps_ = std::make_unique_for_overwrite<std::uint16_t[]>(kSlots);
-  for (std::size_t slot = 0; slot < kSlots; ++slot) steps_[slot] = steps8_[slot];
+  std::copy_n(steps8_.get(), kSlots, steps_.get());
   steps8_.reset();
 }
 
