@@ -37,6 +37,14 @@ class FifoTimerList final : public EventHandler {
   static constexpr std::size_t bytes_per_entry() { return sizeof(Entry); }
   // Timers started and neither fired nor cancelled.
   [[nodiscard]] std::size_t live() const { return live_; }
+  // The target of the timer `ahead` places behind the oldest one queued, fired or cancelled
+  // ones aside, or ~0 when there are fewer or that one was cancelled: an owner may start
+  // loading the records it will be handed next.
+  [[nodiscard]] std::uint32_t target_ahead(Handle ahead) const {
+    const Handle h = head_ + ahead;
+    return h < tail_ ? chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)].target
+                     : kCancelled;
+  }
   // Calls fn(target, tag, expiry) for each live timer, oldest first. O(entries
   // queued); for inspection (socket tables), not for the event path.
   template <class Fn>

@@ -28,7 +28,7 @@ namespace tcpsim::sim {
 //   const std::uint32_t gen = conns.generation(c);
 //   ...
 //   if (conns.current(c, gen)) { /* still the same record */ }
-template <class T, auto Generation = nullptr>
+template <class T, auto Generation = nullptr, class Allocator = std::allocator<T>>
 class SlotPool {
  public:
   using Index = std::uint32_t;
@@ -94,7 +94,7 @@ class SlotPool {
     free_capacity_ = capacity;
   }
 
-  std::vector<T> slots_;
+  std::vector<T, Allocator> slots_;
   std::unique_ptr<Index[]> free_;  // a stack: the last freed is reused first
   std::size_t free_count_ = 0;
   std::size_t free_capacity_ = 0;

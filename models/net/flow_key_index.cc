@@ -54,7 +54,7 @@ void FlowKeyIndex::grow() {
 }
 
 void FlowKeyIndex::rehash(std::size_t buckets) {
-  std::vector<Bucket> old(buckets);
+  std::vector<Bucket, sim::HugePageAllocator<Bucket>> old(buckets);
   std::swap(old, buckets_);
   for (Bucket& bucket : buckets_) {
     std::fill(std::begin(bucket.keys), std::end(bucket.keys), kNone);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/huge_page_allocator.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -102,7 +104,7 @@ class FlowKeyIndex {
   void grow();
   void rehash(std::size_t buckets);
 
-  std::vector<Bucket> buckets_;
+  std::vector<Bucket, sim::HugePageAllocator<Bucket>> buckets_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
   std::size_t max_load_ = 0;

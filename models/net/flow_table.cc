@@ -91,7 +91,7 @@ FlowStep FlowTable::update_special(Hit hit, Entry& e, FlowStep step) {
 void FlowTable::start_timer(Index index, Entry& e, std::uint8_t timer_class) {
   e.timer_class = timer_class;
   e.queued = 0;
-  e.timer = lists_[timer_class]->add(index);
+  e.timer = lists_[timer_class]->add(index, timer_class);
 }
 
 void FlowTable::stop_timer(Entry& e) {
@@ -129,6 +129,7 @@ void FlowTable::erase(Index index, Entry& e) {
 }
 
 void FlowTable::handle(const sim::Event& event) {
+  if (event.kind == kListExpire) prefetch_next(static_cast<std::uint8_t>(event.a));
   Entry& e = entries_[event.target];
   if (event.kind == kExpire && (e.queued == 0 || e.timer != event.a)) return;
   if (e.deadline > sim_.now()) {
@@ -136,6 +137,21 @@ void FlowTable::handle(const sim::Event& event) {
     return;
   }
   expire(event.target);
+}
+
+// Timers of a class fire in list order, often one per event: the entry after next is
+// loaded, and the next one's keys and what the observer releases, one firing ahead.
+void FlowTable::prefetch_next(std::uint8_t timer_class) {
+  const sim::FifoTimerList& list = *lists_[timer_class];
+  if (const std::uint32_t later = list.target_ahead(1); later < entries_.size()) {
+    __builtin_prefetch(&entries_[later]);
+  }
+  const std::uint32_t next = list.target_ahead(0);
+  if (next >= entries_.size()) return;
+  const Entry& e = entries_[next];
+  keys_.prefetch(table_hash(e.original));
+  keys_.prefetch(table_hash(e.reply));
+  if (observer_ != nullptr) observer_->flow_expiring(next);
 }
 
 // The entry's timer has fired: nothing to stop. Its keys' buckets load while the observer

@@ -15,6 +15,7 @@
 #include "models/net/segment.h"
 #include "sim/event.h"
 #include "sim/fifo_timer_list.h"
+#include "sim/huge_page_allocator.h"
 #include "sim/simulator.h"
 #include "sim/slot_pool.h"
 #include "sim/time.h"
@@ -40,6 +41,9 @@ class FlowTable final : public sim::EventHandler {
    public:
     virtual ~Observer() = default;
     virtual void flow_removed(Index entry) = 0;
+    // Told of an entry whose timer comes next, so that it can start loading what
+    // flow_removed() will read.
+    virtual void flow_expiring(Index /*entry*/) {}
   };
 
   struct Hit {
@@ -164,6 +168,9 @@ class FlowTable final : public sim::EventHandler {
   void stop_timer(Entry& e);
   void queue(Index index, Entry& e);
   void expire(Index index);
+  // Starts loading the entries the class's timer list hands out next, and what their
+  // removal reads.
+  void prefetch_next(std::uint8_t timer_class);
   void erase(Index index, Entry& e);
 
   sim::Simulator& sim_;
@@ -171,7 +178,7 @@ class FlowTable final : public sim::EventHandler {
   bool linux_rules_;
   Observer* observer_;
   sim::HandlerId handler_;
-  sim::SlotPool<Entry> entries_;
+  sim::SlotPool<Entry, nullptr, sim::HugePageAllocator<Entry>> entries_;
   std::array<std::uint8_t, kFlowStateCount> class_of_{};    // by state: index into lists_
   std::vector<std::unique_ptr<sim::FifoTimerList>> lists_;  // one per distinct timeout
   std::uint64_t tokens_ = 0;

@@ -10,6 +10,7 @@
 #include "models/net/middlebox.h"
 #include "models/net/nat_gateway_config.h"
 #include "models/net/nat_port_table.h"
+#include "sim/huge_page_allocator.h"
 #include "sim/simulator.h"
 
 namespace tcpsim::net {
@@ -77,6 +78,7 @@ class NatGateway final : public Middlebox, private FlowTable::Observer {
 
  private:
   void flow_removed(FlowTable::Index entry) override;
+  void flow_expiring(FlowTable::Index entry) override { __builtin_prefetch(&leases_[entry]); }
   Verdict refuse(NatFailure failure);
 
   sim::Simulator& sim_;
@@ -85,7 +87,7 @@ class NatGateway final : public Middlebox, private FlowTable::Observer {
   NatPortTable ports_;
   // By flow table entry, touched only when a mapping starts or ends: a segment finds the
   // inside and public endpoints in the entry's keys.
-  std::vector<NatPortTable::Lease> leases_;
+  std::vector<NatPortTable::Lease, sim::HugePageAllocator<NatPortTable::Lease>> leases_;
   NatCounters counters_;
 };
 

@@ -130,5 +130,35 @@ TEST_F(FifoTimerListTest, ManyChunksFireInOrderAndCancelAcrossChunks) {
   EXPECT_EQ(list.live(), 0U);
 }
 
+// What the owner sees ahead while it is handed each timer: the ones behind it in order,
+// a cancelled one as ~0, nothing past the newest.
+struct Lookahead : EventHandler {
+  FifoTimerList* list = nullptr;
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>> seen;  // (target, +0, +1)
+  void handle(const Event& e) override {
+    seen.emplace_back(e.target, list->target_ahead(0), list->target_ahead(1));
+  }
+};
+
+TEST(FifoTimerListAhead, TargetAheadNamesTheNextTimersToFire) {
+  Simulator sim;
+  Lookahead owner;
+  FifoTimerList list(sim, seconds(1), owner, 7);
+  owner.list = &list;
+  constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  EXPECT_EQ(list.target_ahead(0), kNone);
+  list.add(10);
+  const FifoTimerList::Handle h = list.add(11);
+  list.add(12);
+  list.add(13);
+  EXPECT_EQ(list.target_ahead(0), 10U);
+  EXPECT_EQ(list.target_ahead(3), 13U);
+  EXPECT_EQ(list.target_ahead(4), kNone);
+  list.cancel(h);
+  sim.run();
+  using S = std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>;
+  EXPECT_EQ(owner.seen, (std::vector<S>{S{10, kNone, 12}, S{12, 13, kNone}, S{13, kNone, kNone}}));
+}
+
 }  // namespace
 }  // namespace tcpsim::sim

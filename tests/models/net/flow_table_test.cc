@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "sim/simulator.h"
 #include "tests/models/net/net_test_util.h"
@@ -110,6 +112,29 @@ TEST(FlowTable, AHintOfARemovedFlowMatchesNothingEvenWhenItsEntryIsReused) {
   EXPECT_EQ(table.size(), 0U);
   EXPECT_FALSE(table.find(kC, kServer, hint).has_value());
   EXPECT_EQ(hint, 0U);
+}
+
+// The observer hears of each entry's coming removal one timer firing ahead: when A's timer
+// fires it is told of B (A was the first), then removes A; B's and C's follow in order.
+struct Recorder : FlowTable::Observer {
+  std::vector<std::pair<char, FlowTable::Index>> calls;  // ('e' expiring | 'r' removed, entry)
+  void flow_removed(FlowTable::Index entry) override { calls.emplace_back('r', entry); }
+  void flow_expiring(FlowTable::Index entry) override { calls.emplace_back('e', entry); }
+};
+
+TEST(FlowTable, TheObserverIsToldOfTheNextExpiryBeforeTheRemoval) {
+  sim::Simulator sim;
+  Recorder recorder;
+  FlowTable table(sim, every(10 * kSecond), true, &recorder);
+  const FlowTable::Index a = open(table, kA);
+  sim.run_until(kSecond);
+  const FlowTable::Index b = open(table, kB);
+  const FlowTable::Index c = open(table, kC);
+  sim.run();
+  using Call = std::pair<char, FlowTable::Index>;
+  EXPECT_EQ(recorder.calls, (std::vector<Call>{Call{'e', b}, Call{'r', a}, Call{'e', c},
+                                               Call{'r', b}, Call{'r', c}}));
+  EXPECT_EQ(table.size(), 0U);
 }
 
 }  // namespace
