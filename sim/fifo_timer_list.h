@@ -42,15 +42,14 @@ class FifoTimerList final : public EventHandler {
   // loading the records it will be handed next.
   [[nodiscard]] std::uint32_t target_ahead(Handle ahead) const {
     const Handle h = head_ + ahead;
-    return h < tail_ ? chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)].target
-                     : kCancelled;
+    return h < tail_ ? at(h).target : kCancelled;
   }
   // Calls fn(target, tag, expiry) for each live timer, oldest first. O(entries
   // queued); for inspection (socket tables), not for the event path.
   template <class Fn>
   void for_each_live(Fn&& fn) const {
     for (Handle h = head_; h != tail_; ++h) {
-      const Entry& e = chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)];
+      const Entry& e = at(h);
       if (e.target != kCancelled) fn(e.target, e.tag, e.expiry);
     }
   }
@@ -75,6 +74,9 @@ class FifoTimerList final : public EventHandler {
   static constexpr std::size_t kInitialChunks = 4;
 
   Entry& at(Handle h) { return chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)]; }
+  const Entry& at(Handle h) const {
+    return chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)];
+  }
   void add_tail_chunk();
   void advance_head();
   void schedule_head();
