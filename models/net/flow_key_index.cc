@@ -56,10 +56,6 @@ void FlowKeyIndex::grow() {
 void FlowKeyIndex::rehash(std::size_t buckets) {
   std::vector<Bucket, sim::HugePageAllocator<Bucket>> old(buckets);
   std::swap(old, buckets_);
-  for (Bucket& bucket : buckets_) {
-    std::fill(std::begin(bucket.keys), std::end(bucket.keys), kNone);
-    bucket.overflow = 0;
-  }
   mask_ = buckets - 1;
   max_load_ = buckets * kSlots * kLoadNumerator / kLoadDenominator;
   for (const Bucket& bucket : old) {

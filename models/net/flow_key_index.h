@@ -2,9 +2,11 @@
 // so that a lookup reads one cache line of the index and then the one entry it names.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 #include "sim/huge_page_allocator.h"
@@ -71,11 +73,13 @@ class FlowKeyIndex {
   static constexpr std::size_t kLoadNumerator = 3;
   static constexpr std::size_t kLoadDenominator = 4;
 
+  // Built empty, so that a new table is written once.
   struct alignas(64) Bucket {
-    std::uint32_t tags[kSlots];
-    std::uint32_t overflow;  // bit (tag >> 29): an insert of such a tag went past this bucket
+    std::uint32_t tags[kSlots]{};
+    std::uint32_t overflow = 0;  // bit (tag >> 29): an insert of such a tag went past this bucket
     std::uint32_t keys[kSlots];
-    std::uint32_t unused;
+    std::uint32_t unused = 0;
+    Bucket() { std::fill(std::begin(keys), std::end(keys), kNone); }
   };
   static_assert(sizeof(Bucket) == 64);
 

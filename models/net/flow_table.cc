@@ -148,9 +148,7 @@ void FlowTable::prefetch_next(std::uint8_t timer_class) {
   }
   const std::uint32_t next = list.target_ahead(0);
   if (next >= entries_.size()) return;
-  const Entry& e = entries_[next];
-  keys_.prefetch(table_hash(e.original));
-  keys_.prefetch(table_hash(e.reply));
+  prefetch_keys(entries_[next]);
   if (observer_ != nullptr) observer_->flow_expiring(next);
 }
 
@@ -158,8 +156,7 @@ void FlowTable::prefetch_next(std::uint8_t timer_class) {
 // releases what the flow held.
 void FlowTable::expire(Index index) {
   Entry& e = entries_[index];
-  keys_.prefetch(table_hash(e.original));
-  keys_.prefetch(table_hash(e.reply));
+  prefetch_keys(e);
   if (observer_ != nullptr) observer_->flow_removed(index);
   e.queued = 0;
   erase(index, e);

@@ -171,6 +171,11 @@ class FlowTable final : public sim::EventHandler {
   // Starts loading the entries the class's timer list hands out next, and what their
   // removal reads.
   void prefetch_next(std::uint8_t timer_class);
+  // Starts loading the buckets of the entry's two keys, which erase() writes.
+  void prefetch_keys(const Entry& e) const {
+    keys_.prefetch(table_hash(e.original));
+    keys_.prefetch(table_hash(e.reply));
+  }
   void erase(Index index, Entry& e);
 
   sim::Simulator& sim_;
