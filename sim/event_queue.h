@@ -24,9 +24,13 @@ namespace tcpsim::sim {
 // The earliest events sit in `run_`, sorted by key: when the minimum bucket is
 // small, it is sorted into the run whole instead of being spread over the
 // lower levels, and a push earlier than the run's last key is inserted into it
-// in place. All keys in the run are <= every key in the buckets, and `last_` is
-// the run's smallest key when it was filled, so buckets stay placed relative to
-// a value <= every key they hold.
+// in place. Up to kSortedRefill entries are insertion-sorted. Larger buckets
+// are counting-sorted, which saves their moves through the levels below, as
+// long as no push has come closer to the floor than such a bucket's span (the
+// model has a lookahead): a push that lands inside a long run moves up to half
+// of it. All keys in the run are <= every key in the buckets, and `last_` is
+// the run's smallest key when it was filled, so buckets stay placed relative
+// to a value <= every key they hold.
 //
 // Ties: a bucket's entries are always in insertion order (pushes append the
 // newest event; a bucket is refilled only while empty, by a stable partition or
@@ -95,7 +99,9 @@ class EventQueue {
   static constexpr std::size_t kPrefetchAhead = 8;
   // A minimum bucket this small is sorted into the run rather than spread
   // over the levels below it.
-  static constexpr std::size_t kSortedRefill = 32;
+  static constexpr std::uint32_t kSortedRefill = 32;
+  // Larger minimum buckets, up to this many entries, may be counting-sorted.
+  static constexpr std::uint32_t kCountingRefill = 1024;
   // Most insertions land near the run's end: a few steps back from it before
   // a binary search.
   static constexpr int kLinearSteps = 8;
@@ -168,6 +174,7 @@ class EventQueue {
   // After the run's entries with keys <= e.key. When the slot before the head
   // is free and the place is nearer the head, the front part moves down.
   [[gnu::noinline]] void insert_into_run(const Entry& e) {
+    if (e.key - floor_ < run_horizon_) run_horizon_ = e.key - floor_;
     const auto first = run_.begin() + static_cast<std::ptrdiff_t>(head_);
     auto pos = run_.end() - 1;
     for (int steps = kLinearSteps; pos != first && (pos - 1)->key > e.key; --pos) {
@@ -209,7 +216,8 @@ class EventQueue {
     if (chunk == tail && tail_count <= kSortedRefill) {
       sort_into_run(chunk->entries.data(), tail_count);
       release_chunk(chunk);
-    } else {
+    } else if ((std::uint64_t{1} << (level * kDigitBits)) > run_horizon_ ||
+               !counting_sort_into_run(chunk, tail, tail_count)) {
       while (chunk != nullptr) {
         const std::uint32_t n = chunk == tail ? tail_count : kChunkEntries;
         for (std::uint32_t i = 0; i < n; ++i) {
@@ -235,17 +243,72 @@ class EventQueue {
     return true;
   }
 
-  // A stable insertion sort: the bucket is short, and often in order already.
+  // Calls f on each entry of a bucket's chunk list, in insertion order.
+  template <class F>
+  static void for_each_entry(const Chunk* chunk, const Chunk* tail, std::uint32_t tail_count, F f) {
+    for (;; chunk = chunk->next) {
+      const std::uint32_t n = chunk == tail ? tail_count : kChunkEntries;
+      for (std::uint32_t i = 0; i < n; ++i) f(chunk->entries[i]);
+      if (chunk == tail) return;
+    }
+  }
+
+  // A bucket of up to kCountingRefill entries, on a level whose bucket span (at
+  // most 2^shift, as its keys share every bit from the level's digit up) is not
+  // longer than any push that came inside the run, goes into the run by a stable
+  // counting sort on the leading bits of each key's offset from the bucket's
+  // minimum (`last_`), one or two entries per group, then the insertion sort,
+  // which only reorders entries within a group. False, touching nothing, for
+  // a larger bucket.
+  [[gnu::noinline]] bool counting_sort_into_run(Chunk* chunk, const Chunk* tail,
+                                                std::uint32_t tail_count) {
+    std::uint32_t n = tail_count;
+    for (const Chunk* c = chunk; c != tail; c = c->next) {
+      n += kChunkEntries;
+      if (n > kCountingRefill) return false;
+    }
+    if (!scratch_) scratch_ = std::make_unique_for_overwrite<CountingScratch>();
+    std::uint64_t span = 0;
+    for_each_entry(chunk, tail, tail_count, [&](const Entry& e) { span |= e.key - last_; });
+    const auto group_bits = static_cast<unsigned>(std::bit_width(n)) - 1;
+    const auto span_bits = static_cast<unsigned>(std::bit_width(span));
+    const unsigned shift = span_bits > group_bits ? span_bits - group_bits : 0;
+    const std::size_t groups = std::size_t{1} << (span_bits - shift);
+    std::uint32_t* const start = scratch_->group_start.data();
+    std::fill_n(start, groups + 1, 0U);
+    for_each_entry(chunk, tail, tail_count,
+                   [&](const Entry& e) { ++start[((e.key - last_) >> shift) + 1]; });
+    for (std::size_t g = 1; g < groups; ++g) start[g] += start[g - 1];
+    Entry* const sorted = scratch_->sorted.data();
+    for_each_entry(chunk, tail, tail_count,
+                   [&](const Entry& e) { sorted[start[(e.key - last_) >> shift]++] = e; });
+    while (chunk != tail) {
+      Chunk* const next = chunk->next;
+      release_chunk(chunk);
+      chunk = next;
+    }
+    release_chunk(chunk);
+    insertion_sort(sorted, sorted, n);
+    run_.assign(sorted, sorted + n);
+    return true;
+  }
+
+  // The bucket is short, and often in order already.
   void sort_into_run(const Entry* src, std::uint32_t count) {
     run_.resize(count);
+    insertion_sort(src, run_.data(), count);
+  }
+
+  // A stable insertion sort of `src` into `dst`, which may be the same array.
+  static void insertion_sort(const Entry* src, Entry* dst, std::uint32_t count) {
     for (std::uint32_t n = 0; n < count; ++n) {
       const Entry e = src[n];
       std::uint32_t i = n;
-      while (i != 0 && run_[i - 1].key > e.key) {
-        run_[i] = run_[i - 1];
+      while (i != 0 && dst[i - 1].key > e.key) {
+        dst[i] = dst[i - 1];
         --i;
       }
-      run_[i] = e;
+      dst[i] = e;
     }
   }
 
@@ -289,6 +352,13 @@ class EventQueue {
   std::size_t size_ = 0;
   Chunk* free_chunks_ = nullptr;  // a stack: the last released is reused first
   std::vector<std::unique_ptr<Chunk[]>> chunk_blocks_;
+  // The shortest distance ahead of the floor of a push that landed inside the run.
+  std::uint64_t run_horizon_ = kNoKey;
+  struct CountingScratch {
+    std::array<std::uint32_t, kCountingRefill + 1> group_start;
+    std::array<Entry, kCountingRefill> sorted;
+  };
+  std::unique_ptr<CountingScratch> scratch_;
   SlotPool<Event> slab_;
 };
 

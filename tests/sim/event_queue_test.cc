@@ -162,6 +162,39 @@ TEST(EventQueue, MatchesReferenceOrderWithMixedDelayScales) {
   EXPECT_EQ(popped, reference);
 }
 
+// Buckets of tens to hundreds of entries are counting-sorted into the run
+// whole while every push is far enough ahead; entries with equal keys keep
+// their insertion order. Then pushes land inside the run, and the queue goes
+// back to spreading.
+TEST(EventQueue, CountingSortedRunsKeepTimeAndInsertionOrder) {
+  EventQueue q;
+  std::mt19937_64 rng(4242);
+  std::vector<std::pair<Time, std::uint64_t>> reference;
+  std::uint64_t seq = 0;
+  const auto push = [&](Time t) {
+    q.push(at(t, seq));
+    reference.emplace_back(t, seq++);
+  };
+  constexpr Time kBase = Time{1} << 30;
+  // Times stay on a 100 ns grid, so that many keys are equal.
+  for (int i = 0; i < 2'000; ++i) push(kBase + static_cast<Time>(rng() % 300) * 100);
+  std::vector<std::pair<Time, std::uint64_t>> popped;
+  Event e;
+  for (int i = 0; i < 200'000; ++i) {
+    ASSERT_TRUE(q.pop(e));
+    popped.emplace_back(e.time, e.seq);
+    if (i < 100'000) {
+      push(e.time + 100'000 + static_cast<Time>(rng() % 4) * 50'000);
+    } else {
+      push(e.time + static_cast<Time>(rng() % 5) * 100);
+    }
+  }
+  while (q.pop(e)) popped.emplace_back(e.time, e.seq);
+  std::sort(reference.begin(), reference.end());
+  ASSERT_EQ(popped.size(), reference.size());
+  EXPECT_EQ(popped, reference);
+}
+
 // A steady population keeps a steady bucket memory, however far simulated time
 // runs: emptied buckets give their chunks back for the next ones to use.
 TEST(EventQueue, BucketMemoryStaysFlatOverSimulatedTime) {
