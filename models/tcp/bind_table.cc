@@ -13,8 +13,8 @@ BindTable::Address& BindTable::address(net::Ipv4 addr) {
 
 void BindTable::to_bitmap(Address& a) {
   a.bits = std::make_unique<std::uint64_t[]>(words(ephemeral_.size()));
-  for (const std::uint16_t offset : a.list) a.flip(offset);
-  std::vector<std::uint16_t>().swap(a.list);
+  a.set.for_each([&](std::uint16_t offset) { a.flip(offset); });
+  a.set = PortOffsetSet();
 }
 
 void BindTable::add_connect(net::Ipv4 addr, std::uint16_t port) {
@@ -27,14 +27,17 @@ void BindTable::add_connect(net::Ipv4 addr, std::uint16_t port) {
       a.flip(offset);
       return;
     }
-  } else if (const auto it = std::lower_bound(a.list.begin(), a.list.end(), offset);
-             it == a.list.end() || *it != offset) {
+  } else if (a.set.size() < PortOffsetSet::max_size(a.set.capacity())) {
+    if (a.set.insert(offset)) {
+      ++connect_ports_;
+      return;
+    }
+  } else if (!a.set.contains(offset)) {  // full: it grows, or its ports move to the bitmap
     ++connect_ports_;
-    if (a.list.size() < list_max(ephemeral_.size())) {
-      const auto at = it - a.list.begin();
-      if (a.list.size() == a.list.capacity())
-        a.list.reserve(list_capacity(ephemeral_.size(), a.list.size() + 1));
-      a.list.insert(a.list.begin() + at, offset);
+    const std::size_t range = ephemeral_.size();
+    if (a.set.size() < max_in_set(range)) {
+      a.set.rehash(set_capacity(range, a.set.size() + 1));
+      a.set.insert(offset);
     } else {
       to_bitmap(a);
       a.flip(offset);
@@ -60,7 +63,7 @@ void BindTable::remove_connect(net::Ipv4 addr, std::uint16_t port) {
   if (a.bits) {
     a.flip(offset);
   } else {
-    a.list.erase(std::lower_bound(a.list.begin(), a.list.end(), offset));
+    a.set.erase(offset);
   }
 }
 

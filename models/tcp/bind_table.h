@@ -12,6 +12,7 @@
 
 #include "models/net/address.h"
 #include "models/tcp/kernel_settings.h"
+#include "models/tcp/port_offset_set.h"
 #include "models/tcp/tcp_socket.h"
 
 namespace tcpsim::tcp {
@@ -23,8 +24,8 @@ struct BindBucket {
   std::uint32_t listeners = 0;
 };
 
-// Ports chosen by connect() are marked for each local address in a sorted list
-// while it holds few, then in a bitmap over the ephemeral range (a client may
+// Ports chosen by connect() are marked for each local address in a small hash
+// set while it holds few, then in a bitmap over the ephemeral range (a client may
 // hold every port of it, each in TIME_WAIT); the counts of ports shared by two
 // or more connections (to as many destinations) sit in a hash map, and so do
 // bind() holders, rarer. Address 0.0.0.0 holds wildcard binds. Linux keys
@@ -64,8 +65,8 @@ class BindTable {
   [[nodiscard]] std::size_t ports_in_use() const { return connect_ports_ + buckets_.size(); }
   // Heap bytes of one local address's counts with `ports` ports held in a range of `range`.
   static std::size_t bytes_for(std::uint32_t range, std::uint32_t ports) {
-    return ports <= list_max(range) ? list_capacity(range, ports) * sizeof(std::uint16_t)
-                                    : words(range) * sizeof(std::uint64_t);
+    return ports <= max_in_set(range) ? set_capacity(range, ports) * sizeof(std::uint16_t)
+                                      : words(range) * sizeof(std::uint64_t);
   }
   // Counts remove() and remove_listener() calls: a port search that found nothing finds
   // nothing again until it changes.
@@ -75,38 +76,43 @@ class BindTable {
   // One local address's ports.
   struct Address {
     std::uint32_t address;
-    std::vector<std::uint16_t> list;        // sorted offsets, while bits is null
+    PortOffsetSet set;                      // while bits is null
     std::unique_ptr<std::uint64_t[]> bits;  // by offset
 
     [[nodiscard]] bool test(std::uint16_t offset) const {
       if (bits) return ((bits[offset >> 6U] >> (offset & 63U)) & 1U) != 0;
-      return std::binary_search(list.begin(), list.end(), offset);
+      return set.contains(offset);
     }
     void flip(std::uint16_t offset) { bits[offset >> 6U] ^= std::uint64_t{1} << (offset & 63U); }
   };
   static constexpr std::size_t words(std::uint32_t range) { return (range + 63) / 64; }
-  // An address lists at most as many ports as its bitmap's bytes would hold, in a list
-  // whose capacity stays within them.
-  static constexpr std::size_t list_max(std::uint32_t range) {
+  // An address's set has at most as many slots as its bitmap's bytes would hold 16-bit
+  // offsets, rounded down to a power of two.
+  static constexpr std::size_t set_max(std::uint32_t range) {
     return std::bit_floor(words(range) * sizeof(std::uint64_t) / sizeof(std::uint16_t));
   }
-  // The list's capacity for `ports` in a range of `range`: a power of two up to kSmallList; past
-  // it, at least kLargeList and then whole steps of kListStep, so that a busy client's list is not
-  // up to twice what it holds. The large jump leaves behind blocks that the TIME_WAIT ring's chunks
+  static constexpr std::size_t max_in_set(std::uint32_t range) {
+    return PortOffsetSet::max_size(set_max(range));
+  }
+  // The set's slots for `ports` in a range of `range`: whole 16-slot steps up to kSmallSet; past
+  // it, at least kLargeSet and then whole steps of kSetStep, so that a busy client's set is not
+  // far above what it holds. The large jump leaves behind blocks that the TIME_WAIT ring's chunks
   // can reuse; small steps from 128 on would leave a trail of holes nothing fills.
-  static constexpr std::size_t kSmallList = 128;
-  static constexpr std::size_t kLargeList = 512;
-  static constexpr std::size_t kListStep = 64;
-  static constexpr std::size_t list_capacity(std::uint32_t range, std::size_t ports) {
-    if (ports <= kSmallList) return std::bit_ceil(ports);
-    return std::min(list_max(range),
-                    std::max(kLargeList, (ports + kListStep - 1) / kListStep * kListStep));
+  static constexpr std::size_t kSmallSet = 128;
+  static constexpr std::size_t kLargeSet = 512;
+  static constexpr std::size_t kSetStep = 64;
+  static constexpr std::size_t set_capacity(std::uint32_t range, std::size_t ports) {
+    const std::size_t need = PortOffsetSet::slots_for(ports);
+    const std::size_t slots =
+        need <= kSmallSet ? std::max<std::size_t>(16, (need + 15) / 16 * 16)
+                          : std::max(kLargeSet, (need + kSetStep - 1) / kSetStep * kSetStep);
+    return std::min(set_max(range), slots);
   }
   static std::uint64_t key(net::Ipv4 addr, std::uint16_t port) {
     return net::Endpoint{addr, port}.key();
   }
   Address& address(net::Ipv4 addr);
-  // The address's listed ports move to its bitmap.
+  // The address's ports move from its set to its bitmap.
   void to_bitmap(Address& a);
   void add_connect(net::Ipv4 addr, std::uint16_t port);
   void remove_connect(net::Ipv4 addr, std::uint16_t port);

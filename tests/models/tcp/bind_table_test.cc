@@ -37,7 +37,7 @@ TEST(BindTable, APortSharedByThousandsOfConnectionsKeepsAnExactCount) {
   EXPECT_EQ(t.ports_in_use(), 0U);
 }
 
-// An address holding few ports lists them; past 1,024 here (a list no larger than its
+// An address holding few ports keeps them in a set; past 896 here (a set no larger than its
 // bitmap) it marks them in the bitmap: the counts read the same either way, and a port
 // whose count falls to 0 is free.
 TEST(BindTable, CountsReadTheSameListedAndInTheArray) {
