@@ -1,6 +1,5 @@
 #include "models/net/flow_key_index.h"
 
-#include <algorithm>
 #include <cassert>
 #include <utility>
 

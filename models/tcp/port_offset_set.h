@@ -47,8 +47,7 @@ class PortOffsetSet {
   // Removes an offset the set holds.
   void erase(std::uint16_t offset) {
     assert(contains(offset));
-    std::size_t hole = home(offset);
-    while (slots_[hole] != offset) hole = next(hole);
+    std::size_t hole = find(offset);
     // Each later entry of the cluster moves into the hole unless its home lies
     // cyclically after the hole, up to where it sits.
     for (std::size_t j = next(hole); slots_[j] != kEmpty; j = next(j)) {
