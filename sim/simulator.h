@@ -111,7 +111,7 @@ class Simulator {
  private:
   // Pops events up to `end` until one is dispatched; false when none is left.
   bool dispatch_next(Time end) {
-    Event ev;
+    Event& ev = current_;
     while (queue_.pop_until(end, ev)) {
       now_ = ev.time;
       if (ev.timer != kNoTimer) {
@@ -147,6 +147,8 @@ class Simulator {
   std::uint64_t next_seq_ = 0;
   std::uint64_t processed_ = 0;
   std::uint64_t cancelled_ = 0;
+  // The event being dispatched: a member, so that it is not cleared for each one.
+  Event current_;
   EventQueue queue_;
   std::vector<EventHandler*> handlers_;
   // A reused slot keeps its queued event's generation, so that the event
