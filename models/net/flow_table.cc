@@ -140,11 +140,13 @@ void FlowTable::handle(const sim::Event& event) {
 }
 
 // Timers of a class fire in list order, often one per event: the entry after next is
-// loaded, and the next one's keys and what the observer releases, one firing ahead.
+// loaded two firings ahead, and the next one's keys and what the observer releases, one
+// firing ahead; the observer hears of both.
 void FlowTable::prefetch_next(std::uint8_t timer_class) {
   const sim::FifoTimerList& list = *lists_[timer_class];
   if (const std::uint32_t later = list.target_ahead(1); later < entries_.size()) {
     __builtin_prefetch(&entries_[later]);
+    if (observer_ != nullptr) observer_->flow_expiring_later(later);
   }
   const std::uint32_t next = list.target_ahead(0);
   if (next >= entries_.size()) return;

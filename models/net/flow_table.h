@@ -44,6 +44,9 @@ class FlowTable final : public sim::EventHandler {
     // Told of an entry whose timer comes next, so that it can start loading what
     // flow_removed() will read.
     virtual void flow_expiring(Index /*entry*/) {}
+    // Told of the entry whose timer comes after that one, so that it can start loading what
+    // flow_expiring() will read.
+    virtual void flow_expiring_later(Index /*entry*/) {}
   };
 
   struct Hit {

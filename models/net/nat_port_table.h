@@ -57,6 +57,10 @@ class NatPortTable {
   std::optional<Lease> lease(Endpoint inside, Endpoint remote, const FlowTable& flows,
                              NatFailure& failure);
   void release(const Lease& lease);
+  // Starts loading the port's use count, which release() writes.
+  void prefetch_release(const Lease& lease) const {
+    __builtin_prefetch(&port_refs_[lease.address][lease.public_endpoint.port - config_.port_low]);
+  }
 
   // Distinct ports of public address `address` (an index into public_addresses) held by at
   // least one connection.

@@ -137,5 +137,24 @@ TEST(FlowTable, TheObserverIsToldOfTheNextExpiryBeforeTheRemoval) {
   EXPECT_EQ(table.size(), 0U);
 }
 
+// Two firings ahead it hears of the entry after next: when A's timer fires, of C.
+struct FarRecorder : Recorder {
+  void flow_expiring_later(FlowTable::Index entry) override { calls.emplace_back('l', entry); }
+};
+
+TEST(FlowTable, TheObserverIsToldOfTheExpiryAfterNextOneFiringEarlier) {
+  sim::Simulator sim;
+  FarRecorder recorder;
+  FlowTable table(sim, every(10 * kSecond), true, &recorder);
+  const FlowTable::Index a = open(table, kA);
+  sim.run_until(kSecond);
+  const FlowTable::Index b = open(table, kB);
+  const FlowTable::Index c = open(table, kC);
+  sim.run();
+  using Call = std::pair<char, FlowTable::Index>;
+  EXPECT_EQ(recorder.calls, (std::vector<Call>{Call{'l', c}, Call{'e', b}, Call{'r', a},
+                                               Call{'e', c}, Call{'r', b}, Call{'r', c}}));
+}
+
 }  // namespace
 }  // namespace tcpsim::net
