@@ -114,46 +114,51 @@ TEST(FlowTable, AHintOfARemovedFlowMatchesNothingEvenWhenItsEntryIsReused) {
   EXPECT_EQ(hint, 0U);
 }
 
+using Call = std::pair<char, FlowTable::Index>;
+
 // The observer hears of each entry's coming removal one timer firing ahead: when A's timer
 // fires it is told of B (A was the first), then removes A; B's and C's follow in order.
 struct Recorder : FlowTable::Observer {
-  std::vector<std::pair<char, FlowTable::Index>> calls;  // ('e' expiring | 'r' removed, entry)
+  std::vector<Call> calls;  // ('e' expiring | 'r' removed, entry)
   void flow_removed(FlowTable::Index entry) override { calls.emplace_back('r', entry); }
   void flow_expiring(FlowTable::Index entry) override { calls.emplace_back('e', entry); }
 };
 
-TEST(FlowTable, TheObserverIsToldOfTheNextExpiryBeforeTheRemoval) {
-  sim::Simulator sim;
-  Recorder recorder;
-  FlowTable table(sim, every(10 * kSecond), true, &recorder);
-  const FlowTable::Index a = open(table, kA);
-  sim.run_until(kSecond);
-  const FlowTable::Index b = open(table, kB);
-  const FlowTable::Index c = open(table, kC);
-  sim.run();
-  using Call = std::pair<char, FlowTable::Index>;
-  EXPECT_EQ(recorder.calls, (std::vector<Call>{Call{'e', b}, Call{'r', a}, Call{'e', c},
-                                               Call{'r', b}, Call{'r', c}}));
-  EXPECT_EQ(table.size(), 0U);
-}
-
-// Two firings ahead it hears of the entry after next: when A's timer fires, of C.
+// Two firings ahead it also hears of the entry after next ('l'): when A's timer fires, of C.
 struct FarRecorder : Recorder {
   void flow_expiring_later(FlowTable::Index entry) override { calls.emplace_back('l', entry); }
 };
 
-TEST(FlowTable, TheObserverIsToldOfTheExpiryAfterNextOneFiringEarlier) {
+struct Heard {
+  FlowTable::Index a, b, c;
+  std::size_t left;  // entries in the table at the end
+};
+// A opens at 0 s, B and C at 1 s, each with a 10 s timeout; the table runs until all expire.
+Heard open_three_and_expire(Recorder& recorder) {
   sim::Simulator sim;
-  FarRecorder recorder;
   FlowTable table(sim, every(10 * kSecond), true, &recorder);
   const FlowTable::Index a = open(table, kA);
   sim.run_until(kSecond);
   const FlowTable::Index b = open(table, kB);
   const FlowTable::Index c = open(table, kC);
   sim.run();
-  using Call = std::pair<char, FlowTable::Index>;
+  return {a, b, c, table.size()};
+}
+
+TEST(FlowTable, TheObserverIsToldOfTheNextExpiryBeforeTheRemoval) {
+  Recorder recorder;
+  const auto [a, b, c, left] = open_three_and_expire(recorder);
+  EXPECT_EQ(recorder.calls, (std::vector<Call>{Call{'e', b}, Call{'r', a}, Call{'e', c},
+                                               Call{'r', b}, Call{'r', c}}));
+  EXPECT_EQ(left, 0U);
+}
+
+TEST(FlowTable, TheObserverIsToldOfTheExpiryAfterNextOneFiringEarlier) {
+  FarRecorder recorder;
+  const auto [a, b, c, left] = open_three_and_expire(recorder);
   EXPECT_EQ(recorder.calls, (std::vector<Call>{Call{'l', c}, Call{'e', b}, Call{'r', a},
                                                Call{'e', c}, Call{'r', b}, Call{'r', c}}));
+  EXPECT_EQ(left, 0U);
 }
 
 }  // namespace
