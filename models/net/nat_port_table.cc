@@ -225,7 +225,7 @@ NatPortTable::Lease NatPortTable::commit(std::uint32_t d, std::uint16_t address,
                                          std::uint32_t pool, std::uint32_t index) {
   ++slots_[destinations_[d].first_slot + address].in_use;
   count_destination(d, true);
-  if (port_refs_[address][port - config_.port_low]++ == 0) {
+  if (port_ref(address, port)++ == 0) {
     peak_ports_in_use_[address] = std::max(peak_ports_in_use_[address], ++ports_in_use_[address]);
   }
   return Lease{Endpoint{config_.public_addresses[address], port}, d, pool, index, address};
@@ -234,7 +234,7 @@ NatPortTable::Lease NatPortTable::commit(std::uint32_t d, std::uint16_t address,
 void NatPortTable::release(const Lease& lease) {
   --slots_[destinations_[lease.destination].first_slot + lease.address].in_use;
   count_destination(lease.destination, false);
-  if (--port_refs_[lease.address][lease.public_endpoint.port - config_.port_low] == 0) {
+  if (--port_ref(lease.address, lease.public_endpoint.port) == 0) {
     --ports_in_use_[lease.address];
   }
   if (lease.pool == kNone) return;

@@ -59,7 +59,7 @@ class NatPortTable {
   void release(const Lease& lease);
   // Starts loading the port's use count, which release() writes.
   void prefetch_release(const Lease& lease) const {
-    __builtin_prefetch(&port_refs_[lease.address][lease.public_endpoint.port - config_.port_low]);
+    __builtin_prefetch(&port_ref(lease.address, lease.public_endpoint.port));
   }
 
   // Distinct ports of public address `address` (an index into public_addresses) held by at
@@ -106,6 +106,13 @@ class NatPortTable {
   Lease commit(std::uint32_t d, std::uint16_t address, std::uint16_t port, std::uint32_t pool,
                std::uint32_t index);
   void count_destination(std::uint32_t d, bool up);
+  // Connections using public port `port` of address `address`.
+  [[nodiscard]] const std::uint32_t& port_ref(std::uint16_t address, std::uint16_t port) const {
+    return port_refs_[address][port - config_.port_low];
+  }
+  std::uint32_t& port_ref(std::uint16_t address, std::uint16_t port) {
+    return port_refs_[address][port - config_.port_low];
+  }
 
   NatGatewayConfig config_;
   std::uint32_t range_;  // ports per address
