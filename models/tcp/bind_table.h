@@ -95,12 +95,13 @@ class BindTable {
     return PortOffsetSet::max_size(set_max(range));
   }
   // The set's slots for `ports` in a range of `range`: whole 16-slot steps up to kSmallSet; past
-  // it, at least kLargeSet and then whole steps of kSetStep, so that a busy client's set is not
-  // far above what it holds. The large jump leaves behind blocks that the TIME_WAIT ring's chunks
-  // can reuse; small steps from 128 on would leave a trail of holes nothing fills.
+  // it, at least kLargeSet and then whole steps of kSetStep. Each step leaves the old array
+  // behind as a hole in the heap. While a client's TIME_WAITs build up, the ring's new chunks
+  // fill those holes; once they level off, a set still grows at each new peak of its count, and
+  // what it leaves is rarely reused. Few large steps leave fewer holes than many close fits.
   static constexpr std::size_t kSmallSet = 128;
   static constexpr std::size_t kLargeSet = 512;
-  static constexpr std::size_t kSetStep = 64;
+  static constexpr std::size_t kSetStep = 256;
   static constexpr std::size_t set_capacity(std::uint32_t range, std::size_t ports) {
     const std::size_t need = PortOffsetSet::slots_for(ports);
     const std::size_t slots =

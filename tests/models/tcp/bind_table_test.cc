@@ -64,6 +64,9 @@ TEST(BindTable, CountsReadTheSameListedAndInTheArray) {
   EXPECT_GT(held, 1024U);  // the bitmap took over
   EXPECT_EQ(t.ports_in_use(), held);
   EXPECT_EQ(BindTable::bytes_for(28232, 100), 256U);    // room for 128
+  EXPECT_EQ(BindTable::bytes_for(28232, 200), 1024U);   // 512 slots
+  EXPECT_EQ(BindTable::bytes_for(28232, 600), 1536U);   // 768 slots: 672 fit
+  EXPECT_EQ(BindTable::bytes_for(28232, 700), 2048U);   // 1,024 slots
   EXPECT_EQ(BindTable::bytes_for(28232, 1025), 3536U);  // 442 words of 64 ports
 }
 
