@@ -3,8 +3,25 @@
 #include <algorithm>
 #include <cassert>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 namespace tcpsim::net {
+
+namespace {
+
+void check_size(std::uint32_t size) {
+  if (size > PortPool::kMaxSize) {
+    throw std::invalid_argument("port pool of " + std::to_string(size) + " ports, above " +
+                                std::to_string(PortPool::kMaxSize));
+  }
+}
+
+}  // namespace
+
+PortPool::PortPool(std::uint32_t size, bool random) : size_(size), free_(size), random_(random) {
+  check_size(size);
+}
 
 std::uint32_t PortPool::at(std::uint32_t position) const {
   if (!dense_.empty()) return dense_[position];
@@ -14,24 +31,25 @@ std::uint32_t PortPool::at(std::uint32_t position) const {
 
 void PortPool::set(std::uint32_t position, std::uint32_t index) {
   if (!dense_.empty()) {
-    dense_[position] = index;
+    dense_[position] = static_cast<std::uint16_t>(index);
   } else if (position == index) {
     moved_.erase(position);
   } else {
     moved_.insert_or_assign(position, index);
-    if (moved_.size() >= std::max<std::size_t>(size_ / 4, 16)) make_dense();
+    if (moved_.size() >= std::max<std::size_t>(size_ / 8, 16)) make_dense();
   }
 }
 
 void PortPool::make_dense() {
   dense_.resize(size_);
-  std::iota(dense_.begin(), dense_.end(), 0U);
-  for (const auto& [position, index] : moved_) dense_[position] = index;
+  std::iota(dense_.begin(), dense_.end(), std::uint16_t{0});
+  for (const auto& [position, index] : moved_) dense_[position] = static_cast<std::uint16_t>(index);
   moved_ = {};
 }
 
 void PortPool::grow(std::uint32_t new_size) {
   if (new_size <= size_) return;
+  check_size(new_size);
   const std::uint32_t old_size = size_;
   size_ = new_size;
   if (random_) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 namespace tcpsim::net {
@@ -83,7 +84,7 @@ TEST(PortPool, AtRandomPutBackAndGrowKeepTheFreeSetExact) {
   }
 }
 
-// The shuffle's exact draws, through the hash map of moved positions and, past a quarter of
+// The shuffle's exact draws, through the hash map of moved positions and, past an eighth of
 // the range moved, the array: the same as a Fisher-Yates over a plain vector of positions.
 TEST(PortPool, AtRandomDrawsFollowTheShuffleExactlyInBothRepresentations) {
   sim::RandomStream rng(11, 5);   // the pool's
@@ -117,6 +118,30 @@ TEST(PortPool, AtRandomDrawsFollowTheShuffleExactlyInBothRepresentations) {
     }
   }
   EXPECT_EQ(pool.free(), free);
+}
+
+// The widest range a pool holds: 65,536 indices, the last of them 65,535, each drawn once.
+TEST(PortPool, AtRandomTheWholePortRangeComesOutOnce) {
+  sim::RandomStream rng(13, 7);
+  PortPool pool(PortPool::kMaxSize, true);
+  std::vector<bool> seen(PortPool::kMaxSize, false);
+  for (std::uint32_t i = 0; i < PortPool::kMaxSize; ++i) {
+    const std::uint32_t index = pool.take(rng);
+    ASSERT_LT(index, PortPool::kMaxSize);
+    ASSERT_FALSE(seen[index]) << index;
+    seen[index] = true;
+  }
+  EXPECT_EQ(pool.free(), 0U);
+  pool.put_back(65'535);
+  EXPECT_EQ(pool.take(rng), 65'535U);
+}
+
+TEST(PortPool, RefusesMoreThanAPortRange) {
+  EXPECT_THROW(PortPool(PortPool::kMaxSize + 1, true), std::invalid_argument);
+  PortPool pool(10, true);
+  EXPECT_THROW(pool.grow(PortPool::kMaxSize + 1), std::invalid_argument);
+  pool.grow(PortPool::kMaxSize);
+  EXPECT_EQ(pool.free(), PortPool::kMaxSize);
 }
 
 }  // namespace
