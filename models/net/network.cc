@@ -453,12 +453,18 @@ std::uint32_t Network::forward(const Segment& sent, std::uint32_t path_index,
 
 std::uint32_t Network::inbound_route(MiddlePath& path, NodeId via, NodeId to) {
   if (path.inbound_routes == kNone) [[unlikely]] {
-    const std::size_t nodes = topology_.node_count();
-    if ((inbound_routes_.size() + 1) * nodes > kInboundRoutesBudget) {
-      return via_route(path.from, via, to);
+    // The paths from one node to any of the gateway's addresses share one table.
+    const auto [it, added] = inbound_tables_.try_emplace(
+        pair_key(path.from, via), static_cast<std::uint32_t>(inbound_routes_.size()));
+    if (added) {
+      const std::size_t nodes = topology_.node_count();
+      if ((inbound_routes_.size() + 1) * nodes > kInboundRoutesBudget) {
+        inbound_tables_.erase(it);
+        return via_route(path.from, via, to);
+      }
+      inbound_routes_.emplace_back(nodes, kUnresolved);
     }
-    path.inbound_routes = static_cast<std::uint32_t>(inbound_routes_.size());
-    inbound_routes_.emplace_back(nodes, kUnresolved);
+    path.inbound_routes = it->second;
   }
   std::uint32_t& route = inbound_routes_[path.inbound_routes][to];
   if (route == kUnresolved) [[unlikely]] {

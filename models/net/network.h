@@ -289,8 +289,10 @@ class Network final : public sim::EventHandler {
   std::vector<Gateway> gateways_;
   std::vector<MiddlePath> middle_paths_;
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_via_;  // (from, via, to) -> route
-  // By inbound path, then inside host node: via_route(), kUnresolved until first needed.
+  // By (sending node, gateway node), then inside host node: via_route(), kUnresolved until
+  // first needed.
   std::vector<std::vector<std::uint32_t>> inbound_routes_;
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> inbound_tables_;  // into the above
 
   sim::SlotPool<InFlight> pool_;
 
