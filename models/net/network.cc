@@ -454,14 +454,14 @@ std::uint32_t Network::forward(const Segment& sent, std::uint32_t path_index,
 std::uint32_t Network::inbound_route(MiddlePath& path, NodeId via, NodeId to) {
   if (path.inbound_routes == kNone) [[unlikely]] {
     // The paths from one node to any of the gateway's addresses share one table.
-    const auto [it, added] = inbound_tables_.try_emplace(
-        pair_key(path.from, via), static_cast<std::uint32_t>(inbound_routes_.size()));
-    if (added) {
+    const std::uint64_t key = pair_key(path.from, via);
+    auto it = inbound_tables_.find(key);
+    if (it == inbound_tables_.end()) {
       const std::size_t nodes = topology_.node_count();
       if ((inbound_routes_.size() + 1) * nodes > kInboundRoutesBudget) {
-        inbound_tables_.erase(it);
         return via_route(path.from, via, to);
       }
+      it = inbound_tables_.emplace(key, static_cast<std::uint32_t>(inbound_routes_.size())).first;
       inbound_routes_.emplace_back(nodes, kUnresolved);
     }
     path.inbound_routes = it->second;
