@@ -254,7 +254,9 @@ class GatewayNode final : public WorldNode {
     }
     box_ = std::make_unique<net::NatGateway>(world.sim, std::move(config), world.seed,
                                              world.next_app_id());
-    box_->reserve(expected_flows_);
+    // The estimate is the mean level; the peak lies above it by the count's fluctuation. Room
+    // that is never used costs address space only, and outgrowing the room copies the table.
+    box_->reserve(expected_flows_ + expected_flows_ / 8);
     world.network->add_gateway(world.gateway_nodes[index_], *box_, inside);
     for (std::size_t a = 0; a < gateway_.config.public_addresses.size(); ++a) {
       stats_.push_back(std::make_unique<GatewayStats>(*box_, a));
