@@ -21,20 +21,15 @@ FifoTimerList::~FifoTimerList() {
 }
 
 FifoTimerList::Handle FifoTimerList::add_at(std::uint32_t target, std::uint32_t tag, Time expiry) {
-  if ((tail_ & (kChunkSize - 1)) == 0) add_tail_chunk();
+  if ((tail_ & (kChunkSize - 1)) == 0) {
+    if (relocation_ != nullptr) consider_compaction();
+    if ((tail_ & (kChunkSize - 1)) == 0) add_tail_chunk();
+  }
   const Handle h = tail_++;
   at(h) = Entry{expiry, target, tag};
   ++live_;
   if (!head_scheduled_) schedule_head();
   return h;
-}
-
-void FifoTimerList::cancel(Handle handle) {
-  if (handle < head_ || handle >= tail_) return;
-  Entry& e = at(handle);
-  if (e.target == kCancelled) return;
-  e.target = kCancelled;
-  --live_;
 }
 
 void FifoTimerList::handle(const Event& /*event*/) {
@@ -57,6 +52,51 @@ void FifoTimerList::schedule_head() {
   if (head_ == tail_) return;
   sim_.schedule(at(head_).expiry, self_, 0, 0);
   head_scheduled_ = true;
+}
+
+void FifoTimerList::consider_compaction() {
+  // The queued event names the head's expiry: the head itself never moves.
+  if (mark_ <= head_) {
+    mark_ = tail_;
+    dead_since_mark_ = 0;
+    return;
+  }
+  const Handle window = tail_ - mark_;
+  if (dead_since_mark_ > 0 && 2 * dead_since_mark_ >= window) {
+    compact();  // the mark stays: the survivors are young and may be cancelled soon
+    return;
+  }
+  if (window >= kCompactWindow) {
+    if (4 * dead_since_mark_ >= window) compact();
+    mark_ = tail_;
+    dead_since_mark_ = 0;
+  }
+}
+
+void FifoTimerList::compact() {
+  Handle to = mark_;
+  for (Handle from = mark_; from != tail_; ++from) {
+    const Entry e = at(from);
+    if (e.target == kCancelled) continue;
+    if (from != to) {
+      at(to) = e;
+      relocation_->timer_moved(e.target, e.tag, to);
+    }
+    ++to;
+  }
+  // Chunks wholly past the new tail go back; a tail on a boundary has no chunk yet.
+  const Handle first_free = (to + kChunkSize - 1) >> kChunkBits;
+  for (Handle c = first_free; c <= (tail_ - 1) >> kChunkBits; ++c) {
+    Entry*& chunk = chunks_[c & chunk_mask_];
+    if (spare_.size() < kMaxSpareChunks) {
+      spare_.push_back(chunk);
+    } else {
+      delete[] chunk;
+    }
+    chunk = nullptr;
+  }
+  tail_ = to;
+  dead_since_mark_ = 0;
 }
 
 void FifoTimerList::add_tail_chunk() {

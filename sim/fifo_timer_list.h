@@ -19,6 +19,13 @@ class FifoTimerList final : public EventHandler {
  public:
   using Handle = std::uint64_t;
 
+  // Told of a live timer that compaction moved: its handle is now `to`.
+  class Relocation {
+   public:
+    virtual ~Relocation() = default;
+    virtual void timer_moved(std::uint32_t target, std::uint32_t tag, Handle to) = 0;
+  };
+
   FifoTimerList(Simulator& sim, Time duration, EventHandler& owner, EventKind kind);
   FifoTimerList(const FifoTimerList&) = delete;
   FifoTimerList& operator=(const FifoTimerList&) = delete;
@@ -30,13 +37,27 @@ class FifoTimerList final : public EventHandler {
   }
   // Starts one expiring at `expiry`, not before the newest timer's.
   Handle add_at(std::uint32_t target, std::uint32_t tag, Time expiry);
-  // O(1); a handle that already fired or was cancelled is ignored.
-  void cancel(Handle handle);
+  // O(1); a handle that already fired or was cancelled is ignored, except under
+  // compaction, where a cancelled handle may name another timer by then.
+  void cancel(Handle handle) {
+    if (handle < head_ || handle >= tail_) return;
+    Entry& e = at(handle);
+    if (e.target == kCancelled) return;
+    e.target = kCancelled;
+    --live_;
+    if (handle >= mark_) ++dead_since_mark_;
+  }
+  // Lets the list reclaim the places of timers cancelled soon after they were added (a flow
+  // that passes through a state with a long timeout): once half of the newest places are
+  // cancelled, the live ones among them move down, in order, and `relocation` hears of each.
+  void compact_with(Relocation& relocation) { relocation_ = &relocation; }
 
   [[nodiscard]] Time duration() const { return duration_; }
   static constexpr std::size_t bytes_per_entry() { return sizeof(Entry); }
   // Timers started and neither fired nor cancelled.
   [[nodiscard]] std::size_t live() const { return live_; }
+  // Places held, cancelled ones included until the head passes them or compaction.
+  [[nodiscard]] std::size_t places() const { return tail_ - head_; }
   // The target of the timer `ahead` places behind the oldest one queued, fired or cancelled
   // ones aside, or ~0 when there are fewer or that one was cancelled: an owner may start
   // loading the records it will be handed next.
@@ -77,7 +98,14 @@ class FifoTimerList final : public EventHandler {
   const Entry& at(Handle h) const {
     return chunks_[(h >> kChunkBits) & chunk_mask_][h & (kChunkSize - 1)];
   }
+  // Places added since the mark that compaction looks at together.
+  static constexpr Handle kCompactWindow = 4 * kChunkSize;
+
   void add_tail_chunk();
+  // At a chunk boundary: compacts the places past the mark when half are cancelled, so that
+  // the tail moves back; else moves the mark up once the window is full.
+  void consider_compaction();
+  void compact();
   void advance_head();
   void schedule_head();
 
@@ -93,6 +121,9 @@ class FifoTimerList final : public EventHandler {
   Handle tail_ = 0;            // absolute position one past the newest entry
   std::size_t live_ = 0;
   bool head_scheduled_ = false;
+  Relocation* relocation_ = nullptr;
+  Handle mark_ = 0;             // compaction looks at places from here to the tail
+  Handle dead_since_mark_ = 0;  // cancelled places among them
 };
 
 }  // namespace tcpsim::sim

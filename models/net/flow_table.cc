@@ -18,6 +18,8 @@ FlowTable::FlowTable(sim::Simulator& sim, const Timeouts& timeouts, bool linux_r
     while (c < lists_.size() && lists_[c]->duration() != t) ++c;
     if (c == lists_.size()) {
       lists_.push_back(std::make_unique<sim::FifoTimerList>(sim, t, *this, kListExpire));
+      // A flow leaves most states soon after entering them: their places are reclaimed.
+      lists_.back()->compact_with(*this);
     }
     class_of_[state] = static_cast<std::uint8_t>(c);
   }

@@ -27,10 +27,11 @@ namespace tcpsim::net {
 // entry is appended to its class's list when it enters the class, so that each list is in
 // expiry order and the simulator holds one event per list instead of one per entry. A segment
 // that keeps the class only moves the deadline later and touches nothing else; when the list
-// brings an entry whose deadline moved, a simulator event is queued for that deadline. A
+// brings an entry whose deadline moved, a simulator event is queued for that deadline. The
+// lists reclaim the places of entries that left a class soon after entering it. A
 // segment costs one hash lookup and one entry (one cache line), and nothing is allocated once
 // the table has reached its peak size.
-class FlowTable final : public sim::EventHandler {
+class FlowTable final : public sim::EventHandler, private sim::FifoTimerList::Relocation {
  public:
   using Index = std::uint32_t;
   using Timeouts = std::array<sim::Time, kFlowStateCount>;
@@ -121,6 +122,11 @@ class FlowTable final : public sim::EventHandler {
   void handle(const sim::Event& event) override;
 
  private:
+  void timer_moved(std::uint32_t target, std::uint32_t /*tag*/,
+                   sim::FifoTimerList::Handle to) override {
+    entries_[target].timer = to;
+  }
+
   static constexpr sim::EventKind kExpire = 1;      // a simulator event, a = its token
   static constexpr sim::EventKind kListExpire = 2;  // from a class's timer list
 

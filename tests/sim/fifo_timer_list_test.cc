@@ -130,6 +130,75 @@ TEST_F(FifoTimerListTest, ManyChunksFireInOrderAndCancelAcrossChunks) {
   EXPECT_EQ(list.live(), 0U);
 }
 
+// Keeps each target's handle as compaction moves it.
+struct Handles : FifoTimerList::Relocation {
+  std::vector<FifoTimerList::Handle> of;  // by target
+  std::uint64_t moves = 0;
+  void timer_moved(std::uint32_t target, std::uint32_t tag, FifoTimerList::Handle to) override {
+    EXPECT_EQ(tag, target % 5);
+    of.at(target) = to;
+    ++moves;
+  }
+};
+
+// A compacting list fed timer i at i ms. Each timer is cancelled ten adds after its own
+// unless its target is a multiple of 7 (a flow passing through a state with a long timeout);
+// every 91st is cancelled later, through the handle it holds by then.
+struct Compacting {
+  FifoTimerList list;
+  Handles handles;
+  std::vector<std::uint32_t> expected;  // the targets left to fire, in order
+
+  Compacting(Simulator& sim, Owner& owner, Time duration, std::uint32_t count)
+      : list(sim, duration, owner, 42) {
+    list.compact_with(handles);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      sim.run_until(milliseconds(i));
+      handles.of.push_back(list.add(i, i % 5));
+      if (i >= 10 && (i - 10) % 7 != 0) list.cancel(handles.of[i - 10]);
+      if (i >= 100 && (i - 100) % 91 == 0) list.cancel(handles.of[i - 100]);
+    }
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const bool short_lived = i + 10 < count && i % 7 != 0;
+      const bool cancelled_late = i + 100 < count && i % 91 == 0;
+      if (!short_lived && !cancelled_late) expected.push_back(i);
+    }
+  }
+};
+
+// Timer i, added at i ms, fired at i ms + duration with its tag, in order.
+void expect_fired(const Owner& owner, const std::vector<std::uint32_t>& expected, Time duration) {
+  ASSERT_EQ(owner.fired.size(), expected.size());
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    const std::uint32_t target = expected[k];
+    ASSERT_EQ(std::get<1>(owner.fired[k]), target);
+    ASSERT_EQ(std::get<0>(owner.fired[k]), milliseconds(target) + duration);
+    ASSERT_EQ(std::get<2>(owner.fired[k]), target % 5);
+  }
+}
+
+TEST_F(FifoTimerListTest, CompactionReclaimsTimersCancelledSoonAndKeepsOrder) {
+  Compacting c(sim, owner, seconds(200), 100'000);
+  EXPECT_EQ(c.list.live(), c.expected.size());
+  // Without compaction every place would still be held: 100,000. A window given up with
+  // under a quarter of it cancelled keeps those places.
+  EXPECT_LE(c.list.places(), c.list.live() + c.list.live() / 10);
+  EXPECT_GT(c.handles.moves, 0U);
+  sim.run();
+  expect_fired(owner, c.expected, seconds(200));
+  EXPECT_EQ(c.list.live(), 0U);
+  EXPECT_EQ(c.list.places(), 0U);
+}
+
+// Timers fire while others are added and cancelled: the head passes through the places
+// compaction looks at, and the event queued for the head keeps its expiry.
+TEST_F(FifoTimerListTest, CompactionWhileTheHeadFires) {
+  Compacting c(sim, owner, milliseconds(150), 20'000);
+  sim.run();
+  expect_fired(owner, c.expected, milliseconds(150));
+  EXPECT_EQ(c.list.places(), 0U);
+}
+
 // What the owner sees ahead while it is handed each timer: the ones behind it in order,
 // a cancelled one as ~0, nothing past the newest.
 struct Lookahead : EventHandler {

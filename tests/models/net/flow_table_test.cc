@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -159,6 +161,70 @@ TEST(FlowTable, TheObserverIsToldOfTheExpiryAfterNextOneFiringEarlier) {
   EXPECT_EQ(recorder.calls, (std::vector<Call>{Call{'l', c}, Call{'e', b}, Call{'r', a},
                                                Call{'e', c}, Call{'r', b}, Call{'r', c}}));
   EXPECT_EQ(left, 0U);
+}
+
+// Records when each entry goes.
+struct Removals : FlowTable::Observer {
+  const sim::Simulator* sim = nullptr;
+  std::vector<std::pair<FlowTable::Index, sim::Time>> removed;
+  void flow_removed(FlowTable::Index entry) override { removed.emplace_back(entry, sim->now()); }
+};
+
+// Flow i opens at i ms and is ESTABLISHED (4 minutes) 1 ms later; all but every seventh close
+// 2 ms after that (65 s from the FIN). The ESTABLISHED list's places of the closed flows are
+// reclaimed while the others' move, and each flow still goes at its own deadline.
+TEST(FlowTable, FlowsPassingQuicklyThroughALongStateExpireAtTheirDeadlines) {
+  sim::Simulator sim;
+  Removals removals;
+  removals.sim = &sim;
+  FlowTable::Timeouts timeouts = every(65 * kSecond);
+  timeouts[static_cast<std::size_t>(FlowState::kEstablished)] = 240 * kSecond;
+  FlowTable table(sim, timeouts, false, &removals);
+  constexpr std::uint32_t kFlows = 3000;
+  const auto client = [](std::uint32_t i) {
+    return Endpoint{ip("10.0.0.1"), static_cast<std::uint16_t>(10000 + i)};
+  };
+  std::vector<FlowTable::Index> entry(kFlows);
+  std::vector<sim::Time> deadline(kFlows);
+  // Segments in time order: (time, flow, step) with step 0 SYN, 1 SYN-ACK and ACK, 2 FIN.
+  std::vector<std::tuple<sim::Time, std::uint32_t, int>> steps;
+  for (std::uint32_t i = 0; i < kFlows; ++i) {
+    const sim::Time t = i * sim::kMillisecond;
+    steps.emplace_back(t, i, 0);
+    steps.emplace_back(t + sim::kMillisecond, i, 1);
+    if (i % 7 != 0) steps.emplace_back(t + 3 * sim::kMillisecond, i, 2);
+    deadline[i] = i % 7 != 0 ? t + 3 * sim::kMillisecond + 65 * kSecond
+                             : t + sim::kMillisecond + 240 * kSecond;
+  }
+  std::sort(steps.begin(), steps.end());
+  for (const auto& [t, i, step] : steps) {
+    sim.run_until(t);
+    const Endpoint c = client(i);
+    if (step == 0) {
+      entry[i] = table.insert(seg(c, kServer, kSyn), kServer, c);
+      continue;
+    }
+    const auto out = table.find(c, kServer);
+    ASSERT_TRUE(out.has_value());
+    if (step == 1) {
+      table.update(*table.find(kServer, c), seg(kServer, c, kSyn | kAck));
+      table.update(*out, seg(c, kServer, kAck));
+      ASSERT_EQ(table.state(entry[i]), FlowState::kEstablished);
+    } else {
+      table.update(*out, seg(c, kServer, kFin | kAck));
+      ASSERT_EQ(table.state(entry[i]), FlowState::kFinWait);
+    }
+  }
+  sim.run();
+  ASSERT_EQ(removals.removed.size(), kFlows);
+  std::vector<sim::Time> when(kFlows, -1);
+  for (std::uint32_t i = 0; i < kFlows; ++i) {
+    for (const auto& [e, t] : removals.removed) {
+      if (e == entry[i] && when[i] < 0) when[i] = t;
+    }
+  }
+  EXPECT_EQ(when, deadline);
+  EXPECT_EQ(table.size(), 0U);
 }
 
 }  // namespace
