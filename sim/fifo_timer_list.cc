@@ -1,8 +1,25 @@
 #include "sim/fifo_timer_list.h"
 
+#include <cstddef>
 #include <stdexcept>
+#include <vector>
 
 namespace tcpsim::sim {
+
+namespace {
+
+// A chunk no longer in use goes to the spare pool, or back to the heap when that is full.
+template <class Entry>
+void release_chunk(Entry*& chunk, std::vector<Entry*>& spare, std::size_t max_spare) {
+  if (spare.size() < max_spare) {
+    spare.push_back(chunk);
+  } else {
+    delete[] chunk;
+  }
+  chunk = nullptr;
+}
+
+}  // namespace
 
 FifoTimerList::FifoTimerList(Simulator& sim, Time duration, EventHandler& owner, EventKind kind)
     : sim_(sim),
@@ -87,13 +104,7 @@ void FifoTimerList::compact() {
   // Chunks wholly past the new tail go back; a tail on a boundary has no chunk yet.
   const Handle first_free = (to + kChunkSize - 1) >> kChunkBits;
   for (Handle c = first_free; c <= (tail_ - 1) >> kChunkBits; ++c) {
-    Entry*& chunk = chunks_[c & chunk_mask_];
-    if (spare_.size() < kMaxSpareChunks) {
-      spare_.push_back(chunk);
-    } else {
-      delete[] chunk;
-    }
-    chunk = nullptr;
+    release_chunk(chunks_[c & chunk_mask_], spare_, kMaxSpareChunks);
   }
   tail_ = to;
   dead_since_mark_ = 0;
@@ -124,13 +135,7 @@ void FifoTimerList::add_tail_chunk() {
 void FifoTimerList::advance_head() {
   ++head_;
   if ((head_ & (kChunkSize - 1)) != 0) return;
-  Entry*& done = chunks_[((head_ - 1) >> kChunkBits) & chunk_mask_];
-  if (spare_.size() < kMaxSpareChunks) {
-    spare_.push_back(done);
-  } else {
-    delete[] done;
-  }
-  done = nullptr;
+  release_chunk(chunks_[((head_ - 1) >> kChunkBits) & chunk_mask_], spare_, kMaxSpareChunks);
 }
 
 }  // namespace tcpsim::sim
