@@ -33,10 +33,11 @@ class Conntrack final : public Middlebox {
 
   using Middlebox::inbound;
   using Middlebox::outbound;
-  Verdict outbound(Segment& segment, std::uint32_t& flow_hint) override {
+  Verdict outbound(Segment& segment, std::uint32_t& flow_hint, std::uint64_t /*note*/) override {
     return track(segment, flow_hint);
   }
-  Verdict inbound(Segment& segment, std::uint32_t& flow_hint) override {
+  Verdict inbound(Segment& segment, std::uint32_t& flow_hint, std::uint64_t& note) override {
+    note = kNoNote;
     return track(segment, flow_hint);
   }
 

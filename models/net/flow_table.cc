@@ -47,12 +47,15 @@ FlowTable::Index FlowTable::insert(const Segment& first, Endpoint reply_src, End
   const Index index = entries_.allocate();
   Entry& e = entries_[index];
   e.track = flow_start(first);
-  e.original = FourTuple{first.src, first.dst};
-  e.reply = FourTuple{reply_src, reply_dst};
+  const FourTuple original{first.src, first.dst};
+  const FourTuple reply{reply_src, reply_dst};
+  e.original = StoredTuple(original);
+  e.reply = StoredTuple(reply);
+  e.note = 0;
   e.flipped = 0;
-  const std::uint64_t reply_hash = table_hash(e.reply);
+  const std::uint64_t reply_hash = table_hash(reply);
   keys_.prefetch(reply_hash);
-  keys_.insert(table_hash(e.original), index << 1U);
+  keys_.insert(table_hash(original), index << 1U);
   keys_.insert(reply_hash, (index << 1U) | 1U);
   const auto state = static_cast<std::size_t>(e.track.state);
   ++by_state_[state];
@@ -122,11 +125,11 @@ void FlowTable::remove(Index entry) {
 }
 
 void FlowTable::erase(Index index, Entry& e) {
-  keys_.erase(table_hash(e.original), index << 1U);
-  keys_.erase(table_hash(e.reply), (index << 1U) | 1U);
+  keys_.erase(table_hash(e.original.get()), index << 1U);
+  keys_.erase(table_hash(e.reply.get()), (index << 1U) | 1U);
   --by_state_[static_cast<std::size_t>(e.track.state)];
-  e.original = FourTuple{};
-  e.reply = FourTuple{};
+  e.original = StoredTuple{};
+  e.reply = StoredTuple{};
   entries_.free(index);
 }
 

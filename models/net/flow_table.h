@@ -75,8 +75,7 @@ class FlowTable final : public sim::EventHandler, private sim::FifoTimerList::Re
   // skips the hash lookup while the flow lives.
   [[nodiscard]] std::optional<Hit> find(Endpoint src, Endpoint dst, std::uint32_t& hint) const {
     const std::uint32_t key = hint - 1;
-    if (hint != 0 && (key >> 1U) < entries_.size() && tuple(key) == FourTuple{src, dst})
-        [[likely]] {
+    if (hint != 0 && (key >> 1U) < entries_.size() && tuple(key).is(src, dst)) [[likely]] {
       return hit_of(key);
     }
     return find_unhinted(src, dst, hint);
@@ -109,8 +108,12 @@ class FlowTable final : public sim::EventHandler, private sim::FifoTimerList::Re
 
   [[nodiscard]] FlowState state(Index entry) const { return entries_[entry].track.state; }
   // The (src, dst) of the entry's first segment, and of the replies, as given to insert().
-  [[nodiscard]] const FourTuple& original(Index entry) const { return entries_[entry].original; }
-  [[nodiscard]] const FourTuple& reply(Index entry) const { return entries_[entry].reply; }
+  [[nodiscard]] FourTuple original(Index entry) const { return entries_[entry].original.get(); }
+  [[nodiscard]] FourTuple reply(Index entry) const { return entries_[entry].reply.get(); }
+  // A word the table's owner keeps with the flow (0 when inserted); it shares the line a
+  // segment reads.
+  [[nodiscard]] std::uint64_t note(Index entry) const { return entries_[entry].note; }
+  void set_note(Index entry, std::uint64_t note) { entries_[entry].note = note; }
   [[nodiscard]] std::size_t size() const { return entries_.live(); }
   // Entry indices stay below this.
   [[nodiscard]] std::size_t peak_size() const { return entries_.size(); }
@@ -130,6 +133,30 @@ class FlowTable final : public sim::EventHandler, private sim::FifoTimerList::Re
   static constexpr sim::EventKind kExpire = 1;      // a simulator event, a = its token
   static constexpr sim::EventKind kListExpire = 2;  // from a class's timer list
 
+  // A FourTuple without its endpoints' padding.
+  struct StoredTuple {
+    std::uint32_t local_address = 0;
+    std::uint32_t remote_address = 0;
+    std::uint16_t local_port = 0;
+    std::uint16_t remote_port = 0;
+
+    StoredTuple() = default;
+    explicit StoredTuple(const FourTuple& t)
+        : local_address(t.local.address.value),
+          remote_address(t.remote.address.value),
+          local_port(t.local.port),
+          remote_port(t.remote.port) {}
+    [[nodiscard]] FourTuple get() const {
+      return FourTuple{Endpoint{Ipv4{local_address}, local_port},
+                       Endpoint{Ipv4{remote_address}, remote_port}};
+    }
+    [[nodiscard]] bool is(Endpoint local, Endpoint remote) const {
+      return local_address == local.address.value && remote_address == remote.address.value &&
+             local_port == local.port && remote_port == remote.port;
+    }
+    [[nodiscard]] bool is(const FourTuple& t) const { return is(t.local, t.remote); }
+  };
+
   // One cache line: everything a segment reads or writes.
   struct alignas(64) Entry {
     sim::Time deadline = 0;
@@ -140,15 +167,16 @@ class FlowTable final : public sim::EventHandler, private sim::FifoTimerList::Re
     std::uint8_t flipped = 0;  // 1 once a reopening SYN came from the reply side
     std::uint8_t timer_class = 0;
     std::uint8_t queued = 0;  // 1 while timer is a simulator event's token
-    FourTuple original;
-    FourTuple reply;
+    StoredTuple original;
+    StoredTuple reply;
+    std::uint64_t note = 0;
   };
   static_assert(sizeof(Entry) == 64);
 
   // A key is entry << 1 | its direction at creation; its tuple is read from the entry, so
   // that the index holds four bytes a key and a lookup's one compare reads the entry the
   // segment needs next.
-  [[nodiscard]] const FourTuple& tuple(std::uint32_t key) const {
+  [[nodiscard]] const StoredTuple& tuple(std::uint32_t key) const {
     const Entry& e = entries_[key >> 1U];
     return (key & 1U) != 0 ? e.reply : e.original;
   }
@@ -157,7 +185,7 @@ class FlowTable final : public sim::EventHandler, private sim::FifoTimerList::Re
     return Hit{entry, static_cast<FlowDirection>((key ^ entries_[entry].flipped) & 1U)};
   }
   [[nodiscard]] std::uint32_t key_of(const FourTuple& t) const {
-    return keys_.find(table_hash(t), [&](std::uint32_t key) { return tuple(key) == t; });
+    return keys_.find(table_hash(t), [&](std::uint32_t key) { return tuple(key).is(t); });
   }
 
   [[nodiscard]] std::optional<Hit> find_unhinted(Endpoint src, Endpoint dst,
@@ -182,8 +210,8 @@ class FlowTable final : public sim::EventHandler, private sim::FifoTimerList::Re
   void prefetch_next(std::uint8_t timer_class);
   // Starts loading the buckets of the entry's two keys, which erase() writes.
   void prefetch_keys(const Entry& e) const {
-    keys_.prefetch(table_hash(e.original));
-    keys_.prefetch(table_hash(e.reply));
+    keys_.prefetch(table_hash(e.original.get()));
+    keys_.prefetch(table_hash(e.reply.get()));
   }
   void erase(Index index, Entry& e);
 

@@ -22,7 +22,8 @@ void NatGateway::reserve(std::size_t flows) {
   leases_.reserve(flows);
 }
 
-Middlebox::Verdict NatGateway::outbound(Segment& segment, std::uint32_t& flow_hint) {
+Middlebox::Verdict NatGateway::outbound(Segment& segment, std::uint32_t& flow_hint,
+                                        std::uint64_t note) {
   if (const auto hit = flows_.find(segment.src, segment.dst, flow_hint)) [[likely]] {
     const Endpoint public_endpoint = flows_.reply(hit->entry).remote;
     flows_.update(*hit, segment);
@@ -44,6 +45,7 @@ Middlebox::Verdict NatGateway::outbound(Segment& segment, std::uint32_t& flow_hi
       ports_.lease(segment.src, segment.dst, flows_, failure);
   if (!lease) return refuse(failure);
   const FlowTable::Index entry = flows_.insert(segment, segment.dst, lease->public_endpoint);
+  flows_.set_note(entry, note);
   if (entry >= leases_.size()) leases_.resize(entry + 1);
   leases_[entry] = *lease;
   flow_hint = FlowTable::original_hint(entry);
@@ -61,13 +63,15 @@ Middlebox::Verdict NatGateway::refuse(NatFailure failure) {
   return Verdict::kReset;
 }
 
-Middlebox::Verdict NatGateway::inbound(Segment& segment, std::uint32_t& flow_hint) {
+Middlebox::Verdict NatGateway::inbound(Segment& segment, std::uint32_t& flow_hint,
+                                       std::uint64_t& note) {
   const auto hit = flows_.find(segment.src, segment.dst, flow_hint);
   if (!hit) [[unlikely]] {
     ++counters_.dropped_inbound_no_mapping;
     return Verdict::kDrop;
   }
   const Endpoint inside = flows_.original(hit->entry).local;
+  note = flows_.note(hit->entry);
   flows_.update(*hit, segment);
   segment.dst = inside;
   ++counters_.translated;

@@ -46,8 +46,8 @@ class NatGateway final : public Middlebox, private FlowTable::Observer {
 
   using Middlebox::inbound;
   using Middlebox::outbound;
-  Verdict outbound(Segment& segment, std::uint32_t& flow_hint) override;
-  Verdict inbound(Segment& segment, std::uint32_t& flow_hint) override;
+  Verdict outbound(Segment& segment, std::uint32_t& flow_hint, std::uint64_t note) override;
+  Verdict inbound(Segment& segment, std::uint32_t& flow_hint, std::uint64_t& note) override;
 
   // Room for `flows` mappings, so that the tables do not grow while they fill.
   void reserve(std::size_t flows);

@@ -150,13 +150,11 @@ void Network::set_filter(NodeId host, Middlebox& filter) {
   }
   const std::uint32_t loopback = loopback_[host].receiver;
   MiddlePath path;
-  path.sender_filter = &filter;
-  path.from = host;
   path.route = kLocal;
   path.receiver = loopback;
   path.reply_receiver = loopback;
-  loopback_[host] = Resolved{0, kMiddle | static_cast<std::uint32_t>(middle_paths_.size())};
-  middle_paths_.push_back(path);
+  loopback_[host] =
+      Resolved{0, kMiddle | add_middle_path(path, PathDetail{&filter, nullptr, host})};
   has_middle_nodes_ = true;
 }
 
@@ -288,12 +286,12 @@ Network::Resolved Network::resolve_pair(NodeId from, NodeId to, std::uint32_t re
     return resolve(from, to, receiver);
   }
   MiddlePath path;
-  path.from = from;
   path.receiver = receiver;
   path.reply_receiver = reply_receiver;
+  PathDetail detail{nullptr, nullptr, from};
   if (!filters_.empty()) {
-    path.sender_filter = filters_[from];
-    if (to != from) path.receiver_filter = filters_[to];
+    detail.sender_filter = filters_[from];
+    if (to != from) detail.receiver_filter = filters_[to];
   }
   const std::uint32_t out = inside_of_[from];
   if (to != from && out != kNone && inside_of_[to] != out) {
@@ -302,6 +300,7 @@ Network::Resolved Network::resolve_pair(NodeId from, NodeId to, std::uint32_t re
       path.gateway = out;
       path.first_leg = resolve(from, via, 0).route;
       path.route = via_route(from, via, to);
+      path.return_route = via_route(to, via, from);
     }
   } else if (to != from && gateway_at_[to] != kNone) {
     path.gateway = gateway_at_[to];
@@ -309,14 +308,21 @@ Network::Resolved Network::resolve_pair(NodeId from, NodeId to, std::uint32_t re
     path.first_leg = resolve(from, to, 0).route;
   } else {
     const Resolved plain = resolve(from, to, receiver);
-    if (path.sender_filter == nullptr && path.receiver_filter == nullptr) return plain;
+    if (detail.sender_filter == nullptr && detail.receiver_filter == nullptr) return plain;
     path.route = plain.route;
   }
   path.first_leg_lossy =
       path.first_leg < routes_.size() && shapes_[shape_of(routes_[path.first_leg])].loss > 0;
+  return Resolved{0, kMiddle | add_middle_path(path, detail)};
+}
+
+std::uint32_t Network::add_middle_path(MiddlePath path, const PathDetail& detail) {
+  path.filtered = detail.sender_filter != nullptr || detail.receiver_filter != nullptr;
+  path.unreachable = path.inbound ? path.first_leg == kNone : path.route == kNone;
   const auto index = static_cast<std::uint32_t>(middle_paths_.size());
   middle_paths_.push_back(path);
-  return Resolved{0, kMiddle | index};
+  path_details_.push_back(detail);
+  return index;
 }
 
 std::uint32_t Network::via_route(NodeId from, NodeId via, NodeId to) {
@@ -399,30 +405,36 @@ std::uint32_t Network::via_route(NodeId from, NodeId via, NodeId to) {
 std::uint32_t Network::forward(const Segment& sent, std::uint32_t path_index,
                                std::uint32_t flow_hint) {
   MiddlePath& path = middle_paths_[path_index];
-  if ((path.route == kNone && !path.inbound) || (path.inbound && path.first_leg == kNone)) {
+  if (path.unreachable) {
     ++dropped_unreachable_;
     return flow_hint;
   }
   Segment s = sent;
-  if (path.sender_filter != nullptr &&
-      !admit(path.sender_filter->outbound(s), sent, path.from, path)) {
+  const PathDetail* detail = path.filtered ? &path_details_[path_index] : nullptr;
+  if (detail != nullptr && detail->sender_filter != nullptr &&
+      !admit(detail->sender_filter->outbound(s), sent, detail->from, path_index)) {
     return flow_hint;
   }
   std::uint32_t route = path.route;
   std::uint32_t receiver = path.receiver;
-  Middlebox* receiver_filter = path.receiver_filter;
+  Middlebox* receiver_filter = detail != nullptr ? detail->receiver_filter : nullptr;
   if (path.gateway != kNone) {
     if (path.first_leg_lossy && lost_on(routes_[path.first_leg])) {
       ++lost_;
       return flow_hint;
     }
     const Gateway gateway = gateways_[path.gateway];
-    if (!admit(
-            path.inbound ? gateway.box->inbound(s, flow_hint) : gateway.box->outbound(s, flow_hint),
-            s, gateway.node, path)) {
+    std::uint64_t note = Middlebox::kNoNote;
+    if (!admit(path.inbound ? gateway.box->inbound(s, flow_hint, note)
+                            : gateway.box->outbound(s, flow_hint, return_note(path)),
+               s, gateway.node, path_index)) {
       return flow_hint;
     }
-    if (path.inbound) {
+    if (path.inbound && note != Middlebox::kNoNote) [[likely]] {
+      receiver = static_cast<std::uint32_t>(note);
+      route = static_cast<std::uint32_t>(note >> 32U);
+      receiver_filter = filters_.empty() ? nullptr : filters_[address_node_[receiver]];
+    } else if (path.inbound) {
       const auto it = address_index_.find(s.dst.address.value);
       if (it == address_index_.end() || inside_of_[address_node_[it->second]] != path.gateway) {
         throw std::logic_error("gateway '" + topology_.node(gateway.node).name +
@@ -432,7 +444,7 @@ std::uint32_t Network::forward(const Segment& sent, std::uint32_t path_index,
       const NodeId to = address_node_[it->second];
       receiver = it->second;
       receiver_filter = filters_.empty() ? nullptr : filters_[to];
-      route = inbound_route(path, gateway.node, to);
+      route = inbound_route(path, path_details_[path_index].from, gateway.node, to);
       if (route == kNone) {
         ++dropped_unreachable_;
         return flow_hint;
@@ -451,15 +463,15 @@ std::uint32_t Network::forward(const Segment& sent, std::uint32_t path_index,
   return flow_hint;
 }
 
-std::uint32_t Network::inbound_route(MiddlePath& path, NodeId via, NodeId to) {
+std::uint32_t Network::inbound_route(MiddlePath& path, NodeId from, NodeId via, NodeId to) {
   if (path.inbound_routes == kNone) [[unlikely]] {
     // The paths from one node to any of the gateway's addresses share one table.
-    const std::uint64_t key = pair_key(path.from, via);
+    const std::uint64_t key = pair_key(from, via);
     auto it = inbound_tables_.find(key);
     if (it == inbound_tables_.end()) {
       const std::size_t nodes = topology_.node_count();
       if ((inbound_routes_.size() + 1) * nodes > kInboundRoutesBudget) {
-        return via_route(path.from, via, to);
+        return via_route(from, via, to);
       }
       it = inbound_tables_.emplace(key, static_cast<std::uint32_t>(inbound_routes_.size())).first;
       inbound_routes_.emplace_back(nodes, kUnresolved);
@@ -468,13 +480,13 @@ std::uint32_t Network::inbound_route(MiddlePath& path, NodeId via, NodeId to) {
   }
   std::uint32_t& route = inbound_routes_[path.inbound_routes][to];
   if (route == kUnresolved) [[unlikely]] {
-    route = via_route(path.from, via, to);
+    route = via_route(from, via, to);
   }
   return route;
 }
 
 bool Network::admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,
-                    const MiddlePath& path) {
+                    std::uint32_t path_index) {
   if (verdict == Middlebox::Verdict::kForward) [[likely]] {
     return true;
   }
@@ -483,18 +495,19 @@ bool Network::admit(Middlebox::Verdict verdict, const Segment& offending, NodeId
   Segment rst = reset_for(offending);
   ++sent_;
   ++middlebox_resets_;
-  const Resolved back = resolve(at, path.from, path.reply_receiver);
+  const PathDetail detail = path_details_[path_index];
+  const Resolved back = resolve(at, detail.from, middle_paths_[path_index].reply_receiver);
   if (back.route == kNone) {
     ++dropped_unreachable_;
     return false;
   }
-  if (at != path.from) {
+  if (at != detail.from) {
     if (back.route != kLocal && lost_on(routes_[back.route])) {
       ++lost_;
       return false;
     }
-    if (path.sender_filter != nullptr &&
-        path.sender_filter->inbound(rst) != Middlebox::Verdict::kForward) {
+    if (detail.sender_filter != nullptr &&
+        detail.sender_filter->inbound(rst) != Middlebox::Verdict::kForward) {
       ++dropped_by_middlebox_;
       return false;
     }

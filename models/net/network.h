@@ -194,11 +194,9 @@ class Network final : public sim::EventHandler {
     return Resolved{static_cast<std::uint32_t>((cache - 1) >> 32U),
                     static_cast<std::uint32_t>(cache - 1)};
   }
-  // A pair whose segments meet a middle node.
-  struct MiddlePath {
-    Middlebox* sender_filter = nullptr;
-    Middlebox* receiver_filter = nullptr;
-    NodeId from = 0;
+  // A pair whose segments meet a middle node: what forward() reads for each segment, in half
+  // a cache line. The rest is in the pair's PathDetail.
+  struct alignas(32) MiddlePath {
     std::uint32_t route = kNone;  // whole path (composed through a gateway); for an
                                   // inbound gateway, known after translation
     std::uint32_t receiver = 0;
@@ -206,8 +204,19 @@ class Network final : public sim::EventHandler {
     std::uint32_t gateway = kNone;         // index into gateways_
     std::uint32_t first_leg = kNone;       // route sender -> gateway, for its loss
     std::uint32_t inbound_routes = kNone;  // into inbound_routes_, once used
-    bool inbound = false;                  // addressed to the gateway's public address
-    bool first_leg_lossy = false;          // so that a lossless leg's state is not read
+    // Through a gateway to a host: the route of the replies from it back to the sender, which
+    // the gateway keeps with the flow (return_note()).
+    std::uint32_t return_route = kNone;
+    bool inbound = false;          // addressed to the gateway's public address
+    bool first_leg_lossy = false;  // so that a lossless leg's state is not read
+    bool filtered = false;         // a host filter sees its segments (PathDetail)
+    bool unreachable = false;      // no route to the gateway, or past it
+  };
+  static_assert(sizeof(MiddlePath) == 32);
+  struct PathDetail {
+    Middlebox* sender_filter = nullptr;
+    Middlebox* receiver_filter = nullptr;
+    NodeId from = 0;
   };
   struct Gateway {
     NodeId node;
@@ -257,9 +266,17 @@ class Network final : public sim::EventHandler {
   // gateway's flow hint (Middlebox::outbound()) to keep for the connection's next segment.
   [[gnu::noinline]] std::uint32_t forward(const Segment& segment, std::uint32_t path_index,
                                           std::uint32_t flow_hint);
-  std::uint32_t inbound_route(MiddlePath& path, NodeId via, NodeId to);
+  std::uint32_t inbound_route(MiddlePath& path, NodeId from, NodeId via, NodeId to);
+  std::uint32_t add_middle_path(MiddlePath path, const PathDetail& detail);
+  // What a gateway keeps with a flow that `path` starts, so that its replies are delivered
+  // with no lookup of the host: the sender's receiver and the route back to it.
+  static std::uint64_t return_note(const MiddlePath& path) {
+    return path.return_route == kNone
+               ? Middlebox::kNoNote
+               : (std::uint64_t{path.return_route} << 32U) | path.reply_receiver;
+  }
   bool admit(Middlebox::Verdict verdict, const Segment& offending, NodeId at,
-             const MiddlePath& path);
+             std::uint32_t path_index);
 
   sim::Simulator& sim_;
   const Topology& topology_;
@@ -288,6 +305,7 @@ class Network final : public sim::EventHandler {
   std::vector<Middlebox*> filters_;
   std::vector<Gateway> gateways_;
   std::vector<MiddlePath> middle_paths_;
+  std::vector<PathDetail> path_details_;                            // by index into middle_paths_
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_via_;  // (from, via, to) -> route
   // By (sending node, gateway node), then inside host node: via_route(), kUnresolved until
   // first needed.

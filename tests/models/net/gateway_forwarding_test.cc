@@ -19,28 +19,35 @@ using testing::ip;
 using testing::Recorder;
 using Verdict = Middlebox::Verdict;
 
-// Rewrites sources to public:5000, 5001, ... in order of first outbound segment, and back.
+// Rewrites sources to public:5000, 5001, ... in order of first outbound segment, and back;
+// with keep_notes, keeps the network's note of each mapping and hands it back.
 struct PortNat : Middlebox {
   Ipv4 public_address;
   Verdict verdict = Verdict::kForward;
+  bool keep_notes = false;
   std::vector<Endpoint> inside;  // by port - 5000
+  std::vector<std::uint64_t> notes;
   std::vector<Segment> seen_out;
   std::vector<Segment> seen_in;
-  Verdict outbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
+  Verdict outbound(Segment& s, std::uint32_t& /*flow_hint*/, std::uint64_t note) override {
     seen_out.push_back(s);
     if (verdict != Verdict::kForward) return verdict;
     std::size_t i = 0;
     while (i < inside.size() && inside[i] != s.src) ++i;
-    if (i == inside.size()) inside.push_back(s.src);
+    if (i == inside.size()) {
+      inside.push_back(s.src);
+      notes.push_back(note);
+    }
     s.src = {public_address, static_cast<std::uint16_t>(5000 + i)};
     return Verdict::kForward;
   }
-  Verdict inbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
+  Verdict inbound(Segment& s, std::uint32_t& /*flow_hint*/, std::uint64_t& note) override {
     seen_in.push_back(s);
     if (verdict != Verdict::kForward) return verdict;
     const std::size_t i = s.dst.port - 5000U;
     if (i >= inside.size()) return Verdict::kDrop;
     s.dst = inside[i];
+    if (keep_notes) note = notes[i];
     return Verdict::kForward;
   }
 };
@@ -49,11 +56,11 @@ struct CountingFilter : Middlebox {
   Verdict verdict = Verdict::kForward;
   std::vector<Segment> out;
   std::vector<Segment> in;
-  Verdict outbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
+  Verdict outbound(Segment& s, std::uint32_t& /*flow_hint*/, std::uint64_t /*note*/) override {
     out.push_back(s);
     return verdict;
   }
-  Verdict inbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
+  Verdict inbound(Segment& s, std::uint32_t& /*flow_hint*/, std::uint64_t& /*note*/) override {
     in.push_back(s);
     return verdict;
   }
@@ -140,6 +147,41 @@ TEST(GatewayForwarding, TheRouteCacheOfAConnectionTakesTheSamePath) {
   ASSERT_EQ(site.at_server.got.size(), 3U);
   for (const Arrival& a : site.at_server.got) EXPECT_EQ(a.segment.src, kPublic);
   EXPECT_EQ(site.nat.seen_out.size(), 3U);
+}
+
+// A gateway that keeps the network's note with each mapping has its replies delivered with
+// no lookup of the inside host: to the same host, at the same times, through the same route
+// state (jitter and FIFO order) as one that does not.
+TEST(GatewayForwarding, RepliesByTheNoteKeptWithAMappingArriveAsByALookup) {
+  std::vector<std::vector<Arrival>> at_clients;
+  for (const bool keep : {false, true}) {
+    Site site(LinkParams{microseconds(30), microseconds(50), 0.0, 0});
+    site.nat.keep_notes = keep;
+    const Endpoint c2{ip("10.0.0.2"), 41000};
+    site.net->send(from_to(kClient, kServer, 1, 0, kSyn));
+    site.net->send(from_to(c2, kServer, 2, 0, kSyn));
+    site.sim.run();
+    ASSERT_EQ(site.nat.notes.size(), 2U);
+    for (const std::uint64_t note : site.nat.notes) EXPECT_NE(note, Middlebox::kNoNote);
+    const Endpoint second{ip("198.51.100.1"), 5001};
+    for (std::uint32_t i = 0; i < 200; ++i) {
+      site.sim.run_until(site.sim.now() + microseconds(3));
+      site.net->send(from_to(kServer, i % 2 == 0 ? kPublic : second, 100 + i, i % 7 * 100));
+    }
+    site.sim.run();
+    ASSERT_EQ(site.at_c1.got.size(), 100U);
+    ASSERT_EQ(site.at_c2.got.size(), 100U);
+    for (const Arrival& a : site.at_c1.got) EXPECT_EQ(a.segment.dst, kClient);
+    for (const Arrival& a : site.at_c2.got) EXPECT_EQ(a.segment.dst, c2);
+    at_clients.push_back(site.at_c1.got);
+    at_clients.back().insert(at_clients.back().end(), site.at_c2.got.begin(), site.at_c2.got.end());
+    expect_counters_add_up(*site.net);
+  }
+  ASSERT_EQ(at_clients[0].size(), at_clients[1].size());
+  for (std::size_t i = 0; i < at_clients[0].size(); ++i) {
+    EXPECT_EQ(at_clients[0][i].time, at_clients[1][i].time) << i;
+    EXPECT_EQ(at_clients[0][i].segment.seq, at_clients[1][i].segment.seq) << i;
+  }
 }
 
 TEST(GatewayForwarding, ADropVerdictDropsAndAResetAnswersTheSenderFromTheDestination) {
@@ -235,7 +277,7 @@ TEST(GatewayForwarding, APublicAddressIsUnreachableFromInside) {
 
 TEST(GatewayForwarding, AnInboundTranslationOutsideTheGatewayIsAProgrammingError) {
   struct Wrong : PortNat {
-    Verdict inbound(Segment& s, std::uint32_t& /*flow_hint*/) override {
+    Verdict inbound(Segment& s, std::uint32_t& /*flow_hint*/, std::uint64_t& /*note*/) override {
       s.dst = kServer;
       return Verdict::kForward;
     }

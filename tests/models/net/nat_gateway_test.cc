@@ -116,14 +116,27 @@ TEST(NatGateway, TheSynLeavesTheHintOfItsNewMappingForTheConnectionsNextSegments
   const Endpoint inside = ep("10.0.0.2", 40000);
   std::uint32_t hint = 0;
   Segment syn = seg(inside, kServer, kSyn);
-  ASSERT_EQ(g.nat.outbound(syn, hint), Verdict::kForward);
+  ASSERT_EQ(g.nat.outbound(syn, hint, 0x1234'0000'0007ULL), Verdict::kForward);
   EXPECT_EQ(hint, FlowTable::original_hint(1));
   // The hint is the one a lookup of the connection's next segment finds.
   std::uint32_t found = 0;
   Segment ack = seg(inside, kServer, kAck);
-  ASSERT_EQ(g.nat.outbound(ack, found), Verdict::kForward);
+  ASSERT_EQ(g.nat.outbound(ack, found, 99), Verdict::kForward);
   EXPECT_EQ(found, hint);
   EXPECT_EQ(ack.src, syn.src);
+  // Replies hand back the note the mapping's first segment left, not a later one's.
+  std::uint32_t reply_hint = 0;
+  std::uint64_t note = 0;
+  Segment reply = seg(kServer, ack.src, kAck);
+  ASSERT_EQ(g.nat.inbound(reply, reply_hint, note), Verdict::kForward);
+  EXPECT_EQ(reply.dst, inside);
+  EXPECT_EQ(note, 0x1234'0000'0007ULL);
+  // The mapping made through the one-argument outbound() keeps none.
+  Segment first_reply = seg(kServer, Endpoint(kPublic, 1024), kAck);
+  reply_hint = 0;
+  ASSERT_EQ(g.nat.inbound(first_reply, reply_hint, note), Verdict::kForward);
+  EXPECT_EQ(first_reply.dst, ep("10.0.0.1", 40000));
+  EXPECT_EQ(note, Middlebox::kNoNote);
 }
 
 TEST(NatGateway, RunsOutExactlyAtThePortCountPerDestination) {
